@@ -1,0 +1,35 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint venv clean bench
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Set up, migrate, load the demo county when the database is empty, serve on :8000.
+run: $(STAMP)
+	$(BIN)/registry db upgrade
+	$(BIN)/registry demo load --scale county --if-empty
+	$(BIN)/registry serve --host 127.0.0.1 --port 8000
+
+## The whole suite: SQLite and a throw-away PostgreSQL cluster (started by the tests).
+test: $(STAMP)
+	$(BIN)/ruff check registry catalog_schemas importers config tests benchmarks
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check registry catalog_schemas importers config tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/registry_core.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,64 @@
+"""marshmallow fields whose default error messages are in Simplified Chinese.
+
+Every schema in the project builds on these, so a user never sees marshmallow's
+English defaults. Only the messages differ from marshmallow's own fields.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema as _Schema
+from marshmallow import fields as f
+from marshmallow import validate
+
+_COMMON = {
+    "required": "此字段为必填项",
+    "null": "此字段不能为空",
+    "validator_failed": "取值无效",
+}
+
+
+def _zh(base: type[f.Field], **messages: str) -> type[f.Field]:
+    return type(base.__name__, (base,), {"default_error_messages": {**_COMMON, **messages}})
+
+
+String = _zh(f.String, invalid="应为字符串")
+Integer = _zh(f.Integer, invalid="应为整数", too_large="数值过大")
+Decimal = _zh(f.Decimal, invalid="应为数字", special="不允许特殊数值", too_large="数值过大")
+Float = _zh(f.Float, invalid="应为数字", special="不允许特殊数值", too_large="数值过大")
+Boolean = _zh(f.Boolean, invalid="应为布尔值（true/false）")
+Date = _zh(f.Date, invalid="日期格式应为 YYYY-MM-DD", format="日期格式无效")
+DateTime = _zh(f.DateTime, invalid="时间格式应为 ISO 8601", format="时间格式无效")
+Dict = _zh(f.Dict, invalid="应为对象")
+Raw = _zh(f.Raw)
+
+
+class List(f.List):
+    default_error_messages = {**_COMMON, "invalid": "应为列表"}
+
+
+class Nested(f.Nested):
+    default_error_messages = {**_COMMON, "type": "应为对象"}
+
+
+class Schema(_Schema):
+    """Base schema: Chinese schema-level messages, unknown fields rejected."""
+
+    error_messages = {"unknown": "不允许的字段", "type": "请求体应为 JSON 对象"}
+
+
+def one_of(choices, label: str = "取值") -> validate.OneOf:
+    return validate.OneOf(choices, error=f"{label}应为以下之一：{{choices}}")
+
+
+def text_length(min: int | None = None, max: int | None = None) -> validate.Length:  # noqa: A002
+    if min and max:
+        msg = f"长度应在 {min} 到 {max} 之间"
+    elif max:
+        msg = f"长度不能超过 {max}"
+    else:
+        msg = f"长度至少为 {min}"
+    return validate.Length(min=min, max=max, error=msg)
+
+
+def at_least(minimum) -> validate.Range:
+    return validate.Range(min=minimum, error=f"不能小于 {minimum}")

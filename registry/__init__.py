@@ -1,0 +1,56 @@
+"""政务信息资源目录与数据共享登记系统: the registry service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+
+from catalog_schemas import LocalCodes, configure_local_codes
+
+from .db import db as _database
+from .db import set_write_intent
+from .settings import ensure_secret_key, load_settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(overrides)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.config["SECRET_KEY"] = ensure_secret_key(settings)
+    app.json.ensure_ascii = False
+    configure_local_codes(LocalCodes(
+        extra_update_cycles=tuple(settings["EXTRA_UPDATE_CYCLES"]),
+        share_request_deadline_days=int(settings["SHARE_REQUEST_DEADLINE_DAYS"]),
+    ))
+
+    _database.init_app(app)
+    _register_transaction_hooks(app)
+
+    from . import api, web
+    from .cli import register_commands
+
+    api.init_app(app)
+    web.init_app(app)
+    register_commands(app)
+    return app
+
+
+def _register_transaction_hooks(app: Flask) -> None:
+    """One commit per request: here, and nowhere in views or services."""
+
+    @app.before_request
+    def _intent() -> None:
+        set_write_intent(request.method not in SAFE_METHODS)
+
+    @app.after_request
+    def _finish(response):
+        session = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400 and request.method not in SAFE_METHODS:
+                session.commit()
+            else:
+                session.rollback()
+        return response

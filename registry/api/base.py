@@ -1,0 +1,134 @@
+"""Our flask-smorest layer: the Api and Blueprint we use, the pager, sorting, ETags and
+the caller's identity. Views use only these helpers, never flask-smorest directly."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import flask_smorest
+import marshmallow as ma
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
+from flask import g, request
+from flask_smorest import Page
+from sqlalchemy import Select, func, select
+
+from catalog_schemas.fields import Schema, String
+
+from ..authz import Actor, require_login
+from ..db import db
+from ..errors import BadRequest, PreconditionFailed, Unauthenticated
+from ..services.users import actor_for_token
+
+
+def schema_name(schema: Any) -> str:
+    """OpenAPI component names that tell full, partial (PATCH) and summary schemas apart."""
+    cls = resolve_schema_cls(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if isinstance(schema, ma.Schema):
+        if schema.partial:
+            name += "Patch"
+        if schema.exclude:
+            name += "Summary"
+    return name
+
+
+class Api(flask_smorest.Api):
+    def __init__(self, app=None, **kwargs):
+        plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
+        super().__init__(app, spec_kwargs={"marshmallow_plugin": plugin}, **kwargs)
+
+    def handle_http_exception(self, error):
+        from .errors import handle_http_exception
+
+        return handle_http_exception(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    pass
+
+
+class SQLPage(Page):
+    """Page through a SQLAlchemy Select: one COUNT and one windowed SELECT."""
+
+    @property
+    def item_count(self) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(self.collection.order_by(None).subquery())
+        )
+
+    @property
+    def items(self) -> list[Any]:
+        p = self.page_params
+        return list(db.session.scalars(self.collection.offset(p.first_item).limit(p.page_size)))
+
+
+def paginate(blp: Blueprint):
+    # Page size limits are part of the published API document, so they are fixed here.
+    return blp.paginate(SQLPage, page_size=20, max_page_size=200)
+
+
+class ListArgs(Schema):
+    """Query arguments shared by every list: ``sort=name`` or ``sort=-updated_at``."""
+
+    sort = String(load_default=None)
+
+
+def apply_sort(stmt: Select, model: type, sort: str | None, allowed: set[str]) -> Select:
+    """Order by the requested column; id breaks ties so pages never overlap."""
+    if sort:
+        name = sort.lstrip("-")
+        if name not in allowed:
+            raise BadRequest(f"不支持按“{name}”排序", code="bad_query",
+                             errors={"sort": [f"可选：{'、'.join(sorted(allowed))}"]})
+        column = getattr(model, name)
+        stmt = stmt.order_by(column.desc() if sort.startswith("-") else column.asc())
+    return stmt.order_by(model.id.asc())
+
+
+def current_actor() -> Actor:
+    if "actor" not in g:
+        g.actor = _authenticate()
+    return g.actor
+
+
+def signed_in_actor() -> Actor:
+    actor = current_actor()
+    require_login(actor)
+    return actor
+
+
+def _authenticate() -> Actor:
+    header = request.headers.get("Authorization")
+    if not header:
+        return Actor.anonymous()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization 请求头应为 “Bearer <令牌>”", code="bad_authorization")
+    actor = actor_for_token(db.session, token.strip())
+    if actor is None:
+        raise Unauthenticated("访问令牌无效或已撤销", code="invalid_token")
+    return actor
+
+
+_ETAG_RE = re.compile(r'\s*(?:W/)?"(\d+)"\s*')
+
+
+def if_match_version() -> int | None:
+    """The version named by If-Match; None when absent (the service answers 428)."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    m = _ETAG_RE.fullmatch(raw)
+    if not m:
+        raise PreconditionFailed("If-Match 的格式应为 ETag，例如 \"3\"", code="bad_if_match")
+    return int(m.group(1))
+
+
+def with_etag(obj: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:
+    return obj, status, {"ETag": obj.etag}
+
+
+class ReasonSchema(Schema):
+    reason = String(load_default=None)

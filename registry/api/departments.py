@@ -1,0 +1,49 @@
+"""/api/v1/departments"""
+
+
+from flask import current_app
+
+from catalog_schemas.codes import DEPARTMENT_KINDS
+from catalog_schemas.fields import DateTime, Integer, Schema, String, one_of, text_length
+
+from ..models import Department
+from ..services import departments as svc
+from .base import Blueprint, ListArgs, current_actor
+from .crud import register_crud
+
+blp = Blueprint("departments", __name__, url_prefix="/api/v1/departments", description="部门/单位")
+
+
+class DepartmentSchema(Schema):
+    id = Integer(dump_only=True)
+    code = String(required=True, validate=text_length(1, 32),
+                  metadata={"description": "统一社会信用代码（GB 32100）或本地组织机构代码"})
+    name = String(required=True, validate=text_length(1, 200))
+    kind = String(required=True, validate=one_of(DEPARTMENT_KINDS, "部门类别"))
+    parent_id = Integer(allow_none=True)
+    region = String(allow_none=True, validate=text_length(max=100))
+    version = Integer(dump_only=True)
+    created_at = DateTime(dump_only=True)
+    updated_at = DateTime(dump_only=True)
+
+
+class DepartmentArgs(ListArgs):
+    kind = String()
+    parent_id = Integer()
+    region = String()
+    q = String()
+
+
+def _with_pattern(fn):
+    def call(*args, **kwargs):
+        return fn(*args, local_pattern=current_app.config["DEPARTMENT_CODE_PATTERN"], **kwargs)
+
+    return call
+
+
+register_crud(
+    blp, model=Department, schema=DepartmentSchema, args_schema=DepartmentArgs, label="部门",
+    list_records=svc.list_departments, create=_with_pattern(svc.create_department),
+    update=_with_pattern(svc.update_department), delete=svc.delete_department,
+    sortable=frozenset({"id", "name", "code"}), read_actor=current_actor,
+)

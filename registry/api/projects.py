@@ -1,0 +1,78 @@
+"""/api/v1/projects"""
+
+from decimal import Decimal
+
+from flask import current_app
+from flask.views import MethodView
+
+from catalog_schemas.codes import PROJECT_STAGES
+from catalog_schemas.fields import (
+    Boolean, DateTime, Decimal as DecimalField, Dict, Integer, List, Nested, Schema, String,
+    at_least, one_of, text_length,
+)
+
+from ..db import db
+from ..models import Project
+from ..services import projects as svc
+from .base import Blueprint, ListArgs, current_actor, if_match_version, with_etag
+from .crud import register_crud
+
+blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects", description="政务信息化项目")
+
+
+class StageChangeSchema(Schema):
+    from_stage = String()
+    to_stage = String()
+    actor_id = Integer()
+    reason = String()
+    evidence = Dict()
+    at = DateTime()
+
+
+class ProjectSchema(Schema):
+    id = Integer(dump_only=True)
+    code = String(required=True, validate=text_length(1, 64))
+    name = String(required=True, validate=text_length(1, 200))
+    lead_department_id = Integer(metadata={"description": "默认为当前用户所在部门"})
+    co_department_ids = List(Integer(), metadata={"description": "共建部门"})
+    investment = DecimalField(required=True, places=2, as_string=True, validate=at_least(0),
+                              metadata={"description": "总投资（万元）"})
+    in_county_plan = Boolean(load_default=False)
+    stage = String(dump_only=True)
+    stage_changes = List(Nested(StageChangeSchema), dump_only=True)
+    version = Integer(dump_only=True)
+    created_at = DateTime(dump_only=True)
+    updated_at = DateTime(dump_only=True)
+
+
+class ProjectArgs(ListArgs):
+    department_id = Integer()
+    stage = String()
+    in_county_plan = Boolean()
+    q = String()
+
+
+class StageMoveSchema(Schema):
+    to_stage = String(required=True, validate=one_of(PROJECT_STAGES, "阶段"))
+    reason = String(load_default=None)
+    evidence = Dict(load_default=dict)
+
+
+register_crud(
+    blp, model=Project, schema=ProjectSchema, args_schema=ProjectArgs, label="项目",
+    list_records=svc.list_projects, create=svc.create_project, update=svc.update_project,
+    sortable=frozenset({"id", "name", "code", "investment", "updated_at"}),
+)
+
+
+@blp.route("/<int:project_id>/stage")
+class ProjectStage(MethodView):
+    @blp.arguments(StageMoveSchema)
+    @blp.response(200, ProjectSchema)
+    def post(self, data, project_id):
+        """推进项目阶段（发改委；须带 If-Match）"""
+        threshold = Decimal(str(current_app.config["PRELIMINARY_DESIGN_THRESHOLD"]))
+        project = svc.move_project_stage(db.session, current_actor(), project_id,
+                                         expected_version=if_match_version(),
+                                         preliminary_design_threshold=threshold, **data)
+        return with_etag(project)

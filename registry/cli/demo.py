@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..db import db, write_intent
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """The fictional demo data set."""
+
+
+@demo_group.command("load")
+@click.option("--scale", type=click.Choice(["county", "province"]), default="county", show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when departments already exist.")
+@click.option("--answers", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the planted cases (default: instance/demo-answers-SCALE.json).")
+@with_appcontext
+def demo_load(scale: str, if_empty: bool, answers: Path | None) -> None:
+    """Load a deterministic fictional county (or a province of 100 counties)."""
+    from ..demo import load_demo
+
+    with write_intent():
+        session = db.session
+        result = load_demo(session, scale=scale, if_empty=if_empty,
+                           progress=lambda msg: click.echo(msg, err=True))
+        session.commit()
+    if result is None:
+        click.echo("数据库非空，跳过演示数据加载")
+        return
+    path = answers or Path(current_app.instance_path) / f"demo-answers-{scale}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.answers, ensure_ascii=False, indent=1), "utf-8")
+    click.echo(f"已加载演示数据：{result.counts}；预置问题清单：{path}")

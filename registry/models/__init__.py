@@ -1,0 +1,18 @@
+"""SQLAlchemy 2.0 typed models, one module per aggregate."""
+
+from .audit import AuditEvent
+from .department import Department
+from .element import DataElement
+from .flow import Flow
+from .interface import Interface, interface_resources
+from .project import Project, ProjectStageChange, project_departments
+from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
+from .system import InformationSystem, project_systems
+from .user import ROLES, ApiToken, User
+
+__all__ = [
+    "ROLES", "ApiToken", "AuditEvent", "CodeSequence", "DataElement", "DataItem", "Department",
+    "Flow", "InformationSystem", "Interface", "Project", "ProjectStageChange", "Resource",
+    "ResourceVersion", "User", "interface_resources", "project_departments", "project_systems",
+    "resource_systems",
+]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+from ._mixins import Timestamped, Versioned
+
+
+class Department(Timestamped, Versioned, Base):
+    """部门/单位: a unit that owns systems and provides resources."""
+
+    __tablename__ = "departments"
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 统一社会信用代码 (GB 32100) or a local organisation code.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    # Province scale: the county (or city) a department belongs to.
+    region: Mapped[str | None] = mapped_column(String(100), index=True)
+
+    parent: Mapped[Department | None] = relationship(remote_side="Department.id")

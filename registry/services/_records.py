@@ -1,0 +1,101 @@
+"""Shared mechanics of the services: lookup, optimistic concurrency, snapshots, audit."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..authz import Actor
+from ..db import utcnow
+from ..errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+
+T = TypeVar("T")
+_SKIP = frozenset({"created_at", "updated_at", "version"})
+
+
+def get_record(session: Session, model: type[T], record_id: int, *, label: str = "记录") -> T:
+    obj = session.get(model, record_id)
+    if obj is None:
+        raise NotFound(f"{label}（ID {record_id}）不存在")
+    return obj
+
+
+def check_version(obj: Any, expected_version: int | None) -> None:
+    """Optimistic concurrency: the caller must name the version it read (If-Match)."""
+    if expected_version is None:
+        raise PreconditionRequired()
+    if obj.version != expected_version:
+        raise PreconditionFailed(
+            f"记录已被修改（当前版本 {obj.version}，请求基于版本 {expected_version}），请刷新后重试"
+        )
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The column values of a row, for audit digests and history."""
+    mapper = inspect(obj).mapper
+    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in _SKIP}
+
+
+def ensure_unique(session: Session, model: type, field: str, value: Any, *, label: str,
+                  exclude_id: int | None = None) -> None:
+    column = getattr(model, field)
+    stmt = select(model.id).where(column == value)
+    if exclude_id is not None:
+        stmt = stmt.where(model.id != exclude_id)
+    if session.scalar(stmt.limit(1)) is not None:
+        raise Conflict(f"{label}“{value}”已存在", code="duplicate", errors={field: [f"{label}已存在"]})
+
+
+def add_record(session: Session, actor: Actor, obj: T, *, subject_type: str,
+               cause: str | None = None) -> T:
+    session.add(obj)
+    session.flush()
+    audit.record(session, actor, f"{subject_type}.create", subject_type, obj.id,
+                 after=snapshot(obj), cause=cause)
+    return obj
+
+
+def update_record(session: Session, actor: Actor, obj: T, changes: dict[str, Any], *,
+                  expected_version: int | None, subject_type: str, cause: str | None = None) -> T:
+    """Patch semantics: only the keys present in ``changes`` are written."""
+    check_version(obj, expected_version)
+    before = snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    obj.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, f"{subject_type}.update", subject_type, obj.id,
+                 before=before, after=snapshot(obj), cause=cause)
+    return obj
+
+
+def delete_record(session: Session, actor: Actor, obj: Any, *, expected_version: int | None,
+                  subject_type: str) -> None:
+    check_version(obj, expected_version)
+    before = snapshot(obj)
+    record_id = obj.id
+    try:
+        with session.begin_nested():
+            session.delete(obj)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("该记录仍被其他记录引用，不能删除", code="still_referenced") from exc
+    audit.record(session, actor, f"{subject_type}.delete", subject_type, record_id, before=before)
+
+
+def resolve_ids(session: Session, model: type[T], ids: list[int], *, field: str, label: str) -> list[T]:
+    """Load rows by id, or a 422 naming the ids that do not exist."""
+    from ..errors import Invalid
+
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    rows = session.scalars(select(model).where(model.id.in_(ids))).all()
+    missing = sorted(set(ids) - {r.id for r in rows})
+    if missing:
+        raise Invalid(errors={field: [f"{label}不存在：{', '.join(map(str, missing))}"]})
+    return list(rows)

@@ -1,0 +1,73 @@
+"""共享接口."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..authz import Actor, require_department_editor
+from ..errors import Invalid
+from ..models import Department, Interface, Resource, interface_resources
+from ._records import add_record, delete_record, get_record, resolve_ids, update_record
+
+
+def _apply_resources(session: Session, interface: Interface, data: dict[str, Any]) -> None:
+    if "resource_ids" not in data:
+        return
+    resources = resolve_ids(session, Resource, data.pop("resource_ids"), field="resource_ids",
+                            label="信息资源")
+    foreign = [r.code for r in resources if r.provider_department_id != interface.department_id]
+    if foreign:
+        # An interface serves its own department's resources; others register their own.
+        raise Invalid(errors={"resource_ids": ["只能关联本部门提供的信息资源：" + "、".join(foreign)]})
+    interface.resources = resources
+
+
+def create_interface(session: Session, actor: Actor, *, data: dict[str, Any]) -> Interface:
+    data = dict(data)
+    department_id = data.pop("department_id", None) or actor.department_id
+    require_department_editor(actor, department_id)
+    get_record(session, Department, department_id, label="部门")
+    interface = Interface(department_id=department_id)
+    _apply_resources(session, interface, data)
+    for key, value in data.items():
+        setattr(interface, key, value)
+    return add_record(session, actor, interface, subject_type="interface")
+
+
+def update_interface(session: Session, actor: Actor, interface_id: int, *, changes: dict[str, Any],
+                     expected_version: int | None) -> Interface:
+    interface = get_record(session, Interface, interface_id, label="共享接口")
+    require_department_editor(actor, interface.department_id)
+    changes = dict(changes)
+    _apply_resources(session, interface, changes)
+    return update_record(session, actor, interface, changes, expected_version=expected_version,
+                         subject_type="interface")
+
+
+def delete_interface(session: Session, actor: Actor, interface_id: int, *,
+                     expected_version: int | None) -> None:
+    interface = get_record(session, Interface, interface_id, label="共享接口")
+    require_department_editor(actor, interface.department_id)
+    delete_record(session, actor, interface, expected_version=expected_version, subject_type="interface")
+
+
+def list_interfaces(*, department_id: int | None = None, kind: str | None = None,
+                    platform_connected: bool | None = None, resource_id: int | None = None,
+                    health: str | None = None) -> Select:
+    stmt = select(Interface)
+    if department_id is not None:
+        stmt = stmt.where(Interface.department_id == department_id)
+    if kind:
+        stmt = stmt.where(Interface.kind == kind)
+    if platform_connected is not None:
+        stmt = stmt.where(Interface.platform_connected == platform_connected)
+    if health:
+        stmt = stmt.where(Interface.health == health)
+    if resource_id is not None:
+        stmt = stmt.where(Interface.id.in_(
+            select(interface_resources.c.interface_id).where(interface_resources.c.resource_id == resource_id)
+        ))
+    return stmt

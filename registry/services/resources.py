@@ -1,0 +1,327 @@
+"""信息资源: catalog entries, their data items, workflow and version history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from catalog_schemas import catalog_entry_errors, format_resource_code
+from catalog_schemas.catalog import OPEN_NONE, normalise_catalog_entry
+from catalog_schemas.codes import FORMATS_REQUIRING_ITEMS
+
+from .. import audit
+from ..authz import EDITOR, REVIEWER, Actor, reads_all, require_department_editor, require_role
+from ..db import utcnow
+from ..errors import Conflict, Invalid, NotFound
+from ..models import CodeSequence, DataItem, Department, InformationSystem, Resource, ResourceVersion, resource_systems
+from ._records import check_version, get_record, resolve_ids
+from .departments import department_by_code
+
+CATALOG_FIELDS = (
+    "classification_code", "name", "summary", "format_class", "format_detail", "share_type",
+    "share_condition", "share_method_class", "share_method_platform", "open_type",
+    "open_condition", "update_cycle", "publish_date", "related_codes",
+)
+ITEM_FIELDS = (
+    "name", "data_type", "length", "description", "collection_mode", "share_type", "open_type",
+    "element_identifier",
+)
+EDITABLE_STATUSES = ("draft", "published")
+
+# status transitions: action → (from, to, who, reason required)
+TRANSITIONS = {
+    "submit": ("draft", "submitted", "provider", False),
+    "publish": ("submitted", "published", "reviewer", False),
+    "reject": ("submitted", "draft", "reviewer", True),
+    "retire": ("published", "retired", "provider_or_reviewer", True),
+}
+
+
+# -- codes ---------------------------------------------------------------------------------
+
+def allocate_code(session: Session, classification_code: str) -> str:
+    """Next 信息资源代码 for a 分类码: unique and never reused, safe under concurrency.
+
+    The chain lock is taken first so every writer acquires locks in the same order
+    (chain, then sequence row) and two writers cannot deadlock.
+    """
+    audit.lock_chain(session)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(CodeSequence).values(prefix=classification_code, last_value=0)
+        .on_conflict_do_nothing(index_elements=["prefix"])
+    )
+    value = session.execute(
+        update(CodeSequence)
+        .where(CodeSequence.prefix == classification_code)
+        .values(last_value=CodeSequence.last_value + 1)
+        .returning(CodeSequence.last_value)
+    ).scalar_one()
+    return format_resource_code(classification_code, value)
+
+
+# -- snapshots and diffs -------------------------------------------------------------------
+
+def item_snapshot(item: DataItem) -> dict[str, Any]:
+    return {f: getattr(item, f) for f in ITEM_FIELDS}
+
+
+def resource_snapshot(resource: Resource) -> dict[str, Any]:
+    data = {f: getattr(resource, f) for f in CATALOG_FIELDS}
+    data["publish_date"] = resource.publish_date.isoformat() if resource.publish_date else None
+    data.update(code=resource.code, status=resource.status,
+                provider_department_id=resource.provider_department_id,
+                system_ids=sorted(s.id for s in resource.systems),
+                items=[item_snapshot(i) for i in resource.items])
+    return data
+
+
+def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Field-level diff; items are matched by name (unique within a resource)."""
+    old = old or {}
+    fields = {k: {"old": old.get(k), "new": v} for k, v in new.items()
+              if k != "items" and old.get(k) != v}
+    old_items = {i["name"]: i for i in old.get("items", [])}
+    new_items = {i["name"]: i for i in new.get("items", [])}
+    changed = {}
+    for name in old_items.keys() & new_items.keys():
+        d = {k: {"old": old_items[name].get(k), "new": v} for k, v in new_items[name].items()
+             if old_items[name].get(k) != v}
+        if d:
+            changed[name] = d
+    items = {
+        "added": [n for n in new_items if n not in old_items],
+        "removed": [n for n in old_items if n not in new_items],
+        "changed": changed,
+    }
+    return {"fields": fields, "items": items}
+
+
+def _record_version(session: Session, actor: Actor, resource: Resource, action: str,
+                    reason: str | None, before: dict | None, cause: str | None = None) -> None:
+    after = resource_snapshot(resource)
+    session.add(ResourceVersion(resource_id=resource.id, version=resource.version, action=action,
+                                status=resource.status, actor_id=actor.user_id, reason=reason,
+                                snapshot=after))
+    audit.record(session, actor, f"resource.{action}", "resource", resource.id, before=before,
+                 after=after, cause=cause or reason)
+
+
+# -- items -----------------------------------------------------------------------------------
+
+def _build_items(items: list[dict[str, Any]]) -> list[DataItem]:
+    seen: dict[str, int] = {}
+    errors: dict[str, list[str]] = {}
+    for index, item in enumerate(items):
+        if item["name"] in seen:
+            errors[f"items.{index}.name"] = [f"信息项名称与第 {seen[item['name']] + 1} 项重复"]
+        seen.setdefault(item["name"], index)
+    if errors:
+        raise Invalid(errors=errors)
+    return [DataItem(position=i, **{k: v for k, v in item.items() if k in ITEM_FIELDS})
+            for i, item in enumerate(items)]
+
+
+def _set_items(resource: Resource, items: list[dict[str, Any]]) -> None:
+    resource.items = _build_items(items)
+    resource.item_count = len(resource.items)
+
+
+# -- create / update -------------------------------------------------------------------------
+
+def create_resource(session: Session, actor: Actor, *, data: dict[str, Any],
+                    cause: str | None = None) -> Resource:
+    data = dict(data)
+    provider = (department_by_code(session, data.pop("provider_code")) if data.get("provider_code")
+                else get_record(session, Department, actor.department_id or 0, label="提供方部门"))
+    require_department_editor(actor, provider.id)
+    items = data.pop("items", None)
+    if items is None and data["format_class"] in FORMATS_REQUIRING_ITEMS:
+        raise Invalid(errors={"items": [f"“{data['format_class']}”类资源须填写信息项"]})
+    systems = _systems(session, data.pop("system_ids", []), provider.id)
+    resource = Resource(provider=provider, status="draft",
+                        code=allocate_code(session, data["classification_code"]),
+                        **{k: v for k, v in data.items() if k in CATALOG_FIELDS})
+    resource.systems = systems
+    _set_items(resource, items or [])
+    session.add(resource)
+    session.flush()
+    _record_version(session, actor, resource, "create", None, None, cause)
+    return resource
+
+
+def _systems(session: Session, ids: list[int], provider_id: int) -> list[InformationSystem]:
+    systems = resolve_ids(session, InformationSystem, ids, field="system_ids", label="信息系统")
+    foreign = [s.code for s in systems if s.department_id != provider_id]
+    if foreign:
+        raise Invalid(errors={"system_ids": ["产生资源的系统须属于提供方部门：" + "、".join(foreign)]})
+    return systems
+
+
+def update_resource(session: Session, actor: Actor, resource_id: int, *, changes: dict[str, Any],
+                    expected_version: int | None, cause: str | None = None) -> Resource:
+    """Patch semantics: omitted fields keep their value; ``items``, when given, replaces the list.
+
+    Published entries may be edited (each change is a new version with its diff, for
+    the reviewer to see); a submitted entry is frozen under review and a retired one
+    is history.
+    """
+    resource = get_record(session, Resource, resource_id, label="信息资源")
+    require_department_editor(actor, resource.provider_department_id)
+    check_version(resource, expected_version)
+    if resource.status not in EDITABLE_STATUSES:
+        raise Conflict(f"状态为“{resource.status}”的资源不能修改", code="not_editable")
+    changes = dict(changes)
+    if changes.pop("provider_code", resource.provider.code) != resource.provider.code:
+        raise Conflict("信息资源提供方不能修改；请由新提供方重新登记", code="provider_immutable")
+    before = resource_snapshot(resource)
+    merged = {**{f: getattr(resource, f) for f in CATALOG_FIELDS}, **changes}
+    merged = normalise_catalog_entry(merged)
+    if "items" not in merged:
+        merged["items"] = [item_snapshot(i) for i in resource.items]
+    if errors := catalog_entry_errors(merged):
+        raise Invalid(errors=errors)
+    if "classification_code" in changes and changes["classification_code"] != resource.classification_code:
+        if resource.status != "draft":
+            raise Conflict("已发布资源的分类不能修改", code="classification_immutable")
+        resource.code = allocate_code(session, changes["classification_code"])
+    if "system_ids" in changes:
+        resource.systems = _systems(session, changes["system_ids"], resource.provider_department_id)
+    if "items" in changes:
+        _set_items(resource, changes["items"])
+    for key in CATALOG_FIELDS:
+        if key in merged:
+            setattr(resource, key, merged[key])
+    resource.updated_at = utcnow()
+    session.flush()
+    _record_version(session, actor, resource, "update", None, before, cause)
+    return resource
+
+
+def replace_items(session: Session, actor: Actor, resource_id: int, *, items: list[dict[str, Any]],
+                  expected_version: int | None) -> Resource:
+    return update_resource(session, actor, resource_id, changes={"items": items},
+                           expected_version=expected_version)
+
+
+def add_item(session: Session, actor: Actor, resource_id: int, *, item: dict[str, Any],
+             expected_version: int | None) -> Resource:
+    resource = get_record(session, Resource, resource_id, label="信息资源")
+    items = [item_snapshot(i) for i in resource.items] + [item]
+    return update_resource(session, actor, resource_id, changes={"items": items},
+                           expected_version=expected_version)
+
+
+# -- workflow --------------------------------------------------------------------------------
+
+def transition_resource(session: Session, actor: Actor, resource_id: int, *, action: str,
+                        reason: str | None, expected_version: int | None) -> Resource:
+    """submit / publish / reject / retire, each with who and why in the history."""
+    source, target, who, needs_reason = TRANSITIONS[action]
+    resource = get_record(session, Resource, resource_id, label="信息资源")
+    if who == "provider":
+        require_department_editor(actor, resource.provider_department_id)
+    elif who == "reviewer":
+        require_role(actor, REVIEWER)
+    elif actor.role != REVIEWER:
+        require_department_editor(actor, resource.provider_department_id)
+    check_version(resource, expected_version)
+    if resource.status != source:
+        raise Conflict(f"当前状态为“{resource.status}”，不能执行“{action}”", code="invalid_transition")
+    if needs_reason and not (reason or "").strip():
+        raise Invalid(errors={"reason": ["须说明原因"]})
+    if action == "submit":
+        _check_complete(resource)
+    before = resource_snapshot(resource)
+    resource.status = target
+    resource.updated_at = utcnow()
+    session.flush()
+    _record_version(session, actor, resource, action, reason, before)
+    return resource
+
+
+def _check_complete(resource: Resource) -> None:
+    data = {f: getattr(resource, f) for f in CATALOG_FIELDS}
+    data["items"] = [item_snapshot(i) for i in resource.items]
+    errors = catalog_entry_errors(data)
+    if resource.format_class in FORMATS_REQUIRING_ITEMS and not resource.items:
+        errors.setdefault("items", []).append(f"“{resource.format_class}”类资源须填写信息项")
+    if errors:
+        raise Invalid("资源目录信息不完整，不能提交审核", errors=errors)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """Which catalog entries an actor may read.
+
+    Anonymous callers: published entries open to the public. Signed-in users: every
+    published (and retired) entry, plus their own department's drafts. Reviewers,
+    auditors and admins: everything.
+    """
+    if reads_all(actor):
+        return true()
+    if not actor.authenticated:
+        return (Resource.status == "published") & (Resource.open_type != OPEN_NONE)
+    public = Resource.status.in_(("published", "retired"))
+    if actor.role == EDITOR and actor.department_id is not None:
+        return or_(public, Resource.provider_department_id == actor.department_id)
+    return public
+
+
+def get_resource(session: Session, actor: Actor, resource_id: int) -> Resource:
+    resource = session.scalar(
+        select(Resource).where(Resource.id == resource_id, visible_clause(actor))
+        .options(selectinload(Resource.provider), selectinload(Resource.systems))
+    )
+    if resource is None:
+        # Invisible and missing look alike, so drafts do not leak through probing.
+        raise NotFound(f"信息资源（ID {resource_id}）不存在")
+    return resource
+
+
+SORTABLE = {"id", "name", "code", "updated_at", "publish_date"}
+
+
+def list_resources(actor: Actor, *, department_id: int | None = None, status: str | None = None,
+                   share_type: str | None = None, classification: str | None = None,
+                   update_cycle: str | None = None, format_class: str | None = None,
+                   system_id: int | None = None, q: str | None = None) -> Select:
+    stmt = select(Resource).where(visible_clause(actor)).options(
+        selectinload(Resource.provider), selectinload(Resource.systems))
+    if department_id is not None:
+        stmt = stmt.where(Resource.provider_department_id == department_id)
+    if status:
+        stmt = stmt.where(Resource.status == status)
+    if share_type:
+        stmt = stmt.where(Resource.share_type == share_type)
+    if classification:
+        stmt = stmt.where(Resource.classification_code.startswith(classification, autoescape=True))
+    if update_cycle:
+        stmt = stmt.where(Resource.update_cycle == update_cycle)
+    if format_class:
+        stmt = stmt.where(Resource.format_class == format_class)
+    if system_id is not None:
+        stmt = stmt.where(Resource.id.in_(
+            select(resource_systems.c.resource_id).where(resource_systems.c.system_id == system_id)))
+    if q:
+        stmt = stmt.where(Resource.name.contains(q, autoescape=True))
+    return stmt
+
+
+def resource_versions(session: Session, actor: Actor, resource_id: int) -> list[dict[str, Any]]:
+    get_resource(session, actor, resource_id)
+    rows = session.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource_id)
+                           .order_by(ResourceVersion.version)).all()
+    out, previous = [], None
+    for row in rows:
+        out.append({"version": row.version, "action": row.action, "status": row.status,
+                    "actor_id": row.actor_id, "reason": row.reason, "at": row.at,
+                    "diff": diff_snapshots(previous, row.snapshot)})
+        previous = row.snapshot
+    return out

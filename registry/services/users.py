@@ -1,0 +1,101 @@
+"""Users, roles and API tokens (stored as SHA-256; a token is shown once)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..authz import ADMIN, EDITOR, Actor, require_role
+from ..db import utcnow
+from ..errors import Invalid, NotFound
+from ..models import ROLES, ApiToken, Department, User
+from ._records import add_record, ensure_unique, get_record, update_record
+
+TOKEN_PREFIX = "reg_"
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random strings, so a fast unsalted hash is safe here
+    # (no dictionary to attack), and lookup stays one indexed equality.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_role(data: dict[str, Any], session: Session) -> None:
+    role = data.get("role")
+    if role is not None and role not in ROLES:
+        raise Invalid(errors={"role": [f"角色应为以下之一：{'、'.join(ROLES)}"]})
+    if role == EDITOR and not data.get("department_id"):
+        raise Invalid(errors={"department_id": ["部门编辑须属于一个部门"]})
+    if data.get("department_id"):
+        get_record(session, Department, data["department_id"], label="部门")
+
+
+def create_user(session: Session, actor: Actor, *, data: dict[str, Any]) -> User:
+    require_role(actor, ADMIN)
+    _check_role(data, session)
+    ensure_unique(session, User, "name", data["name"], label="用户名")
+    return add_record(session, actor, User(**data), subject_type="user")
+
+
+def update_user(session: Session, actor: Actor, user_id: int, *, changes: dict[str, Any],
+                expected_version: int | None) -> User:
+    require_role(actor, ADMIN)
+    user = get_record(session, User, user_id, label="用户")
+    _check_role({"role": user.role, "department_id": user.department_id, **changes}, session)
+    return update_record(session, actor, user, changes, expected_version=expected_version,
+                         subject_type="user")
+
+
+def user_by_name(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"用户“{name}”不存在", code="user_not_found")
+    return user
+
+
+def issue_token(session: Session, actor: Actor, *, user_id: int) -> str:
+    """Create a token for a user; returns the token, which is stored only hashed."""
+    require_role(actor, ADMIN)
+    user = get_record(session, User, user_id, label="用户")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:12])
+    add_record(session, actor, row, subject_type="api_token")
+    return token
+
+
+def revoke_token(session: Session, actor: Actor, *, token_id: int) -> None:
+    require_role(actor, ADMIN)
+    row = get_record(session, ApiToken, token_id, label="令牌")
+    row.revoked_at = utcnow()
+    session.flush()
+    from .. import audit
+
+    audit.record(session, actor, "api_token.revoke", "api_token", row.id)
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    row = session.execute(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if row is None or not row.active:
+        return None
+    return actor_for_user(row)
+
+
+def actor_for_user(user: User) -> Actor:
+    return Actor(user.id, user.name, user.role, user.department_id)
+
+
+def list_users(*, role: str | None = None, department_id: int | None = None) -> Select:
+    stmt = select(User)
+    if role:
+        stmt = stmt.where(User.role == role)
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    return stmt
