@@ -22,8 +22,8 @@ from .fields import (
     Schema,
     String,
     at_least,
-    text_length,
     one_of,
+    text_length,
 )
 from .identifiers import classification_error, classification_path, resource_code_error
 

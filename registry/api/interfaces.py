@@ -1,7 +1,17 @@
 """/api/v1/interfaces"""
 
 from catalog_schemas.codes import INTERFACE_HEALTH, INTERFACE_KINDS
-from catalog_schemas.fields import Boolean, DateTime, Dict, Integer, List, Schema, String, one_of, text_length
+from catalog_schemas.fields import (
+    Boolean,
+    DateTime,
+    Dict,
+    Integer,
+    List,
+    Schema,
+    String,
+    one_of,
+    text_length,
+)
 
 from ..models import Interface
 from ..services import interfaces as svc

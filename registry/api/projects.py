@@ -7,8 +7,20 @@ from flask.views import MethodView
 
 from catalog_schemas.codes import PROJECT_STAGES
 from catalog_schemas.fields import (
-    Boolean, DateTime, Decimal as DecimalField, Dict, Integer, List, Nested, Schema, String,
-    at_least, one_of, text_length,
+    Boolean,
+    DateTime,
+    Dict,
+    Integer,
+    List,
+    Nested,
+    Schema,
+    String,
+    at_least,
+    one_of,
+    text_length,
+)
+from catalog_schemas.fields import (
+    Decimal as DecimalField,
 )
 
 from ..db import db

@@ -8,7 +8,13 @@ from catalog_schemas.fields import DateTime, Dict, Integer, List, Nested, Schema
 from ..db import db
 from ..services import resources as svc
 from .base import (
-    Blueprint, ListArgs, ReasonSchema, apply_sort, current_actor, if_match_version, paginate,
+    Blueprint,
+    ListArgs,
+    ReasonSchema,
+    apply_sort,
+    current_actor,
+    if_match_version,
+    paginate,
     with_etag,
 )
 

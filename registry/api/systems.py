@@ -1,7 +1,16 @@
 """/api/v1/systems"""
 
 from catalog_schemas.codes import SYSTEM_DEPLOYMENTS, SYSTEM_STATUSES
-from catalog_schemas.fields import Boolean, DateTime, Integer, List, Schema, String, one_of, text_length
+from catalog_schemas.fields import (
+    Boolean,
+    DateTime,
+    Integer,
+    List,
+    Schema,
+    String,
+    one_of,
+    text_length,
+)
 
 from ..models import InformationSystem
 from ..services import systems as svc

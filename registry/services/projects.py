@@ -18,7 +18,15 @@ from .. import audit
 from ..authz import NDRC, Actor, require_department_editor, require_role
 from ..errors import Conflict, Invalid
 from ..models import Department, Project, ProjectStageChange, project_departments
-from ._records import add_record, check_version, ensure_unique, get_record, resolve_ids, snapshot, update_record
+from ._records import (
+    add_record,
+    check_version,
+    ensure_unique,
+    get_record,
+    resolve_ids,
+    snapshot,
+    update_record,
+)
 
 
 def _apply_co_departments(session: Session, project: Project, data: dict[str, Any]) -> None:

@@ -17,7 +17,15 @@ from .. import audit
 from ..authz import EDITOR, REVIEWER, Actor, reads_all, require_department_editor, require_role
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
-from ..models import CodeSequence, DataItem, Department, InformationSystem, Resource, ResourceVersion, resource_systems
+from ..models import (
+    CodeSequence,
+    DataItem,
+    Department,
+    InformationSystem,
+    Resource,
+    ResourceVersion,
+    resource_systems,
+)
 from ._records import check_version, get_record, resolve_ids
 from .departments import department_by_code
 

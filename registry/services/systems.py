@@ -9,7 +9,14 @@ from sqlalchemy.orm import Session
 
 from ..authz import Actor, require_department_editor
 from ..models import Department, InformationSystem, Project
-from ._records import add_record, delete_record, ensure_unique, get_record, resolve_ids, update_record
+from ._records import (
+    add_record,
+    delete_record,
+    ensure_unique,
+    get_record,
+    resolve_ids,
+    update_record,
+)
 
 
 def _apply_links(session: Session, system: InformationSystem, data: dict[str, Any]) -> None:

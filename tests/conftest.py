@@ -1,0 +1,115 @@
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL server is a throw-away cluster started by scripts/pg-test-cluster
+(or the one named by REGISTRY_TEST_POSTGRES_URL). Each test runs in a transaction
+that is rolled back at the end; the app's request commits become savepoint releases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from registry import create_app
+from registry.db import Database
+from registry.migrate import upgrade
+
+from .helpers import ApiClient, World, build_world
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = ("sqlite", "postgresql")
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    url = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    # PostgreSQL runs as its own user, which must be able to reach the directory.
+    base = Path(tempfile.mkdtemp(prefix="registry-pg-", dir="/tmp"))
+    base.chmod(0o755)
+    result = subprocess.run([str(ROOT / "scripts" / "pg-test-cluster"), "start", str(base / "pg")],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"could not start PostgreSQL:\n{result.stderr}")
+    try:
+        yield result.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "pg-test-cluster"), "stop", str(base / "pg")],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def fresh_database(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str:
+    """An empty database of ``backend``, migrated to head; returns its URL."""
+    n = next(_db_counter)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / f'registry-{n}.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        name = f"registry_test_{os.getpid()}_{n}"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = server.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> str:
+    return fresh_database(request.param, tmp_path_factory.mktemp(request.param), request)
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+def make_app(database_url: str, instance: Path, **overrides):
+    return create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "TESTING": True,
+                       "SECRET_KEY": "test-only", "DEMO_LOAD_WHEN_EMPTY": False, **overrides})
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An app whose every session runs inside one rolled-back transaction."""
+    app = make_app(database_url, tmp_path)
+    state = Database.state(app)
+    connection = state.engine.connect()
+    outer = connection.begin()
+    state.bind_to(connection)
+    yield app
+    outer.rollback()
+    connection.close()
+    state.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        from registry.db import db
+
+        yield db.session
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world(app)
+
+
+@pytest.fixture
+def api(app, world) -> ApiClient:
+    return ApiClient(app.test_client(), world)

@@ -1,0 +1,190 @@
+"""Every role against every mutating endpoint.
+
+Each case sets up exactly the state the call needs (owned by department A), so an
+allowed call must succeed (2xx) and a refused one must be 401 (anonymous) or 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from registry.db import db
+from registry.services import elements, flows, interfaces, projects, resources, systems
+
+from .helpers import SYSTEM, World, credit_code, resource_payload
+
+ROLES = ("anonymous", "editor_a", "editor_b", "reviewer", "ndrc", "auditor", "admin")
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    json: dict | None = None
+    etag: str | None = None
+
+
+def _system(w: World):
+    return systems.create_system(db.session, SYSTEM, data={
+        "code": f"SYS-{w.dept_a}", "name": "人口库系统", "department_id": w.dept_a, "deployment": "政务云"})
+
+
+def _resource(w: World, status: str = "draft"):
+    data = resource_payload(provider_code=w.dept_a_code)
+    from catalog_schemas import ResourceSchema
+
+    res = resources.create_resource(db.session, SYSTEM, data=ResourceSchema().load(data))
+    steps = {"draft": [], "submitted": ["submit"], "published": ["submit", "publish"]}[status]
+    for action in steps:
+        res = resources.transition_resource(db.session, SYSTEM, res.id, action=action, reason=None,
+                                            expected_version=res.version)
+    return res
+
+
+def _interface(w: World):
+    return interfaces.create_interface(db.session, SYSTEM, data={
+        "name": "人口查询接口", "kind": "api", "department_id": w.dept_a})
+
+
+def _flow(w: World):
+    return flows.create_flow(db.session, SYSTEM, data={
+        "source_department_id": w.dept_a, "target_department_id": w.dept_b})
+
+
+def _element(_w: World):
+    return elements.create_element(db.session, SYSTEM, data={
+        "identifier": "GMSFHM", "name": "公民身份号码", "data_type": "C", "synonyms": ["身份证号"]})
+
+
+def _project(w: World):
+    return projects.create_project(db.session, SYSTEM, data={
+        "code": "XM-001", "name": "智慧政务项目", "lead_department_id": w.dept_a, "investment": 300})
+
+
+def _dept(w: World):
+    from registry.models import Department
+
+    return db.session.get(Department, w.dept_b)
+
+
+def _user(w: World):
+    from registry.models import User
+
+    return db.session.get(User, w.user_ids["editor_b"])
+
+
+def tag(obj) -> str:
+    return obj.etag
+
+
+# endpoint name → (setup returning a Call, roles allowed)
+CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
+    "department.create": (lambda w: Call("POST", "/api/v1/departments", {
+        "code": credit_code(999), "name": "县新设局", "kind": "政府"}), {"admin"}),
+    "department.update": (lambda w: (d := _dept(w)) and Call(
+        "PATCH", f"/api/v1/departments/{d.id}", {"name": "县市场监管局"}, tag(d)), {"admin"}),
+    "department.delete": (lambda w: (d := _dept_unused()) and Call(
+        "DELETE", f"/api/v1/departments/{d.id}", None, tag(d)), {"admin"}),
+    "user.create": (lambda w: Call("POST", "/api/v1/users", {"name": "newbie", "role": "auditor"}), {"admin"}),
+    "user.update": (lambda w: (u := _user(w)) and Call(
+        "PATCH", f"/api/v1/users/{u.id}", {"display_name": "张三"}, tag(u)), {"admin"}),
+    "user.token": (lambda w: Call("POST", f"/api/v1/users/{w.user_ids['auditor']}/tokens"), {"admin"}),
+    "system.create": (lambda w: Call("POST", "/api/v1/systems", {
+        "code": "SYS-NEW", "name": "新系统", "department_id": w.dept_a, "deployment": "政务云"}),
+        {"editor_a", "admin"}),
+    "system.update": (lambda w: (s := _system(w)) and Call(
+        "PATCH", f"/api/v1/systems/{s.id}", {"in_system_catalog": True}, tag(s)), {"editor_a", "admin"}),
+    "system.delete": (lambda w: (s := _system(w)) and Call(
+        "DELETE", f"/api/v1/systems/{s.id}", None, tag(s)), {"editor_a", "admin"}),
+    "resource.create": (lambda w: Call("POST", "/api/v1/resources", resource_payload(
+        provider_code=w.dept_a_code)), {"editor_a", "admin"}),
+    "resource.update": (lambda w: (r := _resource(w)) and Call(
+        "PATCH", f"/api/v1/resources/{r.id}", {"summary": "更新摘要"}, tag(r)), {"editor_a", "admin"}),
+    "resource.items.replace": (lambda w: (r := _resource(w)) and Call(
+        "PUT", f"/api/v1/resources/{r.id}/items", {"items": [{"name": "姓名", "data_type": "C"}]},
+        tag(r)), {"editor_a", "admin"}),
+    "resource.items.add": (lambda w: (r := _resource(w)) and Call(
+        "POST", f"/api/v1/resources/{r.id}/items", {"name": "性别", "data_type": "C"}, tag(r)),
+        {"editor_a", "admin"}),
+    "resource.submit": (lambda w: (r := _resource(w)) and Call(
+        "POST", f"/api/v1/resources/{r.id}/submit", {}, tag(r)), {"editor_a", "admin"}),
+    "resource.publish": (lambda w: (r := _resource(w, "submitted")) and Call(
+        "POST", f"/api/v1/resources/{r.id}/publish", {}, tag(r)), {"reviewer", "admin"}),
+    "resource.reject": (lambda w: (r := _resource(w, "submitted")) and Call(
+        "POST", f"/api/v1/resources/{r.id}/reject", {"reason": "摘要过简"}, tag(r)), {"reviewer", "admin"}),
+    "resource.retire": (lambda w: (r := _resource(w, "published")) and Call(
+        "POST", f"/api/v1/resources/{r.id}/retire", {"reason": "系统下线"}, tag(r)),
+        {"editor_a", "reviewer", "admin"}),
+    "interface.create": (lambda w: Call("POST", "/api/v1/interfaces", {
+        "name": "接口", "kind": "api", "department_id": w.dept_a}), {"editor_a", "admin"}),
+    "interface.update": (lambda w: (i := _interface(w)) and Call(
+        "PATCH", f"/api/v1/interfaces/{i.id}", {"platform_connected": True}, tag(i)), {"editor_a", "admin"}),
+    "interface.delete": (lambda w: (i := _interface(w)) and Call(
+        "DELETE", f"/api/v1/interfaces/{i.id}", None, tag(i)), {"editor_a", "admin"}),
+    "flow.create": (lambda w: Call("POST", "/api/v1/flows", {
+        "source_department_id": w.dept_a, "target_department_id": w.dept_a}),
+        {"editor_a", "reviewer", "ndrc", "admin"}),
+    "flow.update": (lambda w: (f := _flow(w)) and Call(
+        "PATCH", f"/api/v1/flows/{f.id}", {"via_platform": False}, tag(f)),
+        {"editor_a", "editor_b", "reviewer", "ndrc", "admin"}),
+    "flow.delete": (lambda w: (f := _flow(w)) and Call(
+        "DELETE", f"/api/v1/flows/{f.id}", None, tag(f)), {"editor_a", "editor_b", "reviewer", "ndrc", "admin"}),
+    "element.create": (lambda w: Call("POST", "/api/v1/data-elements", {
+        "identifier": "XM", "name": "姓名", "data_type": "C"}), {"reviewer", "admin"}),
+    "element.update": (lambda w: (e := _element(w)) and Call(
+        "PATCH", f"/api/v1/data-elements/{e.id}", {"synonyms": ["身份证号码"]}, tag(e)), {"reviewer", "admin"}),
+    "element.delete": (lambda w: (e := _element(w)) and Call(
+        "DELETE", f"/api/v1/data-elements/{e.id}", None, tag(e)), {"reviewer", "admin"}),
+    "project.create": (lambda w: Call("POST", "/api/v1/projects", {
+        "code": "XM-NEW", "name": "新项目", "lead_department_id": w.dept_a, "investment": "120.50"}),
+        {"editor_a", "ndrc", "admin"}),
+    "project.update": (lambda w: (p := _project(w)) and Call(
+        "PATCH", f"/api/v1/projects/{p.id}", {"name": "智慧政务二期"}, tag(p)), {"editor_a", "ndrc", "admin"}),
+    "project.stage": (lambda w: (p := _project(w)) and Call(
+        "POST", f"/api/v1/projects/{p.id}/stage", {"to_stage": "proposal"}, tag(p)), {"ndrc", "admin"}),
+}
+
+
+def _dept_unused():
+    from registry.services import departments
+
+    return departments.create_department(db.session, SYSTEM, data={
+        "code": credit_code(777), "name": "县临时机构", "kind": "事业单位"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(CASES))
+def test_role_matrix(app, api, world, endpoint, role):
+    setup, allowed = CASES[endpoint]
+    with app.app_context():
+        call = setup(world)
+        db.session.commit()
+    client = api.as_(None if role == "anonymous" else role)
+    method = getattr(client, call.method.lower())
+    kwargs = {"etag": call.etag} if call.method != "GET" else {}
+    if call.method != "DELETE":
+        kwargs["json"] = call.json
+    response = method(call.url, **kwargs)
+    body = response.get_json(silent=True)
+    if role in allowed:
+        assert 200 <= response.status_code < 300, (endpoint, role, body)
+    elif role == "anonymous":
+        assert response.status_code == 401, (endpoint, body)
+        assert body["code"] in ("unauthenticated",)
+    else:
+        assert response.status_code == 403, (endpoint, role, body)
+        assert body["code"] in ("forbidden", "other_department")
+
+
+def test_matrix_covers_every_mutating_route(app):
+    """A new mutating route without a row in CASES fails here."""
+    mutating = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        for method in rule.methods & {"POST", "PATCH", "PUT", "DELETE"}:
+            mutating.add((method, rule.rule))
+    assert len(mutating) == len(CASES), sorted(mutating)
