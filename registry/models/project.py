@@ -38,6 +38,10 @@ class Project(Timestamped, Versioned, Base):
         back_populates="project", order_by="ProjectStageChange.id"
     )
 
+    @property
+    def co_department_ids(self) -> list[int]:
+        return sorted(d.id for d in self.co_departments)
+
 
 class ProjectStageChange(Base):
     __tablename__ = "project_stage_changes"

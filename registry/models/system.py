@@ -33,3 +33,7 @@ class InformationSystem(Timestamped, Versioned, Base):
 
     department: Mapped[Department] = relationship()
     projects: Mapped[list[Project]] = relationship(secondary=project_systems)
+
+    @property
+    def project_ids(self) -> list[int]:
+        return sorted(p.id for p in self.projects)
