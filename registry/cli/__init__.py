@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from .. import create_app
+from ..errors import RegistryError
 from .admin import audit_group, token_group, user_group
 from .database import db_group
 from .demo import demo_group
@@ -18,7 +19,18 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+class RegistryGroup(FlaskGroup):
+    """Domain errors end a command with their Chinese message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:
+            detail = "；".join(f"{k}: {'、'.join(map(str, v))}" for k, v in exc.errors.items())
+            raise click.ClickException(f"{exc.message}（{exc.code}）{'：' + detail if detail else ''}") from exc
+
+
+@click.group(cls=RegistryGroup, create_app=lambda: create_app(), add_default_commands=False,
              add_version_option=False, set_debug_flag=False, load_dotenv=False)
 def cli() -> None:
     """政务信息资源目录与数据共享登记系统 — management commands."""

@@ -8,7 +8,6 @@ from sqlalchemy import func, select, text
 from ..db import db
 from ..models import Department, Resource
 
-
 bp = Blueprint("web", __name__, template_folder="templates")
 
 

@@ -110,7 +110,6 @@ def test_share_rules_property(share_type, condition, method, platform):
         ok = False
     if share_type == "不予共享" and (not cond or cond == "无条件" or method or platform):
         ok = False
-    if share_type != "不予共享":
-        if not method or (method == "共享平台方式") != bool(platform):
-            ok = False
+    if share_type != "不予共享" and (not method or (method == "共享平台方式") != bool(platform)):
+        ok = False
     assert (errs == {}) == ok, (share_type, condition, method, platform, errs)
