@@ -92,6 +92,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Province scale is ~400 MB: a 64 MB page cache and memory-mapped reads keep
+        # list scans off the syscall path (the defaults are 2 MB and no mmap).
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA mmap_size=1073741824")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -1,6 +1,7 @@
 """/api/v1/resources: the catalog, its data items, workflow and history."""
 
 from flask.views import MethodView
+from marshmallow import validate
 
 from catalog_schemas import DataItemSchema, ResourceSchema
 from catalog_schemas.fields import DateTime, Dict, Integer, List, Nested, Schema, String
@@ -27,7 +28,8 @@ class ResourceArgs(ListArgs):
     department_id = Integer()
     status = String()
     share_type = String()
-    classification = String(metadata={"description": "分类码前缀，如 101"})
+    classification = String(validate=validate.Regexp(r"^\d{1,12}$", error="分类码前缀应为数字"),
+                            metadata={"description": "分类码前缀，如 101"})
     update_cycle = String()
     format_class = String()
     system_id = Integer()

@@ -4,6 +4,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..runtime import freeze_startup_objects
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -15,5 +17,6 @@ def serve_command(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     app = current_app._get_current_object()
+    freeze_startup_objects()
     click.echo(f"服务已启动：http://{host}:{port}/")
     serve(app, host=host, port=port, threads=threads)

@@ -64,6 +64,8 @@ def load_demo(session: Session, *, scale: str, if_empty: bool = False,
             progress(f"已生成 {index + 1}/{COUNTIES[scale]} 个县")
     _store_sequences(session, sequences)
     _advance_pg_sequences(session)
+    # Fresh statistics, or the query planner guesses (SQLite has none until ANALYZE).
+    session.execute(text("ANALYZE"))
     answers["counts"] = dict(counts)
     audit.record(session, Actor.system("demo"), "demo.load", "dataset", scale,
                  after={"seed": SEED, "counts": dict(counts)})

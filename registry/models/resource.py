@@ -28,6 +28,7 @@ class Resource(Timestamped, Versioned, Base):
     __table_args__ = (
         Index("ix_resources_provider_status", "provider_department_id", "status"),
         Index("ix_resources_status_open", "status", "open_type"),
+        Index("ix_resources_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

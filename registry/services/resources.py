@@ -309,7 +309,10 @@ def list_resources(actor: Actor, *, department_id: int | None = None, status: st
     if share_type:
         stmt = stmt.where(Resource.share_type == share_type)
     if classification:
-        stmt = stmt.where(Resource.classification_code.startswith(classification, autoescape=True))
+        # A range, not LIKE 'x%', so both databases can use the classification index.
+        upper = classification[:-1] + chr(ord(classification[-1]) + 1)
+        stmt = stmt.where(Resource.classification_code >= classification,
+                          Resource.classification_code < upper)
     if update_cycle:
         stmt = stmt.where(Resource.update_cycle == update_cycle)
     if format_class:
