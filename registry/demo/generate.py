@@ -102,7 +102,8 @@ class CountyBuilder:
             for k, name in enumerate(names):
                 row = self.batch.add("systems", {
                     "id": self.ids("systems"), "code": f"S{self.index + 1:03d}{dept['_n'] + 1:02d}{k + 1:02d}",
-                    "name": f"{self.name}{name}",
+                    # 县委办 → 青溪县委办…, not 青溪县县委办…
+                    "name": (self.name[:-1] if name.startswith("县") else self.name) + name,
                     "department_id": dept["id"], "in_system_catalog": True,
                     "deployment": "政务云" if self.rng.random() < 0.8 else "政务外网",
                     "status": "in_use", "version": 1, "created_at": NOW, "updated_at": NOW})
