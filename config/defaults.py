@@ -28,3 +28,14 @@ PRELIMINARY_DESIGN_THRESHOLD = 1000
 CITY_REVIEW_THRESHOLD = 500
 
 DEMO_LOAD_WHEN_EMPTY = True
+
+# Matching data items to data elements: below this confidence a match waits for review.
+MATCH_THRESHOLD = 0.8
+# Scope overlap between projects (Art. 9(6)): flagged when the shared part of systems,
+# resources or non-generic collected elements reaches either bound.
+OVERLAP_JACCARD = 0.3
+OVERLAP_CONTAINMENT = 0.5
+OVERLAP_MIN_SHARED_ELEMENTS = 3
+# Elements without an authoritative source still count as collected twice when they
+# belong to one of these families (the base resources); generic ones (联系电话…) do not.
+DUPLICATE_UNSOURCED_FAMILIES = ["人口", "法人单位", "自然资源和空间地理", "社会信用", "电子证照"]

@@ -145,7 +145,29 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
         "PATCH", f"/api/v1/projects/{p.id}", {"name": "智慧政务二期"}, tag(p)), {"editor_a", "ndrc", "admin"}),
     "project.stage": (lambda w: (p := _project(w)) and Call(
         "POST", f"/api/v1/projects/{p.id}/stage", {"to_stage": "proposal"}, tag(p)), {"ndrc", "admin"}),
+    "analysis.run": (lambda w: Call("POST", "/api/v1/analyses", {"analyses": ["flow_cycle"], "match": False}),
+                     {"reviewer", "ndrc", "admin"}),
+    "finding.rectifying": (lambda w: (f := _finding(w)) and Call(
+        "POST", f"/api/v1/findings/{f.id}/rectifying", {}, tag(f)), {"editor_a", "reviewer", "admin"}),
+    "finding.resolve": (lambda w: (f := _finding(w)) and Call(
+        "POST", f"/api/v1/findings/{f.id}/resolve", {"reason": "已整改"}, tag(f)), {"reviewer", "admin"}),
+    "finding.waive": (lambda w: (f := _finding(w)) and Call(
+        "POST", f"/api/v1/findings/{f.id}/waive", {"reason": "系统待下线"}, tag(f)), {"reviewer", "admin"}),
+    "finding.reopen": (lambda w: (f := _finding(w, "resolved")) and Call(
+        "POST", f"/api/v1/findings/{f.id}/reopen", {"reason": "复查未通过"}, tag(f)), {"reviewer", "admin"}),
+    "match.decide": (lambda w: Call("POST", "/api/v1/match-reviews", {"name": "录入日期", "element_identifier": None}),
+                     {"reviewer", "admin"}),
 }
+
+
+def _finding(w: World, status: str = "open"):
+    from registry.models import Finding
+
+    f = Finding(kind="not_in_system_catalog", fingerprint=f"test:{status}", subject_type="system", subject_id=1,
+                department_id=w.dept_a, title="测试问题", evidence={}, status=status, history=[])
+    db.session.add(f)
+    db.session.flush()
+    return f
 
 
 def _dept_unused():

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask import Flask, send_from_directory
 
-from . import departments, elements, errors, flows, interfaces, projects, resources, systems, users
+from . import (
+    analyses,
+    departments,
+    elements,
+    errors,
+    flows,
+    interfaces,
+    projects,
+    resources,
+    systems,
+    users,
+)
 from .base import Api
 
-BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users)
+BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses)
 
 
 def init_app(app: Flask) -> None:

@@ -61,7 +61,11 @@ class SQLPage(Page):
     @property
     def items(self) -> list[Any]:
         p = self.page_params
-        return list(db.session.scalars(self.collection.offset(p.first_item).limit(p.page_size)))
+        stmt = self.collection.offset(p.first_item).limit(p.page_size)
+        described = stmt.column_descriptions
+        if len(described) == 1 and isinstance(described[0]["expr"], type):
+            return list(db.session.scalars(stmt))  # ORM entities
+        return [dict(row) for row in db.session.execute(stmt).mappings()]  # grouped columns
 
 
 def paginate(blp: Blueprint):

@@ -1,7 +1,10 @@
 """/api/v1/data-elements"""
 
-from catalog_schemas.fields import DateTime, Integer, List, Schema, String, text_length
+from flask.views import MethodView
 
+from catalog_schemas.fields import DateTime, Dict, Integer, List, Schema, String, text_length
+
+from ..db import db
 from ..models import DataElement
 from ..services import elements as svc
 from .base import Blueprint, ListArgs, current_actor
@@ -18,6 +21,7 @@ class DataElementSchema(Schema):
     data_type = String(required=True, validate=text_length(1, 16))
     format = String(allow_none=True, validate=text_length(max=32), metadata={"description": "表示格式，如 c18"})
     value_domain = String(allow_none=True, validate=text_length(max=200))
+    family = String(allow_none=True, validate=text_length(max=32), metadata={"description": "所属类别，如 人口、法人单位"})
     source_department_id = Integer(allow_none=True, metadata={"description": "权威来源部门（一数一源）"})
     source_system_id = Integer(allow_none=True)
     source_resource_id = Integer(allow_none=True)
@@ -29,6 +33,15 @@ class DataElementSchema(Schema):
 class DataElementArgs(ListArgs):
     q = String()
     data_type = String()
+    family = String()
+
+
+class ElementVersionSchema(Schema):
+    version = Integer()
+    action = String()
+    actor_id = Integer()
+    snapshot = Dict()
+    at = DateTime()
 
 
 register_crud(
@@ -37,3 +50,11 @@ register_crud(
     delete=svc.delete_element, sortable=frozenset({"id", "name", "identifier"}),
     read_actor=current_actor,
 )
+
+
+@blp.route("/<int:element_id>/versions")
+class DataElementVersions(MethodView):
+    @blp.response(200, ElementVersionSchema(many=True))
+    def get(self, element_id):
+        """数据元的版本历史"""
+        return svc.element_versions(db.session, element_id)

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 
 from .. import create_app
 from ..errors import RegistryError
 from .admin import audit_group, token_group, user_group
+from .analyse import analyse_command, elements_group, graph_group
 from .database import db_group
 from .demo import demo_group
 from .serve import serve_command
 
 
-def register_commands(app: Flask) -> None:
-    for command in (db_group, user_group, token_group, demo_group, audit_group, serve_command):
-        app.cli.add_command(command)
-
-
-class RegistryGroup(FlaskGroup):
+class _DomainErrors:
     """Domain errors end a command with their Chinese message and exit status 1."""
 
     def invoke(self, ctx: click.Context):
@@ -28,6 +24,21 @@ class RegistryGroup(FlaskGroup):
         except RegistryError as exc:
             detail = "；".join(f"{k}: {'、'.join(map(str, v))}" for k, v in exc.errors.items())
             raise click.ClickException(f"{exc.message}（{exc.code}）{'：' + detail if detail else ''}") from exc
+
+
+class RegistryAppGroup(_DomainErrors, AppGroup):
+    pass
+
+
+class RegistryGroup(_DomainErrors, FlaskGroup):
+    pass
+
+
+def register_commands(app: Flask) -> None:
+    app.cli = RegistryAppGroup(app.name)  # so `app.cli` (tests, flask) reports domain errors too
+    for command in (db_group, user_group, token_group, demo_group, audit_group, serve_command,
+                    analyse_command, elements_group, graph_group):
+        app.cli.add_command(command)
 
 
 @click.group(cls=RegistryGroup, create_app=lambda: create_app(), add_default_commands=False,

@@ -2,7 +2,8 @@
 
 from .audit import AuditEvent
 from .department import Department
-from .element import DataElement
+from .element import DataElement, DataElementVersion, MatchDecision
+from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
 from .flow import Flow
 from .interface import Interface, interface_resources
 from .project import Project, ProjectStageChange, project_departments
@@ -11,7 +12,8 @@ from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
 
 __all__ = [
-    "ROLES", "ApiToken", "AuditEvent", "CodeSequence", "DataElement", "DataItem", "Department",
+    "ART17_KINDS", "FINDING_KINDS", "FINDING_STATUSES", "AnalysisRun", "DataElementVersion", "Finding",
+    "MatchDecision", "ROLES", "ApiToken", "AuditEvent", "CodeSequence", "DataElement", "DataItem", "Department",
     "Flow", "InformationSystem", "Interface", "Project", "ProjectStageChange", "Resource",
     "ResourceVersion", "User", "interface_resources", "project_departments", "project_systems",
     "resource_systems",

@@ -99,6 +99,9 @@ class DataItem(Base):
         ForeignKey("data_elements.id", ondelete="SET NULL"), index=True
     )
     match_confidence: Mapped[float | None]
+    # auto (matched above the threshold), pending (in the review queue), confirmed
+    # (a reviewer decided), none (no element); NULL: not matched yet.
+    match_status: Mapped[str | None] = mapped_column(String(16), index=True)
     match_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     resource: Mapped[Resource] = relationship(back_populates="items")

@@ -27,6 +27,7 @@ from ._records import (
     snapshot,
     update_record,
 )
+from .findings import check_art17_block
 
 
 def _apply_co_departments(session: Session, project: Project, data: dict[str, Any]) -> None:
@@ -41,6 +42,7 @@ def create_project(session: Session, actor: Actor, *, data: dict[str, Any]) -> P
     require_department_editor(actor, lead, NDRC)
     get_record(session, Department, lead, label="牵头部门")
     ensure_unique(session, Project, "code", data["code"], label="项目编码")
+    check_art17_block(session, [lead, *data.get("co_department_ids", [])])
     project = Project(lead_department_id=lead, stage="planned")
     _apply_co_departments(session, project, data)
     for key, value in data.items():
@@ -91,6 +93,7 @@ def move_project_stage(session: Session, actor: Actor, project_id: int, *, to_st
             f"项目当前处于“{project.stage}”阶段，只能进入：{'、'.join(allowed) or '（已是最后阶段）'}",
             code="stage_not_allowed",
         )
+    check_art17_block(session, [project.lead_department_id, *project.co_department_ids])
     before = snapshot(project)
     session.add(ProjectStageChange(project=project, from_stage=project.stage, to_stage=to_stage,
                                    actor_id=actor.user_id, reason=reason, evidence=evidence or {}))

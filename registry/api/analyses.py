@@ -1,0 +1,267 @@
+"""/api/v1/analyses, /api/v1/findings, /api/v1/graph, /api/v1/match-reviews"""
+
+from flask import Response, current_app
+from flask.views import MethodView
+from marshmallow import validate
+
+from catalog_schemas.fields import (
+    Boolean,
+    DateTime,
+    Dict,
+    Float,
+    Integer,
+    List,
+    Nested,
+    Schema,
+    String,
+    one_of,
+)
+
+from ..db import db
+from ..graph.build import SCOPE_KINDS, build_graph, resolve_scope
+from ..graph.explore import MAX_DEPTH, edges_among, neighbourhood, to_graphml, to_json
+from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
+from ..services import analyses as analyses_svc
+from ..services import findings as findings_svc
+from ..services import matching as matching_svc
+from ..services._records import get_record
+from .base import (
+    Blueprint,
+    ListArgs,
+    ReasonSchema,
+    apply_sort,
+    current_actor,
+    if_match_version,
+    paginate,
+    signed_in_actor,
+    with_etag,
+)
+
+blp = Blueprint("analyses", __name__, url_prefix="/api/v1", description="数据流图分析、问题整改与数据元匹配")
+
+
+class ScopeSchema(Schema):
+    kind = String(load_default="all", validate=one_of(SCOPE_KINDS, "范围"))
+    value = String(load_default=None, metadata={"description": "县名、部门代码或逗号分隔的项目编码"})
+
+
+class AnalysisRequestSchema(Schema):
+    scope = Nested(ScopeSchema, load_default=lambda: {"kind": "all", "value": None})
+    analyses = List(String(validate=one_of(analyses_svc.ANALYSES, "分析")), load_default=None)
+    match = Boolean(load_default=True, metadata={"description": "先为未匹配的信息项匹配数据元"})
+
+
+class AnalysisRunSchema(Schema):
+    id = Integer()
+    scope_kind = String()
+    scope_value = String()
+    analyses = List(String())
+    actor_name = String()
+    started_at = DateTime()
+    finished_at = DateTime()
+    summary = Dict()
+
+
+class FindingSchema(Schema):
+    id = Integer()
+    kind = String()
+    subject_type = String()
+    subject_id = Integer()
+    department_id = Integer()
+    title = String()
+    evidence = Dict()
+    status = String()
+    status_reason = String()
+    history = List(Dict())
+    first_seen_run_id = Integer()
+    last_seen_run_id = Integer()
+    resolved_at = DateTime()
+    version = Integer()
+    created_at = DateTime()
+    updated_at = DateTime()
+
+
+class FindingArgs(ListArgs):
+    kind = String(validate=one_of(FINDING_KINDS, "问题类型"))
+    status = String(validate=one_of(FINDING_STATUSES, "状态"))
+    department_id = Integer()
+    subject_type = String()
+    subject_id = Integer()
+    run_id = Integer()
+
+
+class GraphArgs(Schema):
+    direction = String(load_default="both", validate=one_of(("in", "out", "both"), "方向"))
+    depth = Integer(load_default=1, validate=validate.Range(1, MAX_DEPTH, error=f"深度应在 1 到 {MAX_DEPTH} 之间"))
+    scope_kind = String(load_default=None, validate=one_of(SCOPE_KINDS, "范围"))
+    scope_value = String(load_default=None)
+    page = Integer(load_default=1, validate=validate.Range(min=1, error="页码从 1 开始"))
+    page_size = Integer(load_default=100, validate=validate.Range(1, 500, error="每页 1 到 500 个节点"))
+
+
+class ExportArgs(Schema):
+    scope_kind = String(load_default="all", validate=one_of(SCOPE_KINDS, "范围"))
+    scope_value = String(load_default=None)
+    format = String(load_default="json", validate=one_of(("json", "graphml"), "格式"))
+
+
+class MatchDecisionSchema(Schema):
+    name = String(required=True)
+    element_identifier = String(load_default=None, metadata={"description": "空值表示该信息项不对应任何数据元"})
+
+
+class QueueEntrySchema(Schema):
+    name = String()
+    suggested = String(metadata={"description": "建议的数据元标识符"})
+    confidence = Float()
+    items = Integer(metadata={"description": "使用该名称的信息项数"})
+
+
+def _settings():
+    return current_app.config
+
+
+@blp.route("/analyses")
+class Analyses(MethodView):
+    @blp.arguments(AnalysisRequestSchema)
+    @blp.response(201, AnalysisRunSchema)
+    def post(self, data):
+        """运行数据流图分析（大数据中心或发改委），写入问题清单"""
+        run = analyses_svc.run_analyses(db.session, current_actor(), scope_kind=data["scope"]["kind"],
+                                        scope_value=data["scope"]["value"], analyses=data["analyses"],
+                                        settings=_settings(), match=data["match"])
+        return run
+
+
+@blp.route("/analyses/<int:run_id>")
+class AnalysisItem(MethodView):
+    @blp.response(200, AnalysisRunSchema)
+    def get(self, run_id):
+        signed_in_actor()
+        return get_record(db.session, AnalysisRun, run_id, label="分析记录")
+
+
+@blp.route("/findings")
+class Findings(MethodView):
+    @blp.arguments(FindingArgs, location="query")
+    @blp.response(200, FindingSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        """问题清单（可按类型、状态、部门筛选）"""
+        signed_in_actor()
+        sort = args.pop("sort")
+        return apply_sort(findings_svc.list_findings(**args), Finding, sort, {"id", "kind", "updated_at"})
+
+
+@blp.route("/findings/<int:finding_id>")
+class FindingItem(MethodView):
+    @blp.response(200, FindingSchema)
+    def get(self, finding_id):
+        signed_in_actor()
+        return with_etag(get_record(db.session, Finding, finding_id, label="问题"))
+
+
+def _finding_transition(action: str, doc: str) -> None:
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, FindingSchema)
+    def post(self, data, finding_id):
+        finding = findings_svc.transition_finding(db.session, current_actor(), finding_id, action=action,
+                                                  reason=data["reason"], expected_version=if_match_version())
+        return with_etag(finding)
+
+    post.__doc__ = doc
+    blp.route(f"/findings/<int:finding_id>/{action}")(type(f"Finding{action.title()}", (MethodView,), {"post": post}))
+
+
+_finding_transition("rectifying", "报告正在整改（责任部门）")
+_finding_transition("resolve", "确认已整改（大数据中心，须说明）")
+_finding_transition("waive", "豁免（大数据中心，须说明理由）")
+_finding_transition("reopen", "重新打开（大数据中心，须说明）")
+
+
+@blp.route("/graph/<string:kind>/<int:node_id>")
+class GraphNode(MethodView):
+    @blp.arguments(GraphArgs, location="query")
+    def get(self, args, kind, node_id):
+        """节点的邻域（方向、深度受限，分页）"""
+        signed_in_actor()
+        session = db.session
+        scope = _node_scope(session, kind, node_id, args)
+        g = build_graph(session, scope)
+        node = f"{kind}:{node_id}"
+        if node not in g:
+            from ..errors import NotFound
+
+            raise NotFound(f"图中没有节点 {node}（范围：{scope.label}）")
+        ranked = neighbourhood(g, node, direction=args["direction"], depth=args["depth"])
+        start = (args["page"] - 1) * args["page_size"]
+        page = ranked[start:start + args["page_size"]]
+        shown = {node} | {n for n, _ in page}
+        return {"node": {"id": node, **_plain(g.nodes[node])}, "scope": scope.label, "total": len(ranked),
+                "page": args["page"], "page_size": args["page_size"],
+                "nodes": [{"id": n, "distance": d, **_plain(g.nodes[n])} for n, d in page],
+                "edges": edges_among(g, shown)}
+
+
+@blp.route("/graph/export")
+class GraphExport(MethodView):
+    @blp.arguments(ExportArgs, location="query")
+    def get(self, args):
+        """导出一个范围的数据流图（JSON 或 GraphML）"""
+        signed_in_actor()
+        g = build_graph(db.session, resolve_scope(db.session, args["scope_kind"], args["scope_value"]))
+        if args["format"] == "graphml":
+            return Response(to_graphml(g), mimetype="application/graphml+xml",
+                            headers={"Content-Disposition": "attachment; filename=graph.graphml"})
+        return to_json(g)
+
+
+@blp.route("/match-reviews")
+class MatchReviews(MethodView):
+    @blp.response(200, QueueEntrySchema(many=True))
+    @paginate(blp)
+    def get(self):
+        """待复核的数据元匹配（按信息项名称汇总）"""
+        return matching_svc.review_queue(db.session, current_actor())
+
+    @blp.arguments(MatchDecisionSchema)
+    def post(self, data):
+        """确认或更正一个信息项名称对应的数据元（此后自动沿用）"""
+        return matching_svc.decide_match(db.session, current_actor(), name=data["name"],
+                                         element_identifier=data["element_identifier"])
+
+
+def _plain(attrs: dict) -> dict:
+    return {k: v for k, v in attrs.items() if k != "items"}
+
+
+def _node_scope(session, kind: str, node_id: int, args: dict):
+    if args["scope_kind"]:
+        return resolve_scope(session, args["scope_kind"], args["scope_value"])
+    department_id = _department_of(session, kind, node_id)
+    if department_id is None:
+        return resolve_scope(session, "all")
+    from ..models import Department
+
+    dept = session.get(Department, department_id)
+    if dept is not None and dept.region:
+        return resolve_scope(session, "region", dept.region)
+    return resolve_scope(session, "department", str(department_id))
+
+
+def _department_of(session, kind: str, node_id: int) -> int | None:
+    from ..models import Department, InformationSystem, Interface, Project, Resource
+
+    model, column = {
+        "department": (Department, "id"), "system": (InformationSystem, "department_id"),
+        "resource": (Resource, "provider_department_id"), "interface": (Interface, "department_id"),
+        "project": (Project, "lead_department_id"),
+    }.get(kind, (None, None))
+    if model is None:
+        if kind == "element":
+            return None
+        from ..errors import NotFound
+
+        raise NotFound(f"未知的节点类型“{kind}”")
+    row = get_record(session, model, node_id, label="节点")
+    return getattr(row, column)

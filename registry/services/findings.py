@@ -1,0 +1,72 @@
+"""问题/整改项: the findings' lifecycle, and the Art. 17 block they impose."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..authz import REVIEWER, Actor, require_department_editor, require_role
+from ..db import utcnow
+from ..errors import Conflict, Invalid
+from ..models import ART17_KINDS, Finding
+from ._records import check_version, get_record, snapshot
+
+# action → (allowed from, to, who, reason required)
+TRANSITIONS = {
+    "rectifying": (("open",), "rectifying", "department", False),
+    "resolve": (("open", "rectifying"), "resolved", "reviewer", True),
+    "waive": (("open", "rectifying"), "waived", "reviewer", True),
+    "reopen": (("resolved", "waived"), "open", "reviewer", True),
+}
+
+
+def transition_finding(session: Session, actor: Actor, finding_id: int, *, action: str, reason: str | None,
+                       expected_version: int | None) -> Finding:
+    sources, target, who, needs_reason = TRANSITIONS[action]
+    finding = get_record(session, Finding, finding_id, label="问题")
+    if who == "reviewer":
+        require_role(actor, REVIEWER)
+    else:  # the responsible department reports rectification under way; reviewers may too
+        require_department_editor(actor, finding.department_id or 0, REVIEWER)
+    check_version(finding, expected_version)
+    if finding.status not in sources:
+        raise Conflict(f"问题当前状态为“{finding.status}”，不能执行“{action}”", code="invalid_transition")
+    if needs_reason and not (reason or "").strip():
+        raise Invalid(errors={"reason": ["须说明原因"]})
+    before = snapshot(finding)
+    finding.history = [*finding.history, {"at": utcnow().isoformat(), "from": finding.status, "to": target,
+                                          "note": reason, "actor": actor.name}]
+    finding.status, finding.status_reason = target, reason
+    finding.resolved_at = utcnow() if target in ("resolved", "waived") else None
+    finding.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, f"finding.{action}", "finding", finding.id, before=before,
+                 after=snapshot(finding), cause=reason)
+    return finding
+
+
+def list_findings(*, kind: str | None = None, status: str | None = None, department_id: int | None = None,
+                  subject_type: str | None = None, subject_id: int | None = None,
+                  run_id: int | None = None) -> Select:
+    stmt = select(Finding)
+    for column, value in ((Finding.kind, kind), (Finding.status, status), (Finding.department_id, department_id),
+                          (Finding.subject_type, subject_type), (Finding.subject_id, subject_id),
+                          (Finding.last_seen_run_id, run_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def check_art17_block(session: Session, department_ids: list[int]) -> None:
+    """Art. 17: a unit whose systems collect data again, do not share as required or are
+    missing from the system catalog may not build, change or extend systems until it
+    has rectified. Open (or still rectifying) findings of those kinds block."""
+    blocking = session.scalars(
+        select(Finding).where(Finding.department_id.in_(department_ids), Finding.kind.in_(ART17_KINDS),
+                              Finding.status.in_(("open", "rectifying"))).order_by(Finding.id).limit(50)).all()
+    if blocking:
+        raise Conflict(
+            f"依据第十七条，相关单位有 {len(blocking)} 项未整改问题，整改完成前不得新建或推进项目",
+            code="art17_block",
+            errors={"findings": [f"#{f.id} {f.kind}：{f.title}" for f in blocking]})
