@@ -75,7 +75,7 @@ def test_match_items_and_review_queue(app, api):
         counts = match_items(db.session, threshold=0.8)
         db.session.commit()
         status = dict(db.session.execute(select(DataItem.name, DataItem.match_status)).all())
-    assert status == {"申请人身份证号": "auto", "录入日期": "pending", "发放月份": "none"}
+    assert status == {"申请人身份证号": "auto", "录入日期": "pending", "发放月份": None}
     assert counts["auto"] == 1 and counts["pending"] == 1
     queue = api.as_("reviewer").get("/api/v1/match-reviews").get_json()
     assert [q["name"] for q in queue] == ["录入日期"] and queue[0]["items"] == 1

@@ -22,6 +22,8 @@ class DepartmentSchema(Schema):
     kind = String(required=True, validate=one_of(DEPARTMENT_KINDS, "部门类别"))
     parent_id = Integer(allow_none=True)
     region = String(allow_none=True, validate=text_length(max=100))
+    function = String(allow_none=True, validate=text_length(max=32),
+                      metadata={"description": "职能，如 公安、市场监管（数据元权威来源按职能认定）"})
     version = Integer(dump_only=True)
     created_at = DateTime(dump_only=True)
     updated_at = DateTime(dump_only=True)

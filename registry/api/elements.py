@@ -21,6 +21,8 @@ class DataElementSchema(Schema):
     data_type = String(required=True, validate=text_length(1, 16))
     format = String(allow_none=True, validate=text_length(max=32), metadata={"description": "表示格式，如 c18"})
     value_domain = String(allow_none=True, validate=text_length(max=200))
+    source_function = String(allow_none=True, validate=text_length(max=32),
+                             metadata={"description": "权威来源部门的职能，如 公安"})
     family = String(allow_none=True, validate=text_length(max=32), metadata={"description": "所属类别，如 人口、法人单位"})
     source_department_id = Integer(allow_none=True, metadata={"description": "权威来源部门（一数一源）"})
     source_system_id = Integer(allow_none=True)

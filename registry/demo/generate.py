@@ -89,7 +89,7 @@ class CountyBuilder:
                 "县") else self.name + suffix
             row = self.batch.add("departments", {
                 "id": self.ids("departments"), "code": department_code(self.index, n, kind),
-                "name": name, "kind": kind, "parent_id": None, "region": self.name, "version": 1,
+                "name": name, "kind": kind, "parent_id": None, "region": self.name, "function": key, "version": 1,
                 "created_at": NOW, "updated_at": NOW})
             row["_key"], row["_short"], row["_n"] = key, short, n
             self.depts.append(row)
@@ -367,7 +367,7 @@ def element_rows(ids: IdAllocator, first_county: CountyBuilder) -> list[dict]:
         base = first_county.base.get(e.source) if e.source else None
         rows.append({"id": ids("data_elements"), "identifier": e.identifier, "name": e.name,
                      "synonyms": list(e.synonyms), "data_type": e.data_type, "format": e.format,
-                     "value_domain": e.value_domain, "family": e.family,
+                     "value_domain": e.value_domain, "family": e.family, "source_function": e.source,
                      "source_department_id": dept["id"] if dept else None,
                      "source_system_id": base["_system"]["id"] if base and e.identifier in _base_elements(e.source) else None,
                      "source_resource_id": base["id"] if base and e.identifier in _base_elements(e.source) else None,

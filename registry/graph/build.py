@@ -89,16 +89,19 @@ def _in(column, ids):
 def build_graph(session: Session, scope: Scope) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(scope=scope.label)
     depts = scope.department_ids
-    for d in session.execute(select(Department.id, Department.name, Department.code, Department.kind)
-                             .where(_in(Department.id, depts))):
-        g.add_node(f"department:{d.id}", kind="department", name=d.name, code=d.code, dept_kind=d.kind)
+    functions = {}
+    for d in session.execute(select(Department.id, Department.name, Department.code, Department.kind,
+                                    Department.function).where(_in(Department.id, depts))):
+        g.add_node(f"department:{d.id}", kind="department", name=d.name, code=d.code, dept_kind=d.kind,
+                   function=d.function)
+        functions[d.id] = d.function
 
     for s in session.execute(select(InformationSystem.id, InformationSystem.code, InformationSystem.name,
                                     InformationSystem.department_id, InformationSystem.in_system_catalog)
                              .where(_in(InformationSystem.department_id, depts))):
         node = f"system:{s.id}"
         g.add_node(node, kind="system", code=s.code, name=s.name, department_id=s.department_id,
-                   in_system_catalog=s.in_system_catalog)
+                   in_system_catalog=s.in_system_catalog, function=functions.get(s.department_id))
         g.add_edge(f"department:{s.department_id}", node, type="owns")
 
     resource_rows = session.execute(
@@ -136,11 +139,11 @@ def _add_elements(session: Session, g: nx.MultiDiGraph, in_scope) -> None:
     element_ids = {r[1] for r in rows}
     for e in session.execute(select(DataElement.id, DataElement.identifier, DataElement.name, DataElement.family,
                                     DataElement.source_system_id, DataElement.source_resource_id,
-                                    DataElement.source_department_id)
+                                    DataElement.source_department_id, DataElement.source_function)
                              .where(DataElement.id.in_(element_ids))):
         g.add_node(f"element:{e.id}", kind="element", identifier=e.identifier, name=e.name, family=e.family,
                    source_system_id=e.source_system_id, source_resource_id=e.source_resource_id,
-                   source_department_id=e.source_department_id)
+                   source_department_id=e.source_department_id, source_function=e.source_function)
     for resource_id, element_id, items, n_collected in rows:
         g.add_edge(f"resource:{resource_id}", f"element:{element_id}", type="contains", items=items,
                    collected=int(n_collected or 0))

@@ -13,25 +13,37 @@ def duplicate_collection(g: nx.MultiDiGraph, *, unsourced_families: tuple[str, .
     for element in nodes_of(g, "element"):
         attrs = g.nodes[element]
         collectors = in_edges(g, element, "collects")
-        source = attrs.get("source_system_id")
-        if source is not None:
-            offenders = [e for e in collectors if node_id(e[0]) != source]
+        source, function = attrs.get("source_system_id"), attrs.get("source_function")
+        if source is not None or function:
+            # 一数一源: the named source system, or in each county the unit with that function.
+            offenders = [e for e in collectors if node_id(e[0]) != source
+                         and not (function and g.nodes[e[0]].get("function") == function)]
         elif attrs.get("family") in unsourced_families and len(collectors) > 1:
             offenders = collectors  # no single source named yet: every collector is in question
         else:
             continue
+        offending = {u for u, _, _ in offenders}
+        authoritative = [edge for u, _, edge in collectors if u not in offending]
         for system, _, edge in offenders:
-            findings.append(_finding(g, element, system, edge, collectors))
+            findings.append(_finding(g, element, system, edge, collectors, authoritative))
     return findings
 
 
-def _finding(g: nx.MultiDiGraph, element: str, system: str, edge: dict, collectors: list) -> FindingData:
+def _obtain_from(g: nx.MultiDiGraph, element: dict, authoritative: list[dict]) -> dict | None:
+    """The authoritative resource to obtain the element from instead."""
+    for edge in authoritative:
+        for item in edge["items"]:
+            node = f"resource:{item['resource_id']}"
+            if node in g:
+                return describe(g, node)
+    source = element.get("source_resource_id")
+    return {"id": source, "kind": "resource"} if source is not None else None
+
+
+def _finding(g: nx.MultiDiGraph, element: str, system: str, edge: dict, collectors: list,
+             authoritative: list[dict]) -> FindingData:
     e, s = g.nodes[element], g.nodes[system]
-    source_resource = e.get("source_resource_id")
-    instead = None
-    if source_resource is not None:
-        node = f"resource:{source_resource}"
-        instead = describe(g, node) if node in g else {"id": source_resource, "kind": "resource"}
+    instead = _obtain_from(g, e, authoritative)
     return FindingData(
         kind="duplicate_collection",
         fingerprint=f"duplicate_collection:{e['identifier']}:{node_id(system)}",

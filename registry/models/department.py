@@ -21,5 +21,8 @@ class Department(Timestamped, Versioned, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     # Province scale: the county (or city) a department belongs to.
     region: Mapped[str | None] = mapped_column(String(100), index=True)
+    # What the unit is, across counties (公安, 市场监管 …): the data-element dictionary names
+    # authoritative sources (一数一源) by function, which each county's unit fulfils.
+    function: Mapped[str | None] = mapped_column(String(32))
 
     parent: Mapped[Department | None] = relationship(remote_side="Department.id")

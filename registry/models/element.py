@@ -28,6 +28,8 @@ class DataElement(Timestamped, Versioned, Base):
         ForeignKey("resources.id", ondelete="SET NULL")
     )
     family: Mapped[str | None] = mapped_column(String(32))
+    # The function of the authoritative department (公安 …), valid in every county.
+    source_function: Mapped[str | None] = mapped_column(String(32))
 
 
 class DataElementVersion(Base):

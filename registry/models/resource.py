@@ -100,7 +100,8 @@ class DataItem(Base):
     )
     match_confidence: Mapped[float | None]
     # auto (matched above the threshold), pending (in the review queue), confirmed
-    # (a reviewer decided), none (no element); NULL: not matched yet.
+    # (a reviewer chose the element), none (a reviewer decided it has none); NULL: no
+    # element found automatically (re-derived on each run, see services/matching.py).
     match_status: Mapped[str | None] = mapped_column(String(16), index=True)
     match_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -75,7 +75,8 @@ def sync_dictionary(session: Session, actor: Actor) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for e in ELEMENTS:
         shipped = {"name": e.name, "synonyms": list(e.synonyms), "data_type": e.data_type,
-                   "format": e.format, "value_domain": e.value_domain, "family": e.family}
+                   "format": e.format, "value_domain": e.value_domain, "family": e.family,
+                   "source_function": e.source}
         current = existing.get(e.identifier)
         if current is None:
             create_element(session, actor, data={"identifier": e.identifier, **shipped})
