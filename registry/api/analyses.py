@@ -28,11 +28,10 @@ from ..services._records import get_record
 from .base import (
     Blueprint,
     ListArgs,
-    ReasonSchema,
     apply_sort,
     current_actor,
-    if_match_version,
     paginate,
+    register_transition,
     signed_in_actor,
     with_etag,
 )
@@ -161,22 +160,10 @@ class FindingItem(MethodView):
         return with_etag(get_record(db.session, Finding, finding_id, label="问题"))
 
 
-def _finding_transition(action: str, doc: str) -> None:
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, FindingSchema)
-    def post(self, data, finding_id):
-        finding = findings_svc.transition_finding(db.session, current_actor(), finding_id, action=action,
-                                                  reason=data["reason"], expected_version=if_match_version())
-        return with_etag(finding)
-
-    post.__doc__ = doc
-    blp.route(f"/findings/<int:finding_id>/{action}")(type(f"Finding{action.title()}", (MethodView,), {"post": post}))
-
-
-_finding_transition("rectifying", "报告正在整改（责任部门）")
-_finding_transition("resolve", "确认已整改（大数据中心，须说明）")
-_finding_transition("waive", "豁免（大数据中心，须说明理由）")
-_finding_transition("reopen", "重新打开（大数据中心，须说明）")
+for _action, _doc in (("rectifying", "报告正在整改（责任部门）"), ("resolve", "确认已整改（大数据中心，须说明）"),
+                     ("waive", "豁免（大数据中心，须说明理由）"), ("reopen", "重新打开（大数据中心，须说明）")):
+    register_transition(blp, f"/findings/<int:finding_id>/{_action}", _action, _doc, FindingSchema,
+                        findings_svc.transition_finding)
 
 
 @blp.route("/graph/<string:kind>/<int:node_id>")

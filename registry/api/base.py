@@ -11,6 +11,7 @@ import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import g, request
+from flask.views import MethodView
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
 
@@ -136,3 +137,21 @@ def with_etag(obj: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:
 
 class ReasonSchema(Schema):
     reason = String(load_default=None)
+
+
+def register_transition(blp: Blueprint, rule: str, action: str, doc: str, schema: Any,
+                        transition: Any) -> None:
+    """POST {reason} with If-Match to ``rule``: one workflow step of a record."""
+
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, schema)
+    def post(self, data, **ids):
+        (record_id,) = ids.values()
+        record = transition(db.session, current_actor(), record_id, action=action, reason=data["reason"],
+                            expected_version=if_match_version())
+        return with_etag(record)
+
+    post.__doc__ = doc
+    name = "".join(part.title() for part in (blp.name, action))
+    blp.route(rule)(type(name, (MethodView,),
+                         {"post": post}))

@@ -11,11 +11,11 @@ from ..services import resources as svc
 from .base import (
     Blueprint,
     ListArgs,
-    ReasonSchema,
     apply_sort,
     current_actor,
     if_match_version,
     paginate,
+    register_transition,
     with_etag,
 )
 
@@ -107,23 +107,9 @@ class ResourceItems(MethodView):
         return resource.items, 201, {"ETag": resource.etag}
 
 
-def _transition_view(action: str, doc: str):
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, ResourceOut)
-    def post(self, data, resource_id):
-        resource = svc.transition_resource(db.session, current_actor(), resource_id, action=action,
-                                           reason=data["reason"], expected_version=if_match_version())
-        return with_etag(resource)
-
-    post.__doc__ = doc
-    view = type(f"Resource{action.title()}", (MethodView,), {"post": post})
-    blp.route(f"/<int:resource_id>/{action}")(view)
-
-
-_transition_view("submit", "提交审核（部门编辑）")
-_transition_view("publish", "审核通过并发布（大数据中心）")
-_transition_view("reject", "退回修改（大数据中心，须说明原因）")
-_transition_view("retire", "停用（提供部门或大数据中心，须说明原因）")
+for _action, _doc in (("submit", "提交审核（部门编辑）"), ("publish", "审核通过并发布（大数据中心）"),
+                     ("reject", "退回修改（大数据中心，须说明原因）"), ("retire", "停用（提供部门或大数据中心，须说明原因）")):
+    register_transition(blp, f"/<int:resource_id>/{_action}", _action, _doc, ResourceOut, svc.transition_resource)
 
 
 @blp.route("/<int:resource_id>/versions")

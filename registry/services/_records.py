@@ -87,6 +87,14 @@ def delete_record(session: Session, actor: Actor, obj: Any, *, expected_version:
     audit.record(session, actor, f"{subject_type}.delete", subject_type, record_id, before=before)
 
 
+def where_equal(stmt: Any, *pairs: tuple[Any, Any]) -> Any:
+    """Add ``column == value`` for every pair whose value was given (list filters)."""
+    for column, value in pairs:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
 def resolve_ids(session: Session, model: type[T], ids: list[int], *, field: str, label: str) -> list[T]:
     """Load rows by id, or a 422 naming the ids that do not exist."""
     from ..errors import Invalid

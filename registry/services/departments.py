@@ -13,7 +13,14 @@ from catalog_schemas import credit_code_error
 from ..authz import ADMIN, Actor, require_role
 from ..errors import Invalid, NotFound
 from ..models import Department
-from ._records import add_record, delete_record, ensure_unique, get_record, update_record
+from ._records import (
+    add_record,
+    delete_record,
+    ensure_unique,
+    get_record,
+    update_record,
+    where_equal,
+)
 
 
 def department_code_error(code: str, local_pattern: str | None) -> str | None:
@@ -71,13 +78,8 @@ def department_by_code(session: Session, code: str) -> Department:
 
 def list_departments(*, kind: str | None = None, parent_id: int | None = None,
                      region: str | None = None, q: str | None = None) -> Select:
-    stmt = select(Department)
-    if kind:
-        stmt = stmt.where(Department.kind == kind)
-    if parent_id is not None:
-        stmt = stmt.where(Department.parent_id == parent_id)
-    if region:
-        stmt = stmt.where(Department.region == region)
+    stmt = where_equal(select(Department), (Department.kind, kind), (Department.parent_id, parent_id),
+                       (Department.region, region))
     if q:
         stmt = stmt.where(Department.name.contains(q))
     return stmt

@@ -10,7 +10,7 @@ from ..authz import REVIEWER, Actor, require_department_editor, require_role
 from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..models import ART17_KINDS, Finding
-from ._records import check_version, get_record, snapshot
+from ._records import check_version, get_record, snapshot, where_equal
 
 # action → (allowed from, to, who, reason required)
 TRANSITIONS = {
@@ -49,13 +49,9 @@ def transition_finding(session: Session, actor: Actor, finding_id: int, *, actio
 def list_findings(*, kind: str | None = None, status: str | None = None, department_id: int | None = None,
                   subject_type: str | None = None, subject_id: int | None = None,
                   run_id: int | None = None) -> Select:
-    stmt = select(Finding)
-    for column, value in ((Finding.kind, kind), (Finding.status, status), (Finding.department_id, department_id),
-                          (Finding.subject_type, subject_type), (Finding.subject_id, subject_id),
-                          (Finding.last_seen_run_id, run_id)):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    return stmt
+    return where_equal(select(Finding), (Finding.kind, kind), (Finding.status, status),
+                       (Finding.department_id, department_id), (Finding.subject_type, subject_type),
+                       (Finding.subject_id, subject_id), (Finding.last_seen_run_id, run_id))
 
 
 def check_art17_block(session: Session, department_ids: list[int]) -> None:

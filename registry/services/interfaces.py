@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..authz import Actor, require_department_editor
 from ..errors import Invalid
 from ..models import Department, Interface, Resource, interface_resources
-from ._records import add_record, delete_record, get_record, resolve_ids, update_record
+from ._records import add_record, delete_record, get_record, resolve_ids, update_record, where_equal
 
 
 def _apply_resources(session: Session, interface: Interface, data: dict[str, Any]) -> None:
@@ -57,15 +57,8 @@ def delete_interface(session: Session, actor: Actor, interface_id: int, *,
 def list_interfaces(*, department_id: int | None = None, kind: str | None = None,
                     platform_connected: bool | None = None, resource_id: int | None = None,
                     health: str | None = None) -> Select:
-    stmt = select(Interface)
-    if department_id is not None:
-        stmt = stmt.where(Interface.department_id == department_id)
-    if kind:
-        stmt = stmt.where(Interface.kind == kind)
-    if platform_connected is not None:
-        stmt = stmt.where(Interface.platform_connected == platform_connected)
-    if health:
-        stmt = stmt.where(Interface.health == health)
+    stmt = where_equal(select(Interface), (Interface.department_id, department_id), (Interface.kind, kind),
+                       (Interface.platform_connected, platform_connected), (Interface.health, health))
     if resource_id is not None:
         stmt = stmt.where(Interface.id.in_(
             select(interface_resources.c.interface_id).where(interface_resources.c.resource_id == resource_id)

@@ -26,7 +26,7 @@ from ..models import (
     ResourceVersion,
     resource_systems,
 )
-from ._records import check_version, get_record, resolve_ids
+from ._records import check_version, get_record, resolve_ids, where_equal
 from .departments import department_by_code
 
 CATALOG_FIELDS = (
@@ -302,21 +302,14 @@ def list_resources(actor: Actor, *, department_id: int | None = None, status: st
                    system_id: int | None = None, q: str | None = None) -> Select:
     stmt = select(Resource).where(visible_clause(actor)).options(
         selectinload(Resource.provider), selectinload(Resource.systems))
-    if department_id is not None:
-        stmt = stmt.where(Resource.provider_department_id == department_id)
-    if status:
-        stmt = stmt.where(Resource.status == status)
-    if share_type:
-        stmt = stmt.where(Resource.share_type == share_type)
+    stmt = where_equal(stmt, (Resource.provider_department_id, department_id), (Resource.status, status),
+                       (Resource.share_type, share_type), (Resource.update_cycle, update_cycle),
+                       (Resource.format_class, format_class))
     if classification:
         # A range, not LIKE 'x%', so both databases can use the classification index.
         upper = classification[:-1] + chr(ord(classification[-1]) + 1)
         stmt = stmt.where(Resource.classification_code >= classification,
                           Resource.classification_code < upper)
-    if update_cycle:
-        stmt = stmt.where(Resource.update_cycle == update_cycle)
-    if format_class:
-        stmt = stmt.where(Resource.format_class == format_class)
     if system_id is not None:
         stmt = stmt.where(Resource.id.in_(
             select(resource_systems.c.resource_id).where(resource_systems.c.system_id == system_id)))

@@ -16,6 +16,7 @@ from ._records import (
     get_record,
     resolve_ids,
     update_record,
+    where_equal,
 )
 
 
@@ -61,15 +62,9 @@ def delete_system(session: Session, actor: Actor, system_id: int, *, expected_ve
 
 def list_systems(*, department_id: int | None = None, in_system_catalog: bool | None = None,
                  status: str | None = None, deployment: str | None = None, q: str | None = None) -> Select:
-    stmt = select(InformationSystem)
-    if department_id is not None:
-        stmt = stmt.where(InformationSystem.department_id == department_id)
-    if in_system_catalog is not None:
-        stmt = stmt.where(InformationSystem.in_system_catalog == in_system_catalog)
-    if status:
-        stmt = stmt.where(InformationSystem.status == status)
-    if deployment:
-        stmt = stmt.where(InformationSystem.deployment == deployment)
+    stmt = where_equal(select(InformationSystem), (InformationSystem.department_id, department_id),
+                       (InformationSystem.in_system_catalog, in_system_catalog),
+                       (InformationSystem.status, status), (InformationSystem.deployment, deployment))
     if q:
         stmt = stmt.where(InformationSystem.name.contains(q))
     return stmt
