@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint venv clean bench
 
 $(STAMP): pyproject.toml constraints.txt
+	scripts/install-system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'

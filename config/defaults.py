@@ -39,3 +39,21 @@ OVERLAP_MIN_SHARED_ELEMENTS = 3
 # Elements without an authoritative source still count as collected twice when they
 # belong to one of these families (the base resources); generic ones (联系电话…) do not.
 DUPLICATE_UNSOURCED_FAMILIES = ["人口", "法人单位", "自然资源和空间地理", "社会信用", "电子证照"]
+
+# The confirmation gate (Art. 15) *(local)*: the number pattern, the signing key file
+# (None: generated into the instance folder on first use) and the public address that
+# printed confirmations point to for verification.
+CONFIRMATION_NUMBER_PATTERN = "新数确〔{year}〕{seq}号"
+SIGNING_KEY_PATH = None
+PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# Art. 16: what an acceptance application must include.
+ACCEPTANCE_MATERIALS = {
+    "construction_summary": "项目建设总结",
+    "financial_report": "财务报告",
+    "audit_report": "审计报告",
+    "sharing_assessment": "集约化建设和信息资源共享评估报告",
+    "security_assessment": "安全风险评估报告（含网络安全等级保护测评报告）",
+    "crypto_assessment": "密码应用安全性评估报告",
+}
+# A TrueType/TTC font with Chinese glyphs for PDFs (None: the usual system locations).
+PDF_FONT_PATH = None

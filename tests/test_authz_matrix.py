@@ -59,9 +59,12 @@ def _element(_w: World):
         "identifier": "GMSFHM", "name": "公民身份号码", "data_type": "C", "synonyms": ["身份证号"]})
 
 
-def _project(w: World):
-    return projects.create_project(db.session, SYSTEM, data={
+def _project(w: World, stage: str = "planned"):
+    project = projects.create_project(db.session, SYSTEM, data={
         "code": "XM-001", "name": "智慧政务项目", "lead_department_id": w.dept_a, "investment": 300})
+    project.stage = stage
+    db.session.flush()
+    return project
 
 
 def _dept(w: World):
@@ -157,7 +160,30 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
         "POST", f"/api/v1/findings/{f.id}/reopen", {"reason": "复查未通过"}, tag(f)), {"reviewer", "admin"}),
     "match.decide": (lambda w: Call("POST", "/api/v1/match-reviews", {"name": "录入日期", "element_identifier": None}),
                      {"reviewer", "admin"}),
+    "confirmation.apply": (lambda w: (p := _project(w, "construction")) and Call(
+        "POST", f"/api/v1/projects/{p.id}/confirmation-applications"), {"editor_a", "admin"}),
+    "confirmation.issue": (lambda w: (c := _confirmation(w)) and Call(
+        "POST", f"/api/v1/confirmations/{c.id}/issue", {"override_reason": "测试"}, tag(c)), {"reviewer", "admin"}),
+    "confirmation.reject": (lambda w: (c := _confirmation(w)) and Call(
+        "POST", f"/api/v1/confirmations/{c.id}/reject", {"opinion": "材料不全"}, tag(c)), {"reviewer", "admin"}),
+    "confirmation.revoke": (lambda w: (c := _confirmation(w, issued=True)) and Call(
+        "POST", f"/api/v1/confirmations/{c.id}/revoke", {"reason": "撤销"}, tag(c)), {"reviewer", "admin"}),
+    "project.extension": (lambda w: (p := _project(w)) and Call(
+        "POST", f"/api/v1/projects/{p.id}/extension-requests", {"reason": "测评推迟", "new_date": "2030-01-01"},
+        tag(p)), {"editor_a", "ndrc", "admin"}),
 }
+
+
+def _confirmation(w: World, issued: bool = False):
+    from flask import current_app
+
+    from registry.confirmations import service
+
+    conf = service.apply_for_confirmation(db.session, SYSTEM, _project(w, "construction").id)
+    if issued:
+        conf = service.issue_confirmation(db.session, SYSTEM, conf.id, opinion=None, override_reason="测试",
+                                          expected_version=conf.version, settings=current_app.config)
+    return conf
 
 
 def _finding(w: World, status: str = "open"):

@@ -6,6 +6,7 @@ from flask import Flask, send_from_directory
 
 from . import (
     analyses,
+    confirmations,
     departments,
     elements,
     errors,
@@ -18,7 +19,8 @@ from . import (
 )
 from .base import Api
 
-BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses)
+BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses,
+              confirmations)
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +43,7 @@ def init_app(app: Flask) -> None:
     api = Api(app)  # one per app: the OpenAPI document is built per application
     for module in BLUEPRINTS:
         api.register_blueprint(module.blp)
+    api.register_blueprint(confirmations.verify_blp)
     errors.register(app)
 
     @app.get("/api/v1/docs/static/<path:filename>")

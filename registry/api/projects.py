@@ -1,13 +1,12 @@
 """/api/v1/projects"""
 
-from decimal import Decimal
-
 from flask import current_app
 from flask.views import MethodView
 
 from catalog_schemas.codes import PROJECT_STAGES
 from catalog_schemas.fields import (
     Boolean,
+    Date,
     DateTime,
     Dict,
     Integer,
@@ -32,6 +31,11 @@ from .crud import register_crud
 blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects", description="政务信息化项目")
 
 
+class MaterialSchema(Schema):
+    present = Boolean(required=True)
+    reference = String(allow_none=True, metadata={"description": "文号或文件编号"})
+
+
 class StageChangeSchema(Schema):
     from_stage = String()
     to_stage = String()
@@ -50,6 +54,11 @@ class ProjectSchema(Schema):
     investment = DecimalField(required=True, places=2, as_string=True, validate=at_least(0),
                               metadata={"description": "总投资（万元）"})
     in_county_plan = Boolean(load_default=False)
+    planned_acceptance_date = Date(allow_none=True)
+    acceptance_materials = Dict(keys=String(), values=Nested(MaterialSchema),
+                                metadata={"description": "第十六条验收材料：construction_summary、financial_report、"
+                                          "audit_report、sharing_assessment、security_assessment、crypto_assessment"})
+    extension_requests = List(Dict(), dump_only=True)
     stage = String(dump_only=True)
     stage_changes = List(Nested(StageChangeSchema), dump_only=True)
     version = Integer(dump_only=True)
@@ -62,6 +71,11 @@ class ProjectArgs(ListArgs):
     stage = String()
     in_county_plan = Boolean()
     q = String()
+
+
+class ExtensionSchema(Schema):
+    reason = String(required=True)
+    new_date = Date(required=True)
 
 
 class StageMoveSchema(Schema):
@@ -83,8 +97,17 @@ class ProjectStage(MethodView):
     @blp.response(200, ProjectSchema)
     def post(self, data, project_id):
         """推进项目阶段（发改委；须带 If-Match）"""
-        threshold = Decimal(str(current_app.config["PRELIMINARY_DESIGN_THRESHOLD"]))
         project = svc.move_project_stage(db.session, current_actor(), project_id,
-                                         expected_version=if_match_version(),
-                                         preliminary_design_threshold=threshold, **data)
+                                         expected_version=if_match_version(), settings=current_app.config, **data)
+        return with_etag(project)
+
+
+@blp.route("/<int:project_id>/extension-requests")
+class ProjectExtension(MethodView):
+    @blp.arguments(ExtensionSchema)
+    @blp.response(200, ProjectSchema)
+    def post(self, data, project_id):
+        """延期验收申请（第十六条；须带 If-Match）"""
+        project = svc.record_extension_request(db.session, current_actor(), project_id,
+                                               expected_version=if_match_version(), **data)
         return with_etag(project)

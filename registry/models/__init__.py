@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
 from .audit import AuditEvent
+from .confirmation import CONFIRMATION_STATUSES, Confirmation, ConfirmationSequence, SigningKey
 from .department import Department
 from .element import DataElement, DataElementVersion, MatchDecision
 from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
@@ -12,7 +13,7 @@ from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
 
 __all__ = [
-    "ART17_KINDS", "FINDING_KINDS", "FINDING_STATUSES", "AnalysisRun", "DataElementVersion", "Finding",
+    "ART17_KINDS", "CONFIRMATION_STATUSES", "Confirmation", "ConfirmationSequence", "SigningKey", "FINDING_KINDS", "FINDING_STATUSES", "AnalysisRun", "DataElementVersion", "Finding",
     "MatchDecision", "ROLES", "ApiToken", "AuditEvent", "CodeSequence", "DataElement", "DataItem", "Department",
     "Flow", "InformationSystem", "Interface", "Project", "ProjectStageChange", "Resource",
     "ResourceVersion", "User", "interface_resources", "project_departments", "project_systems",

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table
+from sqlalchemy import JSON, Column, Date, ForeignKey, Numeric, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -31,6 +31,11 @@ class Project(Timestamped, Versioned, Base):
     investment: Mapped[Decimal] = mapped_column(Numeric(14, 2))  # 万元
     in_county_plan: Mapped[bool] = mapped_column(default=False)
     stage: Mapped[str] = mapped_column(String(32), default="planned", index=True)
+    # Art. 16: the materials an acceptance application lists, each {present, reference}.
+    acceptance_materials: Mapped[dict] = mapped_column(JSON, default=dict)
+    planned_acceptance_date: Mapped[date | None] = mapped_column(Date)
+    # Art. 16: a project that cannot be accepted on time records an extension request.
+    extension_requests: Mapped[list] = mapped_column(JSON, default=list)
 
     lead_department: Mapped[Department] = relationship()
     co_departments: Mapped[list[Department]] = relationship(secondary=project_departments)

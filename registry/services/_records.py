@@ -87,6 +87,22 @@ def delete_record(session: Session, actor: Actor, obj: Any, *, expected_version:
     audit.record(session, actor, f"{subject_type}.delete", subject_type, record_id, before=before)
 
 
+def next_counter(session: Session, model: type, key_field: str, key: Any) -> int:
+    """Increment and return a per-key counter row (``last_value``), inserting it first if
+    needed. The UPDATE's row lock serialises concurrent callers until commit, and a
+    rollback gives the value back, so numbers stay unique and gapless."""
+    from sqlalchemy import update
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values({key_field: key, "last_value": 0})
+                    .on_conflict_do_nothing(index_elements=[key_field]))
+    column = getattr(model, key_field)
+    return session.execute(update(model).where(column == key).values(last_value=model.last_value + 1)
+                           .returning(model.last_value)).scalar_one()
+
+
 def where_equal(stmt: Any, *pairs: tuple[Any, Any]) -> Any:
     """Add ``column == value`` for every pair whose value was given (list filters)."""
     for column, value in pairs:

@@ -54,13 +54,19 @@ def list_findings(*, kind: str | None = None, status: str | None = None, departm
                        (Finding.subject_id, subject_id), (Finding.last_seen_run_id, run_id))
 
 
+def open_findings(session: Session, *, department_ids: list[int] | None = None,
+                  kinds: tuple[str, ...] = ART17_KINDS, limit: int = 50) -> list[Finding]:
+    stmt = select(Finding).where(Finding.kind.in_(kinds), Finding.status.in_(("open", "rectifying")))
+    if department_ids is not None:
+        stmt = stmt.where(Finding.department_id.in_(department_ids))
+    return list(session.scalars(stmt.order_by(Finding.id).limit(limit)))
+
+
 def check_art17_block(session: Session, department_ids: list[int]) -> None:
     """Art. 17: a unit whose systems collect data again, do not share as required or are
     missing from the system catalog may not build, change or extend systems until it
     has rectified. Open (or still rectifying) findings of those kinds block."""
-    blocking = session.scalars(
-        select(Finding).where(Finding.department_id.in_(department_ids), Finding.kind.in_(ART17_KINDS),
-                              Finding.status.in_(("open", "rectifying"))).order_by(Finding.id).limit(50)).all()
+    blocking = open_findings(session, department_ids=department_ids)
     if blocking:
         raise Conflict(
             f"依据第十七条，相关单位有 {len(blocking)} 项未整改问题，整改完成前不得新建或推进项目",

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from catalog_schemas.codes import PROJECT_STAGES
 
 from .. import audit
-from ..authz import NDRC, Actor, require_department_editor, require_role
+from ..authz import NDRC, REVIEWER, Actor, require_department_editor, require_role
+from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..models import Department, Project, ProjectStageChange, project_departments
 from ._records import (
@@ -80,26 +81,72 @@ def allowed_next_stages(project: Project, *, preliminary_design_threshold: Decim
 
 def move_project_stage(session: Session, actor: Actor, project_id: int, *, to_stage: str,
                        reason: str | None, evidence: dict[str, Any] | None,
-                       expected_version: int | None,
-                       preliminary_design_threshold: Decimal) -> Project:
-    require_role(actor, NDRC)
+                       expected_version: int | None, settings: dict[str, Any]) -> Project:
     project = get_record(session, Project, project_id, label="项目")
+    # 发改委 moves stages; the 大数据中心 may close its own county technical review (Art. 8).
+    require_role(actor, NDRC, *((REVIEWER,) if project.stage == "technical_review" else ()))
     check_version(project, expected_version)
     if to_stage not in PROJECT_STAGES:
         raise Invalid(errors={"to_stage": [f"阶段应为以下之一：{'、'.join(PROJECT_STAGES)}"]})
-    allowed = allowed_next_stages(project, preliminary_design_threshold=preliminary_design_threshold)
+    evidence = evidence or {}
+    threshold = Decimal(str(settings["PRELIMINARY_DESIGN_THRESHOLD"]))
+    allowed = allowed_next_stages(project, preliminary_design_threshold=threshold)
     if to_stage not in allowed:
         raise Conflict(
             f"项目当前处于“{project.stage}”阶段，只能进入：{'、'.join(allowed) or '（已是最后阶段）'}",
             code="stage_not_allowed",
         )
     check_art17_block(session, [project.lead_department_id, *project.co_department_ids])
+    if to_stage == "construction":
+        check_technical_review(project, evidence, city_threshold=Decimal(str(settings["CITY_REVIEW_THRESHOLD"])))
+    if to_stage == "acceptance_requested":
+        from ..confirmations.gate import check_acceptance_gate
+
+        evidence = {**evidence, **check_acceptance_gate(session, project, settings)}
     before = snapshot(project)
     session.add(ProjectStageChange(project=project, from_stage=project.stage, to_stage=to_stage,
                                    actor_id=actor.user_id, reason=reason, evidence=evidence or {}))
     project.stage = to_stage
     session.flush()
     audit.record(session, actor, "project.stage", "project", project.id, before=before,
+                 after=snapshot(project), cause=reason)
+    return project
+
+
+def check_technical_review(project: Project, evidence: dict[str, Any], *, city_threshold: Decimal) -> None:
+    """Art. 8: no construction before the technical review passed. Below the threshold the
+    county 大数据中心's expert panel reviews; from it, the city-level review does."""
+    if project.investment < city_threshold:
+        if not (evidence.get("expert_panel_conclusion") or "").strip():
+            raise Conflict(f"第八条：投资低于 {city_threshold} 万元的项目须记录县大数据中心专家组评审结论",
+                           code="art8_expert_panel_missing",
+                           errors={"evidence.expert_panel_conclusion": ["须填写专家组评审结论"]})
+        if evidence.get("review_passed") is not True:
+            raise Conflict("第八条：技术评审未通过，不得进入建设阶段", code="art8_review_not_passed",
+                           errors={"evidence.review_passed": ["技术评审须为通过"]})
+    elif not (evidence.get("city_review_reference") or "").strip():
+        raise Conflict(f"第八条：投资 {city_threshold} 万元及以上的项目须提供市级技术评审文号",
+                       code="art8_city_review_missing",
+                       errors={"evidence.city_review_reference": ["须填写市级评审文号"]})
+
+
+def record_extension_request(session: Session, actor: Actor, project_id: int, *, reason: str,
+                             new_date: Any, expected_version: int | None) -> Project:
+    """Art. 16: a project that cannot be accepted on time explains why and asks for a delay."""
+    project = get_record(session, Project, project_id, label="项目")
+    require_department_editor(actor, project.lead_department_id, NDRC)
+    check_version(project, expected_version)
+    if not reason.strip():
+        raise Invalid(errors={"reason": ["须说明延期原因"]})
+    before = snapshot(project)
+    project.extension_requests = [*project.extension_requests, {
+        "reason": reason, "new_date": new_date.isoformat(), "by": actor.name,
+        "at": utcnow().isoformat(timespec="seconds"), "previous_date": (
+            project.planned_acceptance_date.isoformat() if project.planned_acceptance_date else None)}]
+    project.planned_acceptance_date = new_date
+    project.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "project.extension_request", "project", project.id, before=before,
                  after=snapshot(project), cause=reason)
     return project
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from catalog_schemas import catalog_entry_errors, format_resource_code
@@ -26,7 +24,7 @@ from ..models import (
     ResourceVersion,
     resource_systems,
 )
-from ._records import check_version, get_record, resolve_ids, where_equal
+from ._records import check_version, get_record, next_counter, resolve_ids, where_equal
 from .departments import department_by_code
 
 CATALOG_FIELDS = (
@@ -58,19 +56,8 @@ def allocate_code(session: Session, classification_code: str) -> str:
     (chain, then sequence row) and two writers cannot deadlock.
     """
     audit.lock_chain(session)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(CodeSequence).values(prefix=classification_code, last_value=0)
-        .on_conflict_do_nothing(index_elements=["prefix"])
-    )
-    value = session.execute(
-        update(CodeSequence)
-        .where(CodeSequence.prefix == classification_code)
-        .values(last_value=CodeSequence.last_value + 1)
-        .returning(CodeSequence.last_value)
-    ).scalar_one()
-    return format_resource_code(classification_code, value)
+    return format_resource_code(classification_code,
+                                next_counter(session, CodeSequence, "prefix", classification_code))
 
 
 # -- snapshots and diffs -------------------------------------------------------------------

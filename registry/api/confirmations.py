@@ -1,0 +1,182 @@
+"""/api/v1/projects/{id}/confirmation-applications, /api/v1/confirmations/…, and /verify/{number}"""
+
+from dataclasses import asdict
+
+from flask import Response, current_app, render_template, request
+from flask.views import MethodView
+
+from catalog_schemas.fields import DateTime, Dict, Integer, List, Schema, String
+
+from ..confirmations import pdf
+from ..confirmations import service as svc
+from ..db import db
+from ..models import Confirmation, SigningKey
+from .base import (
+    Blueprint,
+    ListArgs,
+    apply_sort,
+    current_actor,
+    if_match_version,
+    paginate,
+    signed_in_actor,
+    with_etag,
+)
+
+blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="数据共享完成确认意见（第十五条）")
+verify_blp = Blueprint("verify", __name__, url_prefix="/verify", description="确认意见公开核验")
+
+
+class ConfirmationSchema(Schema):
+    id = Integer()
+    project_id = Integer()
+    status = String()
+    applicant_name = String()
+    evaluated_at = DateTime()
+    checks = List(Dict())
+    catalog_digest = String()
+    catalog_state = List(Dict())
+    opinion = String()
+    override_reason = String()
+    decided_at = DateTime()
+    number = String()
+    document = Dict()
+    digest = String()
+    signature = String()
+    key_id = String()
+    revoked_reason = String()
+    superseded_by_id = Integer()
+    version = Integer()
+
+
+class DecisionSchema(Schema):
+    opinion = String(load_default=None)
+    override_reason = String(load_default=None, metadata={"description": "检查未通过仍签发时必填，留痕审计"})
+
+
+class RevokeSchema(Schema):
+    reason = String(load_default=None)
+
+
+class ConfirmationArgs(ListArgs):
+    project_id = Integer()
+    status = String()
+
+
+def _verify_url(number: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{number}"
+
+
+@blp.route("/projects/<int:project_id>/confirmation-applications")
+class Applications(MethodView):
+    @blp.response(201, ConfirmationSchema)
+    def post(self, project_id):
+        """申请数据共享完成确认意见（项目建设单位）：逐项检查并留存检查结果"""
+        return with_etag(svc.apply_for_confirmation(db.session, current_actor(), project_id), 201)
+
+
+@blp.route("/confirmations")
+class Confirmations(MethodView):
+    @blp.arguments(ConfirmationArgs, location="query")
+    @blp.response(200, ConfirmationSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        from ..authz import require_role
+
+        require_role(signed_in_actor(), "center_reviewer", "ndrc_officer", "auditor")
+        from sqlalchemy import select
+
+        from ..services._records import where_equal
+
+        sort = args.pop("sort")
+        stmt = where_equal(select(Confirmation), (Confirmation.project_id, args.get("project_id")),
+                           (Confirmation.status, args.get("status")))
+        return apply_sort(stmt, Confirmation, sort, {"id", "updated_at"})
+
+
+@blp.route("/confirmations/<int:confirmation_id>")
+class ConfirmationItem(MethodView):
+    @blp.response(200, ConfirmationSchema)
+    def get(self, confirmation_id):
+        return with_etag(svc.get_confirmation(db.session, signed_in_actor(), confirmation_id))
+
+
+@blp.route("/confirmations/<int:confirmation_id>/issue")
+class ConfirmationIssue(MethodView):
+    @blp.arguments(DecisionSchema)
+    @blp.response(200, ConfirmationSchema)
+    def post(self, data, confirmation_id):
+        """签发（大数据中心）：签名并编号；有检查未通过时须记录理由"""
+        conf = svc.issue_confirmation(db.session, current_actor(), confirmation_id, expected_version=if_match_version(),
+                                      settings=current_app.config, **data)
+        return with_etag(conf)
+
+
+@blp.route("/confirmations/<int:confirmation_id>/reject")
+class ConfirmationReject(MethodView):
+    @blp.arguments(DecisionSchema)
+    @blp.response(200, ConfirmationSchema)
+    def post(self, data, confirmation_id):
+        """退回（大数据中心，须写明意见）"""
+        conf = svc.reject_confirmation(db.session, current_actor(), confirmation_id, opinion=data["opinion"],
+                                       expected_version=if_match_version())
+        return with_etag(conf)
+
+
+@blp.route("/confirmations/<int:confirmation_id>/revoke")
+class ConfirmationRevoke(MethodView):
+    @blp.arguments(RevokeSchema)
+    @blp.response(200, ConfirmationSchema)
+    def post(self, data, confirmation_id):
+        """撤销（大数据中心，须说明原因）"""
+        conf = svc.revoke_confirmation(db.session, current_actor(), confirmation_id, reason=data["reason"],
+                                       expected_version=if_match_version())
+        return with_etag(conf)
+
+
+def _issued(confirmation_id: int) -> Confirmation:
+    conf = svc.get_confirmation(db.session, signed_in_actor(), confirmation_id)
+    if conf.number is None:
+        from ..errors import Conflict
+
+        raise Conflict("该确认意见尚未签发", code="not_issued")
+    return conf
+
+
+@blp.route("/confirmations/<int:confirmation_id>/document")
+class ConfirmationDocument(MethodView):
+    def get(self, confirmation_id):
+        """下载已签名的确认意见（JSON，可用 registry confirm verify 离线核验）"""
+        conf = _issued(confirmation_id)
+        key = db.session.get(SigningKey, conf.key_id)
+        return svc.signed_file(conf, key.public_key)
+
+
+@blp.route("/confirmations/<int:confirmation_id>/pdf")
+class ConfirmationPdf(MethodView):
+    def get(self, confirmation_id):
+        """确认意见 PDF（中文，含二维码核验地址）"""
+        conf = _issued(confirmation_id)
+        body = pdf.render_pdf(conf.document, digest=conf.digest, key_id=conf.key_id,
+                              verify_url=_verify_url(conf.number), font_path=current_app.config.get("PDF_FONT_PATH"))
+        return Response(body, mimetype="application/pdf",
+                        headers={"Content-Disposition": f"inline; filename=confirmation-{conf.id}.pdf"})
+
+
+@blp.route("/confirmations/<int:confirmation_id>/print")
+class ConfirmationPrint(MethodView):
+    def get(self, confirmation_id):
+        """可打印的确认意见页面"""
+        conf = _issued(confirmation_id)
+        return render_template("confirmations/print.html", doc=conf.document, digest=conf.digest,
+                               status_zh=pdf.STATUS_ZH, verify_url=_verify_url(conf.number),
+                               pdf_url=f"/api/v1/confirmations/{conf.id}/pdf")
+
+
+@verify_blp.route("/<path:number>")
+class Verify(MethodView):
+    def get(self, number):
+        """公开核验：有效、已撤销、已被取代，或签发后资源目录已变化（HTML；Accept: application/json 返回 JSON）"""
+        result = svc.verify_number(db.session, number)
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+            return asdict(result)
+        return render_template("confirmations/verify.html", v=result)

@@ -1,0 +1,1 @@
+"""The confirmation gate (Art. 15): checks, issue/revoke/verify, signing, documents."""

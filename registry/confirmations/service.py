@@ -1,0 +1,239 @@
+"""Apply, issue, reject, revoke and verify 数据共享完成确认意见 (Art. 15)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..audit import canonical_json, sm3_hex
+from ..authz import REVIEWER, Actor, reads_all, require_department_editor, require_role
+from ..db import utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..models import Confirmation, ConfirmationSequence, Project, SigningKey
+from ..services._records import check_version, get_record, next_counter, snapshot
+from . import signing
+from .checks import as_dicts, catalog_state, evaluate, load_coverage
+
+APPLY_STAGES = ("construction",)
+
+
+def signer_for(settings: dict[str, Any]) -> signing.SoftwareSM2Signer:
+    path = settings.get("SIGNING_KEY_PATH") or Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json"
+    return signing.SoftwareSM2Signer.load_or_create(Path(path))
+
+
+def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> Confirmation:
+    """The project's department applies; every check is evaluated and stored as evaluated."""
+    project = get_record(session, Project, project_id, label="项目")
+    require_department_editor(actor, project.lead_department_id)
+    if project.stage not in APPLY_STAGES:
+        raise Conflict(f"项目处于“{project.stage}”阶段；建设完成后（construction 阶段）方可申请确认意见",
+                       code="not_ready_to_apply")
+    cov = load_coverage(session, project)
+    state, digest = catalog_state(cov)
+    conf = Confirmation(project_id=project.id, status="applied", applicant_id=actor.user_id,
+                        applicant_name=actor.name, checks=as_dicts(evaluate(session, cov)),
+                        catalog_state=state, catalog_digest=digest)
+    session.add(conf)
+    session.flush()
+    audit.record(session, actor, "confirmation.apply", "confirmation", conf.id, after=snapshot(conf))
+    return conf
+
+
+def failing(conf: Confirmation) -> list[str]:
+    return [c["name"] for c in conf.checks if c["status"] == "fail"]
+
+
+def issue_confirmation(session: Session, actor: Actor, confirmation_id: int, *, opinion: str | None,
+                       override_reason: str | None, expected_version: int | None,
+                       settings: dict[str, Any]) -> Confirmation:
+    require_role(actor, REVIEWER)
+    conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
+    check_version(conf, expected_version)
+    if conf.status != "applied":
+        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能签发", code="invalid_transition")
+    failed = failing(conf)
+    if failed and not (override_reason or "").strip():
+        raise Conflict("有未通过的检查项，签发须记录理由（override_reason）", code="checks_failed",
+                       errors={"checks": failed})
+    project = session.get(Project, conf.project_id)
+    _, digest_now = catalog_state(load_coverage(session, project))
+    if digest_now != conf.catalog_digest:
+        raise Conflict("申请后资源目录已变化，请重新申请", code="catalog_changed")
+
+    now = utcnow()
+    seq = next_counter(session, ConfirmationSequence, "year", now.year)
+    signer = signer_for(settings)
+    _register_key(session, signer)
+    previous = session.scalars(select(Confirmation).where(Confirmation.project_id == project.id,
+                                                          Confirmation.status == "issued")).all()
+    conf.number = settings["CONFIRMATION_NUMBER_PATTERN"].format(year=now.year, seq=seq)
+    conf.year, conf.sequence = now.year, seq
+    conf.document = {
+        "type": "数据共享完成确认意见",
+        "number": conf.number,
+        "project": {"id": project.id, "code": project.code, "name": project.name,
+                    "lead_department": project.lead_department.name, "investment": str(project.investment)},
+        "checks": [{"name": c["name"], "title": c["title"], "status": c["status"]} for c in conf.checks],
+        "catalog_digest": conf.catalog_digest,
+        "catalog_items": len(conf.catalog_state),
+        "opinion": opinion or "",
+        "override_reason": override_reason,
+        "supersedes": [p.number for p in previous],
+        "issuer": {"id": actor.user_id, "name": actor.name},
+        "issued_at": now.isoformat(timespec="seconds"),
+        "key_id": signer.key_id,
+        "algorithm": "SM2-with-SM3",
+    }
+    canonical = canonical_json(conf.document)
+    conf.canonical = canonical.decode("utf-8")
+    conf.digest = sm3_hex(canonical)
+    conf.signature = signer.sign(canonical)
+    conf.key_id = signer.key_id
+    conf.status, conf.opinion, conf.override_reason = "issued", opinion, override_reason
+    conf.reviewer_id, conf.decided_at = actor.user_id, now
+    session.flush()
+    for p in previous:  # a new confirmation for the same project supersedes the old one
+        p.status, p.superseded_by_id = "superseded", conf.id
+    session.flush()
+    audit.record(session, actor, "confirmation.issue", "confirmation", conf.id,
+                 after={"number": conf.number, "digest": conf.digest, "override_reason": override_reason,
+                        "superseded": [p.number for p in previous]}, cause=override_reason)
+    return conf
+
+
+def _register_key(session: Session, signer: signing.SoftwareSM2Signer) -> None:
+    if session.get(SigningKey, signer.key_id) is None:
+        session.add(SigningKey(key_id=signer.key_id, public_key=signer.public_key))
+        session.flush()
+
+
+def reject_confirmation(session: Session, actor: Actor, confirmation_id: int, *, opinion: str | None,
+                        expected_version: int | None) -> Confirmation:
+    require_role(actor, REVIEWER)
+    conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
+    check_version(conf, expected_version)
+    if conf.status != "applied":
+        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能退回", code="invalid_transition")
+    if not (opinion or "").strip():
+        raise Invalid(errors={"opinion": ["退回须写明意见"]})
+    conf.status, conf.opinion, conf.reviewer_id, conf.decided_at = "rejected", opinion, actor.user_id, utcnow()
+    session.flush()
+    audit.record(session, actor, "confirmation.reject", "confirmation", conf.id, after=snapshot(conf), cause=opinion)
+    return conf
+
+
+def revoke_confirmation(session: Session, actor: Actor, confirmation_id: int, *, reason: str | None,
+                        expected_version: int | None) -> Confirmation:
+    require_role(actor, REVIEWER)
+    conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
+    check_version(conf, expected_version)
+    if conf.status != "issued":
+        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能撤销", code="invalid_transition")
+    if not (reason or "").strip():
+        raise Invalid(errors={"reason": ["撤销须说明原因"]})
+    conf.status, conf.revoked_reason = "revoked", reason
+    session.flush()
+    audit.record(session, actor, "confirmation.revoke", "confirmation", conf.id, after=snapshot(conf), cause=reason)
+    return conf
+
+
+def get_confirmation(session: Session, actor: Actor, confirmation_id: int) -> Confirmation:
+    conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
+    project = session.get(Project, conf.project_id)
+    if not (reads_all(actor) or actor.role == "ndrc_officer"
+            or actor.department_id in (project.lead_department_id, *project.co_department_ids)):
+        raise Forbidden("只能查看本部门项目的确认意见")
+    return conf
+
+
+@dataclass
+class Verification:
+    number: str
+    result: str  # valid | revoked | superseded | catalog_changed | invalid_signature
+    signature_valid: bool
+    status: str
+    project: dict
+    issued_at: str | None
+    key_id: str | None
+    changed: list[dict] = field(default_factory=list)
+    message: str = ""
+
+
+MESSAGES = {
+    "valid": "有效：签名正确，所覆盖的资源目录与签发时一致",
+    "revoked": "已撤销",
+    "superseded": "已被新的确认意见取代",
+    "catalog_changed": "签名正确，但签发后资源目录已变化",
+    "invalid_signature": "签名无效：文件可能被篡改",
+}
+
+
+def verify_number(session: Session, number: str) -> Verification:
+    conf = session.scalar(select(Confirmation).where(Confirmation.number == number))
+    if conf is None or conf.canonical is None:
+        raise NotFound(f"确认意见“{number}”不存在", code="confirmation_not_found")
+    key = session.get(SigningKey, conf.key_id)
+    canonical = conf.canonical.encode("utf-8")
+    valid_sig = (key is not None and signing.verify(key.public_key, canonical, conf.signature)
+                 and json.loads(canonical) == conf.document and sm3_hex(canonical) == conf.digest)
+    changed = []
+    if not valid_sig:
+        result = "invalid_signature"
+    elif conf.status in ("revoked", "superseded"):
+        result = conf.status
+    else:
+        project = session.get(Project, conf.project_id)
+        state, digest = catalog_state(load_coverage(session, project))
+        changed = _changes(conf.catalog_state, state) if digest != conf.catalog_digest else []
+        result = "catalog_changed" if digest != conf.catalog_digest else "valid"
+    return Verification(number, result, bool(valid_sig), conf.status, conf.document["project"],
+                        conf.document.get("issued_at"), conf.key_id, changed, MESSAGES[result])
+
+
+def _changes(old: list[dict], new: list[dict]) -> list[dict]:
+    before = {(e["type"], e["id"]): e for e in old}
+    after = {(e["type"], e["id"]): e for e in new}
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        a, b = before.get(key), after.get(key)
+        if a and not b:
+            out.append({**a, "change": "removed"})
+        elif b and not a:
+            out.append({**b, "change": "added"})
+        elif a["digest"] != b["digest"]:
+            out.append({**b, "change": "modified", "version_at_issue": a["version"]})
+    return out
+
+
+def signed_file(conf: Confirmation, public_key: str) -> dict:
+    """What a downloaded confirmation contains: the exact signed text and how to check it."""
+    return {"document": conf.document, "canonical": conf.canonical, "digest": conf.digest,
+            "signature": conf.signature, "key_id": conf.key_id, "public_key": public_key,
+            "algorithm": "SM2-with-SM3", "id": "1234567812345678"}
+
+
+def verify_file(data: dict, public_key: str | None = None) -> tuple[bool, str]:
+    """Offline check of a downloaded confirmation. ``public_key``: the trusted key (else the
+    file's own, which proves integrity but not origin)."""
+    key = public_key or data.get("public_key")
+    try:
+        canonical = canonical_json(data["document"])
+    except (KeyError, TypeError):
+        return False, "文件格式不正确"
+    if data.get("canonical") is not None and data["canonical"].encode("utf-8") != canonical:
+        return False, "文件内容与签名文本不一致"
+    try:
+        if signing.key_id_for(key) != data.get("key_id"):
+            return False, "公钥与文件中的密钥标识不符"
+    except (ValueError, TypeError):
+        return False, "公钥格式不正确"
+    if not signing.verify(key, canonical, data.get("signature") or ""):
+        return False, "签名无效：文件可能被篡改"
+    return True, "签名有效"
