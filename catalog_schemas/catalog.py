@@ -109,7 +109,7 @@ class ResourceSchema(Schema):
         if bad:
             raise ValidationError("关联资源代码格式不正确：" + "、".join(bad))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # report every problem of a row at once
     def _rules(self, data: dict, partial: bool | tuple = False, **_: Any) -> None:
         if partial:
             return  # the service checks the merged record with catalog_entry_errors

@@ -57,3 +57,6 @@ ACCEPTANCE_MATERIALS = {
 }
 # A TrueType/TTC font with Chinese glyphs for PDFs (None: the usual system locations).
 PDF_FONT_PATH = None
+
+# Imports: the largest file accepted (bytes); larger catalogs go in as CSV in parts.
+IMPORT_MAX_BYTES = 100 * 2**20

@@ -20,6 +20,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
     app.config.update(settings)
     app.config["SECRET_KEY"] = ensure_secret_key(settings)
+    # Uploads beyond the import limit are refused by werkzeug with 413 before reading them.
+    app.config.setdefault("MAX_CONTENT_LENGTH", settings["IMPORT_MAX_BYTES"] + 2**20)
     app.json.ensure_ascii = False
     configure_local_codes(LocalCodes(
         extra_update_cycles=tuple(settings["EXTRA_UPDATE_CYCLES"]),
@@ -49,7 +51,9 @@ def _register_transaction_hooks(app: Flask) -> None:
     def _finish(response):
         session = g.get("db_session")
         if session is not None:
-            if response.status_code < 400 and request.method not in SAFE_METHODS:
+            # keep_on_error: a rejected import keeps its record (and wrote nothing else).
+            ok = response.status_code < 400 or g.get("keep_on_error")
+            if ok and request.method not in SAFE_METHODS:
                 session.commit()
             else:
                 session.rollback()

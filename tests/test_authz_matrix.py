@@ -25,6 +25,22 @@ class Call:
     url: str
     json: dict | None = None
     etag: str | None = None
+    upload: bytes | None = None  # multipart file instead of JSON
+
+
+def _import_file(w: World) -> bytes:
+    import io
+
+    from importers.writers import write_xlsx
+
+    record = resource_payload(provider_code=w.dept_a_code)
+    buf = io.BytesIO()
+    write_xlsx([record], buf)
+    return buf.getvalue()
+
+
+# Refusals that are not about the role but about the rows (a 422 plan, not a 403).
+ROW_LEVEL = {("import.run", "editor_b"): 422}
 
 
 def _system(w: World):
@@ -171,6 +187,7 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     "project.extension": (lambda w: (p := _project(w)) and Call(
         "POST", f"/api/v1/projects/{p.id}/extension-requests", {"reason": "测评推迟", "new_date": "2030-01-01"},
         tag(p)), {"editor_a", "ndrc", "admin"}),
+    "import.run": (lambda w: Call("POST", "/api/v1/imports", upload=_import_file(w)), {"editor_a", "admin"}),
 }
 
 
@@ -211,13 +228,22 @@ def test_role_matrix(app, api, world, endpoint, role):
         call = setup(world)
         db.session.commit()
     client = api.as_(None if role == "anonymous" else role)
-    method = getattr(client, call.method.lower())
-    kwargs = {"etag": call.etag} if call.method != "GET" else {}
-    if call.method != "DELETE":
-        kwargs["json"] = call.json
-    response = method(call.url, **kwargs)
+    if call.upload is not None:
+        import io
+
+        headers = {"Authorization": f"Bearer {api.world.tokens[role]}"} if role != "anonymous" else {}
+        response = api.client.post(call.url, data={"file": (io.BytesIO(call.upload), "目录.xlsx")},
+                                   headers=headers, content_type="multipart/form-data")
+    else:
+        method = getattr(client, call.method.lower())
+        kwargs = {"etag": call.etag} if call.method != "GET" else {}
+        if call.method != "DELETE":
+            kwargs["json"] = call.json
+        response = method(call.url, **kwargs)
     body = response.get_json(silent=True)
-    if role in allowed:
+    if (endpoint, role) in ROW_LEVEL:
+        assert response.status_code == ROW_LEVEL[(endpoint, role)], (endpoint, role, body)
+    elif role in allowed:
         assert 200 <= response.status_code < 300, (endpoint, role, body)
     elif role == "anonymous":
         assert response.status_code == 401, (endpoint, body)

@@ -11,6 +11,7 @@ from . import (
     elements,
     errors,
     flows,
+    imports,
     interfaces,
     projects,
     resources,
@@ -20,7 +21,7 @@ from . import (
 from .base import Api
 
 BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses,
-              confirmations)
+              confirmations, imports)
 
 
 def init_app(app: Flask) -> None:

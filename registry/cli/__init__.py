@@ -10,6 +10,7 @@ from .. import create_app
 from ..errors import RegistryError
 from .admin import audit_group, token_group, user_group
 from .analyse import analyse_command, elements_group, graph_group
+from .catalog_io import export_command, import_command, template_command
 from .confirm import confirm_group
 from .database import db_group
 from .demo import demo_group
@@ -38,7 +39,8 @@ class RegistryGroup(_DomainErrors, FlaskGroup):
 def register_commands(app: Flask) -> None:
     app.cli = RegistryAppGroup(app.name)  # so `app.cli` (tests, flask) reports domain errors too
     for command in (db_group, user_group, token_group, demo_group, audit_group, serve_command,
-                    analyse_command, elements_group, graph_group, confirm_group):
+                    analyse_command, elements_group, graph_group, confirm_group, import_command,
+                    export_command, template_command):
         app.cli.add_command(command)
 
 

@@ -6,6 +6,7 @@ from .department import Department
 from .element import DataElement, DataElementVersion, MatchDecision
 from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
 from .flow import Flow
+from .imports import CatalogImport
 from .interface import Interface, interface_resources
 from .project import Project, ProjectStageChange, project_departments
 from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
@@ -13,7 +14,7 @@ from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
 
 __all__ = [
-    "ART17_KINDS", "CONFIRMATION_STATUSES", "Confirmation", "ConfirmationSequence", "SigningKey", "FINDING_KINDS", "FINDING_STATUSES", "AnalysisRun", "DataElementVersion", "Finding",
+    "ART17_KINDS", "CatalogImport", "CONFIRMATION_STATUSES", "Confirmation", "ConfirmationSequence", "SigningKey", "FINDING_KINDS", "FINDING_STATUSES", "AnalysisRun", "DataElementVersion", "Finding",
     "MatchDecision", "ROLES", "ApiToken", "AuditEvent", "CodeSequence", "DataElement", "DataItem", "Department",
     "Flow", "InformationSystem", "Interface", "Project", "ProjectStageChange", "Resource",
     "ResourceVersion", "User", "interface_resources", "project_departments", "project_systems",

@@ -87,7 +87,7 @@ def delete_record(session: Session, actor: Actor, obj: Any, *, expected_version:
     audit.record(session, actor, f"{subject_type}.delete", subject_type, record_id, before=before)
 
 
-def next_counter(session: Session, model: type, key_field: str, key: Any) -> int:
+def next_counter(session: Session, model: type, key_field: str, key: Any, by: int = 1) -> int:
     """Increment and return a per-key counter row (``last_value``), inserting it first if
     needed. The UPDATE's row lock serialises concurrent callers until commit, and a
     rollback gives the value back, so numbers stay unique and gapless."""
@@ -99,7 +99,7 @@ def next_counter(session: Session, model: type, key_field: str, key: Any) -> int
     session.execute(insert(model).values({key_field: key, "last_value": 0})
                     .on_conflict_do_nothing(index_elements=[key_field]))
     column = getattr(model, key_field)
-    return session.execute(update(model).where(column == key).values(last_value=model.last_value + 1)
+    return session.execute(update(model).where(column == key).values(last_value=model.last_value + by)
                            .returning(model.last_value)).scalar_one()
 
 

@@ -1,0 +1,224 @@
+"""From rows to catalog records: normalise cells, attach items to their resource, and
+report every problem as (sheet, row, column, field, message, code). No database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from catalog_schemas.columns import CLEAR_MARKERS, COLLECTION_MODES_ZH, LIST_SEPARATORS
+
+from .readers import ParsedFile, Row
+
+
+class _Clear:
+    def __repr__(self) -> str:
+        return "CLEAR"
+
+
+CLEAR = _Clear()  # an explicit "erase the stored value"
+_EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+@dataclass
+class Problem:
+    sheet: str
+    row: int | None
+    column: str | None
+    field: str | None
+    message: str
+    code: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "field": self.field,
+                "message": self.message, "code": self.code}
+
+
+@dataclass
+class Record:
+    """One resource with its items as read; ``items`` is None when the file gave none."""
+
+    row: Row
+    values: dict[str, Any]
+    items: list[dict[str, Any]] | None = None
+    item_rows: list[Row] = field(default_factory=list)
+
+    def problem(self, field_name: str | None, message: str, code: str, item: int | None = None) -> Problem:
+        row = self.item_rows[item] if item is not None and item < len(self.item_rows) else self.row
+        return Problem(row.sheet, row.row, row.columns.get(field_name or ""), field_name, message, code)
+
+
+def _text(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # codes typed into numeric cells: 101001.0 → "101001"
+    s = str(v).strip()
+    if not s:
+        return None
+    return CLEAR if s in CLEAR_MARKERS else s
+
+
+def _date(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, int | float) and 1 < v < 100000:
+        return (_EXCEL_EPOCH + timedelta(days=int(v))).isoformat()  # an Excel serial
+    s = _text(v)
+    if isinstance(s, str):
+        if re.fullmatch(r"\d{8}", s):
+            return f"{s[:4]}-{s[4:6]}-{s[6:]}"
+        if m := _DATE_RE.match(s):
+            return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+        if re.fullmatch(r"\d{5}(\.0)?", s):
+            return (_EXCEL_EPOCH + timedelta(days=int(float(s)))).isoformat()
+    return s
+
+
+def _list(v: Any) -> Any:
+    if isinstance(v, list | tuple):  # JSON gives lists as they are
+        return [str(x).strip() for x in v if str(x).strip()]
+    s = _text(v)
+    if s is None or s is CLEAR:
+        return [] if s is CLEAR else None
+    for sep in LIST_SEPARATORS[1:]:
+        s = s.replace(sep, LIST_SEPARATORS[0])
+    return [p.strip() for p in s.split(LIST_SEPARATORS[0]) if p.strip()]
+
+
+def _int(v: Any) -> Any:
+    s = _text(v)
+    if s is None or s is CLEAR:
+        return s
+    try:
+        return int(float(s))
+    except ValueError:
+        return s  # the schema names the field and says why
+
+
+def normalise_resource(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        if k == "publish_date":
+            v = _date(v)
+        elif k in ("related_codes", "system_codes"):
+            v = _list(v)
+        else:
+            v = _text(v)
+        if k == "open_type" and v in ("是", "否"):  # 是否向社会开放
+            v = ("有条件开放" if values.get("open_condition") else "无条件开放") if v == "是" else "不予开放"
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def normalise_item(values: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in values.items():
+        v = _int(v) if k == "length" else _text(v)
+        if k == "collection_mode" and isinstance(v, str):
+            v = COLLECTION_MODES_ZH.get(v, v)
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def _identity(values: dict[str, Any]) -> Any:
+    for key in ("key", "code"):
+        if values.get(key) not in (None, CLEAR):
+            return (key, str(values[key]))
+    if values.get("name"):
+        return ("name", values["name"], values.get("provider_code") or values.get("provider_name"))
+    return None
+
+
+def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
+    """Resources with their items attached, in file order, and what could not be placed."""
+    if parsed.flattened:
+        return _assemble_flat(parsed)
+    problems: list[Problem] = []
+    records: list[Record] = []
+    by_ref: dict[tuple, Record] = {}
+    for row in parsed.resources:
+        values = normalise_resource(row.values)
+        if not values:
+            continue
+        rec = Record(row, values)
+        records.append(rec)
+        for key in ("key", "code"):
+            if values.get(key) not in (None, CLEAR):
+                ref = (key, str(values[key]))
+                if ref in by_ref:
+                    problems.append(rec.problem(key, f"与第 {by_ref[ref].row.row} 行重复", "duplicate_row"))
+                by_ref[ref] = rec
+    for row in parsed.items:
+        values = normalise_item(row.values)
+        if not values.get("name") and len(values) <= 2:
+            continue  # only the key filled down: an empty line under a merged cell
+        key, code = values.pop("key", None), values.pop("resource_code", None)
+        rec = by_ref.get(("key", str(key))) if key is not None else None
+        rec = rec or (by_ref.get(("code", str(code))) if code is not None else None)
+        if rec is None:
+            problems.append(Problem(row.sheet, row.row, row.columns.get("key"), "key",
+                                    "信息项找不到所属资源（资源序号或信息资源代码不匹配）", "orphan_item"))
+            continue
+        if rec.items is None:
+            rec.items = []
+        rec.items.append(values)
+        rec.item_rows.append(row)
+    return records, problems
+
+
+def _assemble_flat(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
+    records: list[Record] = []
+    current: Record | None = None
+    problems: list[Problem] = []
+    for res_row, item_row in zip(parsed.resources, parsed.items, strict=True):
+        values = normalise_resource(res_row.values)
+        identity = _identity(values)
+        if identity is not None and (current is None or _identity(current.values) != identity):
+            current = Record(res_row, values)
+            records.append(current)
+        elif current is None:
+            problems.append(Problem(res_row.sheet, res_row.row, None, None, "该行之前没有资源信息", "orphan_item"))
+            continue
+        item = normalise_item(item_row.values)
+        item.pop("key", None)
+        item.pop("resource_code", None)
+        if item:
+            if current.items is None:
+                current.items = []
+            current.items.append(item)
+            current.item_rows.append(item_row)
+    return records, problems
+
+
+def payload(values: dict[str, Any], items: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Schema input: CLEAR becomes None (erase), bookkeeping fields are dropped."""
+    out = {k: (None if v is CLEAR else v) for k, v in values.items()
+           if k not in ("key", "code", "provider_name", "system_codes")}
+    if items is not None:
+        out["items"] = [{k: (None if v is CLEAR else v) for k, v in it.items()} for it in items]
+    return out
+
+
+def schema_problems(record: Record, errors: dict[str, Any]) -> list[Problem]:
+    """marshmallow's {field: [msg]} (items nested by index) as located problems."""
+    out = []
+    for field_name, messages in errors.items():
+        if field_name == "items" and isinstance(messages, dict):
+            for index, item_errors in messages.items():
+                for item_field, item_messages in (item_errors.items() if isinstance(item_errors, dict)
+                                                  else [("items", item_errors)]):
+                    for msg in item_messages:
+                        out.append(record.problem(item_field, f"信息项第 {int(index) + 1} 项：{msg}", "invalid",
+                                                  item=int(index)))
+            continue
+        for msg in messages if isinstance(messages, list) else [str(messages)]:
+            out.append(record.problem(field_name, msg, "invalid"))
+    return out

@@ -1,0 +1,157 @@
+"""/api/v1/imports, /api/v1/exports, /api/v1/imports/template"""
+
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Response, current_app, g, request
+from flask.views import MethodView
+from marshmallow import validate
+from sqlalchemy import select
+
+from catalog_schemas.fields import Boolean, DateTime, Dict, Integer, List, Schema, String, one_of
+from importers.plan import assemble
+from importers.readers import FileProblem, read_file
+from importers.writers import write_csv, write_json, write_xlsx
+
+from ..audit import sm3_hex
+from ..authz import ADMIN, AUDITOR, REVIEWER
+from ..db import db
+from ..errors import BadRequest, Invalid, RegistryError
+from ..models import CatalogImport
+from ..services._records import get_record, where_equal
+from ..services.exports import export_records
+from ..services.imports import reading_problem, run_import
+from .base import Blueprint, ListArgs, apply_sort, current_actor, paginate, signed_in_actor
+
+blp = Blueprint("imports", __name__, url_prefix="/api/v1", description="目录导入与导出")
+
+
+class ImportArgs(Schema):
+    dry_run = Boolean(load_default=False)
+    department = String(load_default=None, metadata={"description": "默认提供方部门代码"})
+
+
+class ImportSchema(Schema):
+    id = Integer()
+    actor_name = String()
+    filename = String()
+    digest = String()
+    kind = String()
+    dry_run = Boolean()
+    status = String()
+    counts = Dict()
+    problem_count = Integer()
+    problems = List(Dict())
+    checkpoint = Integer()
+    started_at = DateTime()
+    finished_at = DateTime()
+
+
+class ImportListArgs(ListArgs):
+    status = String()
+
+
+class ExportArgs(Schema):
+    format = String(load_default="xlsx", validate=one_of(("xlsx", "csv", "json"), "格式"))
+    department_id = Integer()
+    classification = String(validate=validate.Regexp(r"^\d{1,12}$", error="分类码前缀应为数字"))
+    status = String()
+
+
+class ImportRejected(RegistryError):
+    status, code, message = 422, "import_rejected", "导入文件有问题，未写入任何数据"
+
+
+@blp.route("/imports")
+class Imports(MethodView):
+    @blp.arguments(ImportArgs, location="query")
+    @blp.response(201, ImportSchema)
+    def post(self, args):
+        """上传目录文件（multipart 字段 file）：先出导入计划；dry_run=true 只看计划；有问题则整体不写入"""
+        actor = signed_in_actor()
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise BadRequest("请以 multipart/form-data 上传 file 字段", code="no_file")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.filename).name
+            upload.save(path)
+            data = path.read_bytes()
+            digest = sm3_hex(data)
+            try:
+                parsed = read_file(path, max_bytes=current_app.config["IMPORT_MAX_BYTES"])
+            except FileProblem as exc:
+                run = reading_problem(db.session, actor, filename=upload.filename, digest=digest,
+                                      message=exc.message, code=exc.code)
+                g.keep_on_error = True  # the rejected import is on the record; nothing else was written
+                raise Invalid(exc.message, code=exc.code,
+                              errors={"file": [exc.message], "import_id": [run.id]}) from exc
+        records, problems = assemble(parsed)
+        run, _ = run_import(db.session, actor, records=records, problems=problems, filename=upload.filename,
+                            digest=digest, kind=parsed.kind, dry_run=args["dry_run"],
+                            default_department_code=args["department"])
+        if run.status == "rejected":
+            g.keep_on_error = True
+            raise ImportRejected(f"发现 {run.problem_count} 处问题，未写入任何数据（导入记录 {run.id}）",
+                                 errors={"import_id": run.id, "counts": run.counts, "problems": run.problems})
+        return run
+
+    @blp.arguments(ImportListArgs, location="query")
+    @blp.response(200, ImportSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        """导入记录（部门编辑只看本部门的）"""
+        actor = signed_in_actor()
+        stmt = where_equal(select(CatalogImport), (CatalogImport.status, args.get("status")))
+        if actor.role not in (ADMIN, AUDITOR, REVIEWER):
+            stmt = stmt.where(CatalogImport.actor_id == actor.user_id)
+        return apply_sort(stmt, CatalogImport, args.get("sort"), {"id"})
+
+
+@blp.route("/imports/<int:import_id>")
+class ImportItem(MethodView):
+    @blp.response(200, ImportSchema)
+    def get(self, import_id):
+        actor = signed_in_actor()
+        run = get_record(db.session, CatalogImport, import_id, label="导入记录")
+        if actor.role not in (ADMIN, AUDITOR, REVIEWER) and run.actor_id != actor.user_id:
+            from ..errors import Forbidden
+
+            raise Forbidden("只能查看自己的导入记录")
+        return run
+
+
+@blp.route("/imports/template")
+class ImportTemplate(MethodView):
+    def get(self):
+        """下载目录模板（xlsx，含下拉列表、填写提示和示例行）"""
+        buf = io.BytesIO()
+        write_xlsx([], buf, template=True)
+        return _download(buf.getvalue(), "目录模板.xlsx",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@blp.route("/exports")
+class Exports(MethodView):
+    @blp.arguments(ExportArgs, location="query")
+    def get(self, args):
+        """导出可见的目录（可按部门、分类、状态筛选），格式与模板一致，可修改后再导入"""
+        fmt = args.pop("format")
+        records = export_records(db.session, current_actor(), **args)
+        if fmt == "xlsx":
+            buf = io.BytesIO()
+            write_xlsx(records, buf)
+            return _download(buf.getvalue(), "目录导出.xlsx",
+                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        text = io.StringIO()
+        (write_csv if fmt == "csv" else write_json)(records, text)
+        body = ("\ufeff" + text.getvalue()) if fmt == "csv" else text.getvalue()
+        return _download(body.encode("utf-8"), f"目录导出.{fmt}",
+                         "text/csv; charset=utf-8" if fmt == "csv" else "application/json")
+
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

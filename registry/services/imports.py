@@ -1,0 +1,320 @@
+"""Catalog import: plan every row before any write, then apply in one transaction (or,
+for very large files, in committed batches whose re-run skips what is already there).
+
+New resources go through a bulk path (codes allocated in blocks, Core multi-row
+inserts, versions and audit events written in batches) so a county-year workbook of
+20,000 resources imports in seconds, not minutes; updates go through the ordinary
+service so they keep its rules, versions and diffs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog_schemas import ResourceSchema, catalog_entry_errors, format_resource_code
+from catalog_schemas.catalog import normalise_catalog_entry
+from importers.plan import Problem, Record, payload, schema_problems
+
+from .. import audit
+from ..authz import ADMIN, EDITOR, Actor, require_login
+from ..db import utcnow
+from ..errors import Forbidden
+from ..models import (
+    CatalogImport,
+    CodeSequence,
+    DataItem,
+    Department,
+    InformationSystem,
+    Resource,
+    ResourceVersion,
+    resource_systems,
+)
+from ._records import next_counter
+from .resources import (
+    CATALOG_FIELDS,
+    ITEM_FIELDS,
+    item_snapshot,
+    update_resource,
+)
+
+MAX_STORED_PROBLEMS = 1000
+
+
+@dataclass
+class Planned:
+    record: Record
+    action: str  # create · update · unchanged
+    data: dict[str, Any]
+    provider: Department
+    existing: Resource | None = None
+    system_ids: list[int] = field(default_factory=list)
+    items: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    planned: list[Planned]
+    problems: list[Problem]
+
+    @property
+    def counts(self) -> dict[str, Any]:
+        res = defaultdict(int)
+        items = defaultdict(int)
+        for p in self.planned:
+            res[p.action] += 1
+            for k, v in p.items.items():
+                items[k] += v
+        grouped = defaultdict(int)
+        for pr in self.problems:
+            grouped[pr.code] += 1
+        return {"resources": {k: res[k] for k in ("create", "update", "unchanged")},
+                "items": {k: items[k] for k in ("create", "update", "delete", "unchanged")},
+                "problems": len(self.problems), "problems_by_code": dict(grouped)}
+
+
+def plan_import(session: Session, actor: Actor, records: list[Record], problems: list[Problem], *,
+                default_department_code: str | None = None) -> ImportPlan:
+    require_login(actor)
+    if actor.role not in (EDITOR, ADMIN):
+        raise Forbidden("只有部门编辑（或管理员）可以导入目录")
+    problems = list(problems)
+    depts = _departments(session, records, default_department_code, actor)
+    existing_by_code, existing_by_name = _existing(session, records, depts)
+    systems = _systems(session, records)
+    schema, patch_schema = ResourceSchema(), ResourceSchema(partial=True)
+    planned: list[Planned] = []
+    for rec in records:
+        provider = _provider(rec, depts, actor, problems)
+        if provider is None:
+            continue
+        if actor.role == EDITOR and provider.id != actor.department_id:
+            problems.append(rec.problem("provider_code", f"只能导入本部门的目录，该行提供方为“{provider.name}”",
+                                        "other_department"))
+            continue
+        system_ids, bad = [], []
+        for code in rec.values.get("system_codes") or []:
+            s = systems.get(code)
+            (system_ids.append(s.id) if s and s.department_id == provider.id else bad.append(code))
+        if bad:
+            problems.append(rec.problem("system_codes", "产生系统不存在或不属于提供方：" + "、".join(bad), "unknown_system"))
+            continue
+        code = rec.values.get("code")
+        existing = existing_by_code.get(code) if isinstance(code, str) else None
+        if isinstance(code, str) and existing is None:
+            problems.append(rec.problem("code", f"信息资源代码“{code}”不存在；新资源请留空由系统生成", "unknown_code"))
+            continue
+        existing = existing or existing_by_name.get((provider.id, rec.values.get("name")))
+        data = payload(rec.values, rec.items)
+        if existing is None:
+            try:
+                loaded = schema.load(data)
+            except ValidationError as exc:
+                problems.extend(schema_problems(rec, exc.messages))
+                continue
+            planned.append(Planned(rec, "create", loaded, provider, system_ids=system_ids,
+                                   items={"create": len(loaded.get("items") or [])}))
+            continue
+        planned_update = _plan_update(rec, data, existing, provider, system_ids, patch_schema, problems)
+        if planned_update:
+            planned.append(planned_update)
+    return ImportPlan(planned, problems)
+
+
+def _plan_update(rec: Record, data: dict, existing: Resource, provider: Department, system_ids: list[int],
+                 patch_schema: ResourceSchema, problems: list[Problem]) -> Planned | None:
+    try:
+        # Patch semantics: only what the file says; load defaults must not erase anything.
+        changes = {k: v for k, v in patch_schema.load(data).items() if k in data}
+    except ValidationError as exc:
+        problems.extend(schema_problems(rec, exc.messages))
+        return None
+    current = {f: getattr(existing, f) for f in CATALOG_FIELDS}
+    current_items = [item_snapshot(i) for i in existing.items]
+    merged = normalise_catalog_entry({**current, **{k: v for k, v in changes.items() if k in CATALOG_FIELDS}})
+    new_items = current_items if "items" not in changes else [
+        {f: it.get(f, _default(f)) for f in ITEM_FIELDS} for it in changes["items"]]
+    if errors := catalog_entry_errors({**merged, "items": new_items}):
+        problems.extend(schema_problems(rec, errors))
+        return None
+    sys_change = bool(rec.values.get("system_codes")) and sorted(system_ids) != sorted(s.id for s in existing.systems)
+    same = merged == current and new_items == current_items and not sys_change
+    old_names = {i["name"]: i for i in current_items}
+    new_names = {i["name"]: i for i in new_items}
+    items = {"create": len(new_names.keys() - old_names.keys()), "delete": len(old_names.keys() - new_names.keys()),
+             "update": sum(1 for n in new_names.keys() & old_names.keys() if new_names[n] != old_names[n]),
+             "unchanged": sum(1 for n in new_names.keys() & old_names.keys() if new_names[n] == old_names[n])}
+    if not same and existing.status not in ("draft", "published"):
+        problems.append(rec.problem("code", f"资源状态为“{existing.status}”，不能通过导入修改", "not_editable"))
+        return None
+    if sys_change:
+        changes["system_ids"] = system_ids
+    return Planned(rec, "unchanged" if same else "update", changes, provider, existing, system_ids, items)
+
+
+def _default(field_name: str) -> Any:
+    return "collected" if field_name == "collection_mode" else None
+
+
+def _departments(session: Session, records: list[Record], default_code: str | None, actor: Actor) -> dict:
+    codes = {r.values.get("provider_code") for r in records} | {default_code}
+    names = {r.values.get("provider_name") for r in records}
+    rows = session.scalars(select(Department).where(Department.code.in_([c for c in codes if isinstance(c, str)])
+                                                    | Department.name.in_([n for n in names if isinstance(n, str)])))
+    out: dict = {"by_code": {}, "by_name": {}, "default": None}
+    for d in rows:
+        out["by_code"][d.code] = d
+        out["by_name"][d.name] = d
+    if default_code:
+        out["default"] = out["by_code"].get(default_code)
+    elif actor.department_id:
+        out["default"] = session.get(Department, actor.department_id)
+    return out
+
+
+def _provider(rec: Record, depts: dict, actor: Actor, problems: list[Problem]) -> Department | None:
+    code, name = rec.values.get("provider_code"), rec.values.get("provider_name")
+    if isinstance(code, str):
+        dept = depts["by_code"].get(code)
+        if dept is None:
+            problems.append(rec.problem("provider_code", f"提供方代码“{code}”未登记", "unknown_department"))
+        return dept
+    if isinstance(name, str):
+        dept = depts["by_name"].get(name)
+        if dept is None:
+            problems.append(rec.problem("provider_name", f"提供方“{name}”未登记", "unknown_department"))
+        return dept
+    if depts["default"] is None:
+        problems.append(rec.problem("provider_code", "未填写提供方，且未指定默认部门（--department）", "no_provider"))
+    return depts["default"]
+
+
+def _existing(session: Session, records: list[Record], depts: dict) -> tuple[dict, dict]:
+    codes = [r.values["code"] for r in records if isinstance(r.values.get("code"), str)]
+    by_code, by_name = {}, {}
+    opts = (selectinload(Resource.items), selectinload(Resource.systems), selectinload(Resource.provider))
+    for start in range(0, len(codes), 1000):
+        for r in session.scalars(select(Resource).where(Resource.code.in_(codes[start:start + 1000])).options(*opts)):
+            by_code[r.code] = r
+    dept_ids = {d.id for d in depts["by_code"].values()} | ({depts["default"].id} if depts["default"] else set())
+    names = list({r.values.get("name") for r in records if isinstance(r.values.get("name"), str)})
+    for start in range(0, len(names), 1000):
+        stmt = select(Resource).where(Resource.provider_department_id.in_(dept_ids),
+                                      Resource.name.in_(names[start:start + 1000]),
+                                      Resource.status != "retired").options(*opts)
+        for r in session.scalars(stmt):
+            by_name[(r.provider_department_id, r.name)] = r
+    return by_code, by_name
+
+
+def _systems(session: Session, records: list[Record]) -> dict[str, InformationSystem]:
+    codes = {c for r in records for c in (r.values.get("system_codes") or [])}
+    return {s.code: s for s in session.scalars(select(InformationSystem).where(InformationSystem.code.in_(codes)))}
+
+
+# -- applying --------------------------------------------------------------------------------
+
+def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImport, *,
+               batch_size: int | None = None, commit: Callable[[], None] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> None:
+    cause = f"import:{run.id}"
+    todo = [p for p in plan.planned if p.action != "unchanged"]
+    size = batch_size or len(todo) or 1
+    for start in range(0, len(todo), size):
+        chunk = todo[start:start + size]
+        _bulk_create(session, actor, [p for p in chunk if p.action == "create"], cause)
+        for p in chunk:
+            if p.action == "update":
+                update_resource(session, actor, p.existing.id, changes=p.data,
+                                expected_version=p.existing.version, cause=cause)
+        run.checkpoint = start + len(chunk)
+        session.flush()
+        if commit and batch_size:
+            commit()  # very large files: committed batches; a re-run finds these unchanged
+        if progress:
+            progress(run.checkpoint, len(todo))
+
+
+def _bulk_create(session: Session, actor: Actor, creates: list[Planned], cause: str) -> None:
+    if not creates:
+        return
+    audit.lock_chain(session)
+    by_class = defaultdict(list)
+    for p in creates:
+        by_class[p.data["classification_code"]].append(p)
+    codes: dict[int, str] = {}
+    for cls, group in by_class.items():
+        last = next_counter(session, CodeSequence, "prefix", cls, by=len(group))
+        for offset, p in enumerate(group):
+            codes[id(p)] = format_resource_code(cls, last - len(group) + 1 + offset)
+    now = utcnow()
+    rows = [{**{f: p.data.get(f) for f in CATALOG_FIELDS}, "related_codes": p.data.get("related_codes") or [],
+             "code": codes[id(p)], "provider_department_id": p.provider.id, "status": "draft",
+             "item_count": len(p.data.get("items") or []), "version": 1, "created_at": now, "updated_at": now}
+            for p in creates]
+    ids = []
+    for start in range(0, len(rows), 500):
+        result = session.execute(insert(Resource).returning(Resource.id, sort_by_parameter_order=True),
+                                 rows[start:start + 500])
+        ids.extend(result.scalars().all())
+    items, links, versions, events = [], [], [], []
+    for rid, p, row in zip(ids, creates, rows, strict=True):
+        its = [{f: it.get(f, _default(f)) for f in ITEM_FIELDS} for it in p.data.get("items") or []]
+        items.extend({"resource_id": rid, "position": n, **it} for n, it in enumerate(its))
+        links.extend({"resource_id": rid, "system_id": s} for s in p.system_ids)
+        snap = {f: row[f] for f in CATALOG_FIELDS}
+        snap["publish_date"] = row["publish_date"].isoformat()
+        snap.update(code=row["code"], status="draft", provider_department_id=p.provider.id,
+                    system_ids=sorted(p.system_ids), items=its)
+        versions.append({"resource_id": rid, "version": 1, "action": "create", "status": "draft",
+                         "actor_id": actor.user_id, "reason": None, "snapshot": snap, "at": now})
+        events.append({"action": "resource.create", "subject_type": "resource", "subject_id": rid,
+                       "after": snap, "cause": cause})
+    for table, batch in ((DataItem, items), (resource_systems, links), (ResourceVersion, versions)):
+        for start in range(0, len(batch), 5000):
+            session.execute(insert(table), batch[start:start + 5000])
+    audit.record_many(session, actor, events)
+
+
+def run_import(session: Session, actor: Actor, *, records: list[Record], problems: list[Problem], filename: str,
+               digest: str, kind: str, dry_run: bool, default_department_code: str | None = None,
+               batch_size: int | None = None, commit: Callable[[], None] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> tuple[CatalogImport, ImportPlan]:
+    plan = plan_import(session, actor, records, problems, default_department_code=default_department_code)
+    run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
+                        filename=filename[:300], digest=digest, kind=kind, dry_run=dry_run,
+                        status="planned" if dry_run else "rejected" if plan.problems else "applied",
+                        counts=plan.counts, problem_count=len(plan.problems),
+                        problems=[p.as_dict() for p in plan.problems[:MAX_STORED_PROBLEMS]])
+    session.add(run)
+    session.flush()
+    if not dry_run and not plan.problems:
+        apply_plan(session, actor, plan, run, batch_size=batch_size, commit=commit, progress=progress)
+    run.finished_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "import.run", "import", run.id,
+                 after={"digest": digest, "status": run.status, "counts": run.counts})
+    return run, plan
+
+
+def reading_problem(session: Session, actor: Actor, *, filename: str, digest: str, message: str,
+                    code: str) -> CatalogImport:
+    """A file that could not be read at all is still on the record."""
+    require_login(actor)
+    run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
+                        filename=filename[:300], digest=digest, kind="unknown", dry_run=False, status="rejected",
+                        counts={}, problem_count=1, finished_at=utcnow(),
+                        problems=[{"sheet": None, "row": None, "column": None, "field": None,
+                                   "message": message, "code": code}])
+    session.add(run)
+    session.flush()
+    audit.record(session, actor, "import.run", "import", run.id, after={"digest": digest, "status": "rejected"})
+    return run
+
+
