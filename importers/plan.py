@@ -170,20 +170,35 @@ def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
         if rec.items is None:
             rec.items = []
         rec.items.append(values)
-        rec.item_rows.append(row)
+        rec.item_rows.append(Row(row.sheet, row.row, None, row.columns))  # where, not what
     return records, problems
 
 
+def iter_records(parsed: ParsedFile, problems: list[Problem]):
+    """Records one by one where the layout allows it (flattened CSV), else all at once;
+    reading problems are appended to ``problems`` as they are found."""
+    if parsed.flattened:
+        return iter_flat_records(parsed, problems)
+    records, found = assemble(parsed)
+    problems.extend(found)
+    return records
+
+
 def _assemble_flat(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
-    records: list[Record] = []
-    current: Record | None = None
     problems: list[Problem] = []
-    for res_row, item_row in zip(parsed.resources, parsed.items, strict=True):
+    return list(iter_flat_records(parsed, problems)), problems
+
+
+def iter_flat_records(parsed: ParsedFile, problems: list[Problem]):
+    """The flattened layout, streamed: a record is complete when the next one starts."""
+    current: Record | None = None
+    for res_row, item_row in parsed.pairs:
         values = normalise_resource(res_row.values)
         identity = _identity(values)
         if identity is not None and (current is None or _identity(current.values) != identity):
+            if current is not None:
+                yield current
             current = Record(res_row, values)
-            records.append(current)
         elif current is None:
             problems.append(Problem(res_row.sheet, res_row.row, None, None, "该行之前没有资源信息", "orphan_item"))
             continue
@@ -194,8 +209,9 @@ def _assemble_flat(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
             if current.items is None:
                 current.items = []
             current.items.append(item)
-            current.item_rows.append(item_row)
-    return records, problems
+            current.item_rows.append(Row(item_row.sheet, item_row.row, None, item_row.columns))
+    if current is not None:
+        yield current
 
 
 def payload(values: dict[str, Any], items: list[dict[str, Any]] | None) -> dict[str, Any]:

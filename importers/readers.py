@@ -10,7 +10,7 @@ rows, trailing note rows, numbers stored as text and dates as Excel serials.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -39,20 +39,24 @@ class FileProblem(Exception):
         self.message, self.code = message, code
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     sheet: str
     row: int
-    values: dict[str, Any]
-    columns: dict[str, str] = field(default_factory=dict)  # field → column label (A, B … or header)
+    values: dict[str, Any] | None
+    columns: dict[str, str] = field(default_factory=dict)  # field → column label, shared by a sheet's rows
 
 
 @dataclass
 class ParsedFile:
+    """Resource rows as a list; item rows (or, in the flattened layout, pairs of resource
+    and item rows) as an iterator, so 2.4 million item rows never sit in memory at once."""
+
     kind: str
     resources: list[Row]
-    items: list[Row]
+    items: Iterable[Row]
     flattened: bool = False  # one row per item, resource columns repeated (CSV layout)
+    pairs: Iterable[tuple[Row, Row]] = ()
 
 
 def sniff(head: bytes, name: str) -> str:
@@ -119,42 +123,51 @@ def _is_note(values: list[Any]) -> bool:
 def _table_rows(sheet: str, rows: Iterable[list[Any]], mapping: dict[int, Column], first_row: int,
                 fill_down: set[str]) -> Iterator[Row]:
     last: dict[str, Any] = {}
+    columns = {col.field: _label(i) for i, col in mapping.items()}
     for n, raw in enumerate(rows, start=first_row):
         if _is_note(list(raw)):
             continue
-        values, columns = {}, {}
+        values = {}
         for i, col in mapping.items():
             v = raw[i] if i < len(raw) else None
             if isinstance(v, str) and not v.strip():
                 v = None
             if v is None and col.field in fill_down:
                 v = last.get(col.field)  # merged cells arrive as blanks below the first
-            values[col.field] = v
-            columns[col.field] = _label(i)
-        last.update({k: v for k, v in values.items() if v is not None and k in fill_down})
+            if v is not None:
+                values[col.field] = v
+        last.update({k: v for k, v in values.items() if k in fill_down})
         yield Row(sheet, n, values, columns)
 
 
-def _split_sheets(sheets: dict[str, list[list[Any]]]) -> ParsedFile:
+def _split_sheets(sheets: Iterable[tuple[str, Iterator[list[Any]]]]) -> ParsedFile:
+    """``sheets``: (name, row iterator) pairs; only the first rows are looked at up front."""
     res_index, item_index = header_index(RESOURCE_COLUMNS), header_index(ITEM_COLUMNS)
     resources: list[Row] = []
-    items: list[Row] = []
-    for name, rows in sheets.items():
-        res, itm = _find_header(rows, res_index), _find_header(rows, item_index)
+    item_iters: list[Iterator[Row]] = []
+    for name, row_iter in sheets:
+        head = list(itertools.islice(row_iter, MAX_HEADER_SCAN))
+        res, itm = _find_header(head, res_index), _find_header(head, item_index)
         item_fields = {c.field for c in itm[1].values()} if itm else set()
         if res and itm and res[0] == itm[0] and {"name", "data_type"} <= item_fields:
             # One sheet holding both: the flattened layout, one row per data item.
-            body = rows[res[0] + 1:]
-            resources = list(_table_rows(name, body, res[1], res[0] + 2, set()))
-            items = list(_table_rows(name, body, itm[1], res[0] + 2, set()))
-            return ParsedFile("", resources, items, flattened=True)
+            body = itertools.chain(head[res[0] + 1:], row_iter)
+            pairs = ((_one(name, raw, res[1], n), _one(name, raw, itm[1], n))
+                     for n, raw in enumerate(body, start=res[0] + 2) if not _is_note(list(raw)))
+            return ParsedFile("", [], (), flattened=True, pairs=pairs)
         if itm and (name.startswith(ITEM_SHEET) or not res or len(itm[1]) > len(res[1])):
-            items.extend(_table_rows(name, rows[itm[0] + 1:], itm[1], itm[0] + 2, {"key", "resource_code"}))
+            body = itertools.chain(head[itm[0] + 1:], row_iter)
+            item_iters.append(_table_rows(name, body, itm[1], itm[0] + 2, {"key", "resource_code"}))
         elif res:
-            resources.extend(_table_rows(name, rows[res[0] + 1:], res[1], res[0] + 2, set()))
-    if not resources and not items:
+            body = itertools.chain(head[res[0] + 1:], row_iter)
+            resources.extend(_table_rows(name, body, res[1], res[0] + 2, set()))
+    if not resources and not item_iters:
         raise FileProblem("未找到可识别的表头：请使用目录模板（registry template）或检查列名", "no_header")
-    return ParsedFile("", resources, items)
+    return ParsedFile("", resources, itertools.chain.from_iterable(item_iters))
+
+
+def _one(sheet: str, raw: list[Any], mapping: dict[int, Column], n: int) -> Row:
+    return next(_table_rows(sheet, [raw], mapping, n, set()), Row(sheet, n, {}, {}))
 
 
 def _read_xlsx(path: Path) -> ParsedFile:
@@ -166,13 +179,21 @@ def _read_xlsx(path: Path) -> ParsedFile:
         raise FileProblem("文件已损坏，无法作为 xlsx 打开", "corrupt_file") from exc
     except (KeyError, OSError, ValueError) as exc:
         raise FileProblem("文件不是有效的 xlsx 工作簿", "corrupt_file") from exc
+
+    def rows(ws) -> Iterator[list[Any]]:
+        try:
+            for r in ws.iter_rows(values_only=True):
+                yield list(r)
+        except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+            raise FileProblem("工作表内容已损坏", "corrupt_file") from exc
+
     try:
-        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise FileProblem("工作表内容已损坏", "corrupt_file") from exc
+        parsed = _split_sheets((ws.title, rows(ws)) for ws in wb.worksheets)
+        # Items stream from the open workbook; materialise them here only as light rows,
+        # then close the file (read-only workbooks hold it open).
+        parsed.items = list(parsed.items)
     finally:
         wb.close()
-    parsed = _split_sheets(sheets)
     parsed.kind = "xlsx"
     return parsed
 
@@ -204,8 +225,8 @@ def _read_ole2(path: Path) -> ParsedFile:
                 else:
                     row.append(cell.value)
             rows.append(row)
-        sheets[sh.name] = rows
-    parsed = _split_sheets(sheets)
+        sheets[sh.name] = iter(rows)
+    parsed = _split_sheets(sheets.items())
     parsed.kind = "xls"
     return parsed
 
@@ -221,15 +242,38 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def _read_csv(path: Path) -> ParsedFile:
-    text, encoding = decode_text(path.read_bytes())
+    encoding = _csv_encoding(path)
+    with path.open(encoding=encoding, newline="") as f:
+        sample = f.read(4096)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    parsed = _split_sheets({"CSV": rows})
+
+    def rows() -> Iterator[list[Any]]:
+        with path.open(encoding=encoding, newline="") as f:
+            yield from csv.reader(f, dialect)
+
+    parsed = _split_sheets([("CSV", rows())])
     parsed.kind = f"csv/{encoding}"
     return parsed
+
+
+def _csv_encoding(path: Path) -> str:
+    """Decide by decoding the whole file strictly, chunk by chunk, without holding it."""
+    import codecs
+
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem("无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8 和 GB18030）", "unknown_encoding")
 
 
 def _read_json(path: Path) -> ParsedFile:

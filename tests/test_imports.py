@@ -290,3 +290,38 @@ def test_cli_import_export(app, api, tmp_path):
     template = tmp_path / "t.xlsx"
     assert runner.invoke(args=["template", "-o", str(template)]).exit_code == 0 and template.stat().st_size > 5000
     assert _count(app, CatalogImport) == 2
+
+
+def test_large_file_batches_commit_and_resume(app, api, tmp_path):
+    from registry.services.imports import run_import
+
+    from .helpers import SYSTEM
+
+    path = tmp_path / "province.csv"
+    records = [_record(n) for n in range(3)]
+    records[2]["update_cycle"] = "每十年"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        write_csv(records, f)
+
+    def run():
+        from importers.plan import iter_records
+
+        parsed = read_file(path, max_bytes=10 * MB)
+        problems: list = []
+        with app.app_context():
+            result, _ = run_import(db.session, SYSTEM, records=iter_records(parsed, problems), problems=problems,
+                                   filename=path.name, digest="-", kind=parsed.kind, dry_run=False,
+                                   default_department_code=api.world.dept_a_code, batch_size=1,
+                                   commit=db.session.commit)
+            db.session.commit()
+            return result.status, result.checkpoint, result.counts["resources"], result.problems
+
+    status, checkpoint, counts, problems = run()
+    assert (status, checkpoint) == ("rejected", 2) and problems[0]["field"] == "update_cycle"
+    assert _count(app, Resource) == 2  # the batches before the bad one are in, and on record
+    records[2]["update_cycle"] = "每年"
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        write_csv(records, f)
+    status, checkpoint, counts, _ = run()
+    assert status == "applied" and counts == {"create": 1, "update": 0, "unchanged": 2}
+    assert _count(app, Resource) == 3

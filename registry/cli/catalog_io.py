@@ -10,11 +10,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from importers.plan import assemble
+from importers.plan import iter_records
 from importers.readers import FileProblem, read_file
 from importers.writers import write_csv, write_json, write_xlsx
 
-from ..audit import sm3_hex
 from ..authz import Actor
 from ..db import db, write_intent
 from ..services.exports import export_records
@@ -43,12 +42,16 @@ def import_command(file: Path, department_code: str | None, dry_run: bool, as_us
         except FileProblem as exc:
             click.echo(f"无法导入：{exc.message}（{exc.code}）", err=True)
             sys.exit(1)
-        records, problems = assemble(parsed)
-        with click.progressbar(length=max(len(records), 1), label="导入", file=sys.stderr) as bar:
-            run, plan = run_import(db.session, actor, records=records, problems=problems, filename=file.name,
-                                   digest=sm3_hex(file.read_bytes()), kind=parsed.kind, dry_run=dry_run,
-                                   default_department_code=department_code, batch_size=batch_size,
-                                   commit=db.session.commit, progress=lambda done, total: bar.update(done - bar.pos))
+        problems: list = []
+        records = iter_records(parsed, problems)  # streamed for the flattened CSV layout
+
+        def report(done: int, _total: int) -> None:
+            click.echo(f"已导入 {done} 条信息资源", err=True)
+
+        run, plan = run_import(db.session, actor, records=records, problems=problems, filename=file.name,
+                               digest=_file_digest(file), kind=parsed.kind, dry_run=dry_run,
+                               default_department_code=department_code, batch_size=batch_size,
+                               commit=db.session.commit, progress=report)
         db.session.commit()
     click.echo(json.dumps({"import": run.id, "status": run.status, "counts": run.counts,
                            "problems": run.problems[:50]}, ensure_ascii=False, indent=1))
@@ -69,6 +72,16 @@ def export_command(fmt: str, department_id: int | None, classification: str | No
                                   classification=classification, status=status))
     write_export(records, fmt, output)
     click.echo(f"已导出 {len(records)} 条信息资源到 {output}")
+
+
+def _file_digest(path: Path) -> str:
+    from cryptography.hazmat.primitives import hashes
+
+    h = hashes.Hash(hashes.SM3())
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.finalize().hex()
 
 
 def write_export(records: list[dict], fmt: str, output: Path) -> None:

@@ -10,7 +10,7 @@ service so they keep its rules, versions and diffs.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +120,7 @@ def plan_import(session: Session, actor: Actor, records: list[Record], problems:
                 continue
             planned.append(Planned(rec, "create", loaded, provider, system_ids=system_ids,
                                    items={"create": len(loaded.get("items") or [])}))
+            rec.items, rec.item_rows = None, []  # validated: the raw copy is no longer needed
             continue
         planned_update = _plan_update(rec, data, existing, provider, system_ids, patch_schema, problems)
         if planned_update:
@@ -220,25 +221,14 @@ def _systems(session: Session, records: list[Record]) -> dict[str, InformationSy
 
 # -- applying --------------------------------------------------------------------------------
 
-def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImport, *,
-               batch_size: int | None = None, commit: Callable[[], None] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> None:
+def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImport) -> None:
     cause = f"import:{run.id}"
-    todo = [p for p in plan.planned if p.action != "unchanged"]
-    size = batch_size or len(todo) or 1
-    for start in range(0, len(todo), size):
-        chunk = todo[start:start + size]
-        _bulk_create(session, actor, [p for p in chunk if p.action == "create"], cause)
-        for p in chunk:
-            if p.action == "update":
-                update_resource(session, actor, p.existing.id, changes=p.data,
-                                expected_version=p.existing.version, cause=cause)
-        run.checkpoint = start + len(chunk)
-        session.flush()
-        if commit and batch_size:
-            commit()  # very large files: committed batches; a re-run finds these unchanged
-        if progress:
-            progress(run.checkpoint, len(todo))
+    _bulk_create(session, actor, [p for p in plan.planned if p.action == "create"], cause)
+    for p in plan.planned:
+        if p.action == "update":
+            update_resource(session, actor, p.existing.id, changes=p.data,
+                            expected_version=p.existing.version, cause=cause)
+    session.flush()
 
 
 def _bulk_create(session: Session, actor: Actor, creates: list[Planned], cause: str) -> None:
@@ -282,25 +272,68 @@ def _bulk_create(session: Session, actor: Actor, creates: list[Planned], cause: 
     audit.record_many(session, actor, events)
 
 
-def run_import(session: Session, actor: Actor, *, records: list[Record], problems: list[Problem], filename: str,
-               digest: str, kind: str, dry_run: bool, default_department_code: str | None = None,
+def run_import(session: Session, actor: Actor, *, records: Iterable[Record], problems: list[Problem],
+               filename: str, digest: str, kind: str, dry_run: bool, default_department_code: str | None = None,
                batch_size: int | None = None, commit: Callable[[], None] | None = None,
                progress: Callable[[int, int], None] | None = None) -> tuple[CatalogImport, ImportPlan]:
-    plan = plan_import(session, actor, records, problems, default_department_code=default_department_code)
+    """Plan, then apply. Without ``batch_size``: the whole file in this transaction, or
+    nothing. With it (very large files): batch by batch, each committed, stopping at the
+    first batch with problems; the checkpoint says how far it got, and running the same
+    file again skips what is already there (unchanged) and carries on."""
     run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
-                        filename=filename[:300], digest=digest, kind=kind, dry_run=dry_run,
-                        status="planned" if dry_run else "rejected" if plan.problems else "applied",
-                        counts=plan.counts, problem_count=len(plan.problems),
-                        problems=[p.as_dict() for p in plan.problems[:MAX_STORED_PROBLEMS]])
+                        filename=filename[:300], digest=digest, kind=kind, dry_run=dry_run, status="planned")
     session.add(run)
     session.flush()
-    if not dry_run and not plan.problems:
-        apply_plan(session, actor, plan, run, batch_size=batch_size, commit=commit, progress=progress)
+    total = ImportPlan([], [])
+    counts: dict[str, Any] = {}
+    applied = 0
+    batches = _batches(records, batch_size) if batch_size else [list(records)]
+    reported = 0  # reading problems (which grow as a streamed file is read) already counted
+    for batch in batches:
+        plan = plan_import(session, actor, batch, [], default_department_code=default_department_code)
+        plan.problems = problems[reported:] + plan.problems
+        reported = len(problems)
+        total.problems.extend(plan.problems)
+        counts = _add_counts(counts, plan.counts)
+        if total.problems:
+            break
+        if not dry_run:
+            apply_plan(session, actor, plan, run)
+            applied += len(plan.planned)
+            run.checkpoint = applied
+            if batch_size and commit:
+                commit()
+            if progress:
+                progress(applied, applied)
+        total.planned.extend(p for p in plan.planned if batch_size is None)
+    run.status = "planned" if dry_run else "rejected" if total.problems else "applied"
+    run.counts, run.problem_count = counts, len(total.problems)
+    run.problems = [p.as_dict() for p in total.problems[:MAX_STORED_PROBLEMS]]
     run.finished_at = utcnow()
     session.flush()
     audit.record(session, actor, "import.run", "import", run.id,
-                 after={"digest": digest, "status": run.status, "counts": run.counts})
-    return run, plan
+                 after={"digest": digest, "status": run.status, "counts": run.counts, "checkpoint": run.checkpoint})
+    return run, total
+
+
+def _batches(records: Iterable[Record], size: int):
+    batch: list[Record] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _add_counts(a: dict, b: dict) -> dict:
+    if not a:
+        return b
+    out = {}
+    for k, v in b.items():
+        out[k] = _add_counts(a.get(k, {}), v) if isinstance(v, dict) else a.get(k, 0) + v
+    return out
 
 
 def reading_problem(session: Session, actor: Actor, *, filename: str, digest: str, message: str,
