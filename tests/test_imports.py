@@ -325,3 +325,37 @@ def test_large_file_batches_commit_and_resume(app, api, tmp_path):
     status, checkpoint, counts, _ = run()
     assert status == "applied" and counts == {"create": 1, "update": 0, "unchanged": 2}
     assert _count(app, Resource) == 3
+
+
+def test_legacy_xls_and_et(app, api):
+    """.xls (and WPS .et, the same binary format) through xlrd, dates as real dates."""
+    import datetime
+
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    res = book.add_sheet("信息资源")
+    headers = ["资源序号", "信息资源名称", "信息资源分类", "信息资源摘要", "信息资源格式", "格式说明", "共享类型",
+               "共享方式", "共享平台方式", "开放属性", "更新周期", "发布日期"]
+    row = [1, "旧版表格资源", "101001", "摘要", "数据库", "db2", "无条件共享", "共享平台方式", "库表", "不予开放", "每年",
+           datetime.date(2024, 3, 5)]
+    for c, h in enumerate(headers):
+        res.write(0, c, h)
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for c, v in enumerate(row):
+        res.write(1, c, v, date_style if isinstance(v, datetime.date) else xlwt.Style.default_style)
+    items = book.add_sheet("信息项")
+    for c, h in enumerate(["资源序号", "信息项名称", "数据类型", "数据长度"]):
+        items.write(0, c, h)
+    for r, (name, dtype, length) in enumerate([("姓名", "字符型C", 50), ("出生日期", "日期型D", "")], start=1):
+        for c, v in enumerate([1, name, dtype, length]):
+            items.write(r, c, v)
+    buf = io.BytesIO()
+    book.save(buf)
+    for name in ("旧表.xls", "旧表.et"):
+        r = _upload(api, "editor_a", buf.getvalue(), name, dry_run="true")
+        assert r.status_code == 201, r.get_json()
+        assert r.get_json()["kind"] == "xls" and r.get_json()["counts"]["items"]["create"] == 2
+    r = _upload(api, "editor_a", buf.getvalue(), "旧表.xls")
+    got = api.as_("editor_a").get("/api/v1/resources?q=旧版").get_json()[0]
+    assert got["publish_date"] == "2024-03-05" and got["item_count"] == 2
