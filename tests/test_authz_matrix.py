@@ -181,7 +181,7 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     "confirmation.issue": (lambda w: (c := _confirmation(w)) and Call(
         "POST", f"/api/v1/confirmations/{c.id}/issue", {"override_reason": "测试"}, tag(c)), {"reviewer", "admin"}),
     "confirmation.reject": (lambda w: (c := _confirmation(w)) and Call(
-        "POST", f"/api/v1/confirmations/{c.id}/reject", {"opinion": "材料不全"}, tag(c)), {"reviewer", "admin"}),
+        "POST", f"/api/v1/confirmations/{c.id}/reject", {"reason": "材料不全"}, tag(c)), {"reviewer", "admin"}),
     "confirmation.revoke": (lambda w: (c := _confirmation(w, issued=True)) and Call(
         "POST", f"/api/v1/confirmations/{c.id}/revoke", {"reason": "撤销"}, tag(c)), {"reviewer", "admin"}),
     "project.extension": (lambda w: (p := _project(w)) and Call(

@@ -18,6 +18,7 @@ from .base import (
     current_actor,
     if_match_version,
     paginate,
+    register_transition,
     signed_in_actor,
     with_etag,
 )
@@ -51,10 +52,6 @@ class ConfirmationSchema(Schema):
 class DecisionSchema(Schema):
     opinion = String(load_default=None)
     override_reason = String(load_default=None, metadata={"description": "检查未通过仍签发时必填，留痕审计"})
-
-
-class RevokeSchema(Schema):
-    reason = String(load_default=None)
 
 
 class ConfirmationArgs(ListArgs):
@@ -111,26 +108,9 @@ class ConfirmationIssue(MethodView):
         return with_etag(conf)
 
 
-@blp.route("/confirmations/<int:confirmation_id>/reject")
-class ConfirmationReject(MethodView):
-    @blp.arguments(DecisionSchema)
-    @blp.response(200, ConfirmationSchema)
-    def post(self, data, confirmation_id):
-        """退回（大数据中心，须写明意见）"""
-        conf = svc.reject_confirmation(db.session, current_actor(), confirmation_id, opinion=data["opinion"],
-                                       expected_version=if_match_version())
-        return with_etag(conf)
-
-
-@blp.route("/confirmations/<int:confirmation_id>/revoke")
-class ConfirmationRevoke(MethodView):
-    @blp.arguments(RevokeSchema)
-    @blp.response(200, ConfirmationSchema)
-    def post(self, data, confirmation_id):
-        """撤销（大数据中心，须说明原因）"""
-        conf = svc.revoke_confirmation(db.session, current_actor(), confirmation_id, reason=data["reason"],
-                                       expected_version=if_match_version())
-        return with_etag(conf)
+for _action, _doc in (("reject", "退回（大数据中心，须写明意见 reason）"), ("revoke", "撤销（大数据中心，须说明原因）")):
+    register_transition(blp, f"/confirmations/<int:confirmation_id>/{_action}", _action, _doc,
+                        ConfirmationSchema, svc.close_confirmation)
 
 
 def _issued(confirmation_id: int) -> Confirmation:

@@ -114,33 +114,29 @@ def _register_key(session: Session, signer: signing.SoftwareSM2Signer) -> None:
         session.flush()
 
 
-def reject_confirmation(session: Session, actor: Actor, confirmation_id: int, *, opinion: str | None,
-                        expected_version: int | None) -> Confirmation:
+# action → (from, to, what the text is called in the message)
+_DECISIONS = {"reject": ("applied", "rejected", "退回意见"), "revoke": ("issued", "revoked", "撤销原因")}
+
+
+def close_confirmation(session: Session, actor: Actor, confirmation_id: int, *, action: str, reason: str | None,
+                       expected_version: int | None) -> Confirmation:
+    """reject (an application) or revoke (an issued confirmation), always with a reason."""
+    source, target, label = _DECISIONS[action]
     require_role(actor, REVIEWER)
     conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
     check_version(conf, expected_version)
-    if conf.status != "applied":
-        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能退回", code="invalid_transition")
-    if not (opinion or "").strip():
-        raise Invalid(errors={"opinion": ["退回须写明意见"]})
-    conf.status, conf.opinion, conf.reviewer_id, conf.decided_at = "rejected", opinion, actor.user_id, utcnow()
-    session.flush()
-    audit.record(session, actor, "confirmation.reject", "confirmation", conf.id, after=snapshot(conf), cause=opinion)
-    return conf
-
-
-def revoke_confirmation(session: Session, actor: Actor, confirmation_id: int, *, reason: str | None,
-                        expected_version: int | None) -> Confirmation:
-    require_role(actor, REVIEWER)
-    conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
-    check_version(conf, expected_version)
-    if conf.status != "issued":
-        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能撤销", code="invalid_transition")
+    if conf.status != source:
+        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能{'退回' if action == 'reject' else '撤销'}",
+                       code="invalid_transition")
     if not (reason or "").strip():
-        raise Invalid(errors={"reason": ["撤销须说明原因"]})
-    conf.status, conf.revoked_reason = "revoked", reason
+        raise Invalid(errors={"reason": [f"须写明{label}"]})
+    conf.status = target
+    if action == "reject":
+        conf.opinion, conf.reviewer_id, conf.decided_at = reason, actor.user_id, utcnow()
+    else:
+        conf.revoked_reason = reason
     session.flush()
-    audit.record(session, actor, "confirmation.revoke", "confirmation", conf.id, after=snapshot(conf), cause=reason)
+    audit.record(session, actor, f"confirmation.{action}", "confirmation", conf.id, after=snapshot(conf), cause=reason)
     return conf
 
 
