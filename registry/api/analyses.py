@@ -18,9 +18,20 @@ from catalog_schemas.fields import (
 )
 
 from ..db import db
+from ..errors import NotFound
 from ..graph.build import SCOPE_KINDS, build_graph, resolve_scope
 from ..graph.explore import MAX_DEPTH, edges_among, neighbourhood, to_graphml, to_json
-from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
+from ..models import (
+    FINDING_KINDS,
+    FINDING_STATUSES,
+    AnalysisRun,
+    Department,
+    Finding,
+    InformationSystem,
+    Interface,
+    Project,
+    Resource,
+)
 from ..services import analyses as analyses_svc
 from ..services import findings as findings_svc
 from ..services import matching as matching_svc
@@ -177,8 +188,6 @@ class GraphNode(MethodView):
         g = build_graph(session, scope)
         node = f"{kind}:{node_id}"
         if node not in g:
-            from ..errors import NotFound
-
             raise NotFound(f"图中没有节点 {node}（范围：{scope.label}）")
         ranked = neighbourhood(g, node, direction=args["direction"], depth=args["depth"])
         start = (args["page"] - 1) * args["page_size"]
@@ -228,8 +237,6 @@ def _node_scope(session, kind: str, node_id: int, args: dict):
     department_id = _department_of(session, kind, node_id)
     if department_id is None:
         return resolve_scope(session, "all")
-    from ..models import Department
-
     dept = session.get(Department, department_id)
     if dept is not None and dept.region:
         return resolve_scope(session, "region", dept.region)
@@ -237,8 +244,6 @@ def _node_scope(session, kind: str, node_id: int, args: dict):
 
 
 def _department_of(session, kind: str, node_id: int) -> int | None:
-    from ..models import Department, InformationSystem, Interface, Project, Resource
-
     model, column = {
         "department": (Department, "id"), "system": (InformationSystem, "department_id"),
         "resource": (Resource, "provider_department_id"), "interface": (Interface, "department_id"),
@@ -247,8 +252,6 @@ def _department_of(session, kind: str, node_id: int) -> int | None:
     if model is None:
         if kind == "element":
             return None
-        from ..errors import NotFound
-
         raise NotFound(f"未知的节点类型“{kind}”")
     row = get_record(session, model, node_id, label="节点")
     return getattr(row, column)

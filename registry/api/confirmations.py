@@ -4,13 +4,17 @@ from dataclasses import asdict
 
 from flask import Response, current_app, render_template, request
 from flask.views import MethodView
+from sqlalchemy import select
 
 from catalog_schemas.fields import DateTime, Dict, Integer, List, Schema, String
 
+from ..authz import AUDITOR, NDRC, REVIEWER, require_role
 from ..confirmations import pdf
 from ..confirmations import service as svc
 from ..db import db
+from ..errors import Conflict
 from ..models import Confirmation, SigningKey
+from ..services._records import where_equal
 from .base import (
     Blueprint,
     ListArgs,
@@ -77,13 +81,8 @@ class Confirmations(MethodView):
     @blp.response(200, ConfirmationSchema(many=True))
     @paginate(blp)
     def get(self, args):
-        from ..authz import require_role
-
-        require_role(signed_in_actor(), "center_reviewer", "ndrc_officer", "auditor")
-        from sqlalchemy import select
-
-        from ..services._records import where_equal
-
+        """确认意见列表（大数据中心、发改委、审计）"""
+        require_role(signed_in_actor(), REVIEWER, NDRC, AUDITOR)
         sort = args.pop("sort")
         stmt = where_equal(select(Confirmation), (Confirmation.project_id, args.get("project_id")),
                            (Confirmation.status, args.get("status")))
@@ -116,8 +115,6 @@ for _action, _doc in (("reject", "退回（大数据中心，须写明意见 rea
 def _issued(confirmation_id: int) -> Confirmation:
     conf = svc.get_confirmation(db.session, signed_in_actor(), confirmation_id)
     if conf.number is None:
-        from ..errors import Conflict
-
         raise Conflict("该确认意见尚未签发", code="not_issued")
     return conf
 
