@@ -88,7 +88,9 @@ def stage_read(path: Path) -> dict:
 
 
 def stage_bulk(tmp: Path, n: int, offset: int) -> dict:
-    """The floor: the same resources and items with Core multi-row inserts."""
+    """The floor: the same resources and items with Core bulk inserts (executemany with
+    SQLAlchemy's insertmanyvalues batching, the fastest Core form here; a multi-row
+    ``insert().values([...])`` measured about 9× slower)."""
     from sqlalchemy import insert
 
     from registry.db import db, write_intent
@@ -110,14 +112,12 @@ def stage_bulk(tmp: Path, n: int, offset: int) -> dict:
                             "related_codes": [], "version": 1})
             batch_i.extend({"resource_id": rid, "position": k, **it} for k, it in enumerate(items))
             if len(batch_r) == 500:
-                s.execute(insert(Resource).values(batch_r))
-                for start in range(0, len(batch_i), 2000):
-                    s.execute(insert(DataItem).values(batch_i[start:start + 2000]))
+                s.execute(insert(Resource), batch_r)
+                s.execute(insert(DataItem), batch_i)
                 batch_r, batch_i = [], []
         if batch_r:
-            s.execute(insert(Resource).values(batch_r))
-            for start in range(0, len(batch_i), 2000):
-                s.execute(insert(DataItem).values(batch_i[start:start + 2000]))
+            s.execute(insert(Resource), batch_r)
+            s.execute(insert(DataItem), batch_i)
         s.commit()
         return {"resources": rid, "seconds": time.perf_counter() - t}
 

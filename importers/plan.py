@@ -128,12 +128,12 @@ def normalise_item(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _identity(values: dict[str, Any]) -> Any:
+def _raw_identity(values: dict[str, Any]) -> Any:
     for key in ("key", "code"):
-        if values.get(key) not in (None, CLEAR):
-            return (key, str(values[key]))
-    if values.get("name"):
-        return ("name", values["name"], values.get("provider_code") or values.get("provider_name"))
+        if values.get(key) is not None:
+            return (key, str(values[key]).strip())
+    if values.get("name") is not None:
+        return ("name", str(values["name"]).strip(), values.get("provider_code") or values.get("provider_name"))
     return None
 
 
@@ -192,13 +192,15 @@ def _assemble_flat(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
 def iter_flat_records(parsed: ParsedFile, problems: list[Problem]):
     """The flattened layout, streamed: a record is complete when the next one starts."""
     current: Record | None = None
+    current_identity = None
     for res_row, item_row in parsed.pairs:
-        values = normalise_resource(res_row.values)
-        identity = _identity(values)
-        if identity is not None and (current is None or _identity(current.values) != identity):
+        # The resource columns repeat on every item row: compare the raw identity and
+        # normalise only when a new resource starts.
+        identity = _raw_identity(res_row.values)
+        if identity is not None and identity != current_identity:
             if current is not None:
                 yield current
-            current = Record(res_row, values)
+            current, current_identity = Record(res_row, normalise_resource(res_row.values)), identity
         elif current is None:
             problems.append(Problem(res_row.sheet, res_row.row, None, None, "该行之前没有资源信息", "orphan_item"))
             continue

@@ -116,8 +116,25 @@ def _find_header(rows: list[list[Any]], index: dict[str, Column]) -> tuple[int, 
 
 
 def _is_note(values: list[Any]) -> bool:
-    text = [str(v).strip() for v in values if v is not None and str(v).strip()]
-    return not text or (len(text) == 1 and text[0].startswith(NOTE_PREFIXES))
+    """A blank row, or a single-cell note such as “注：带*为必填项”."""
+    filled = None
+    for v in values:
+        if v is not None and (not isinstance(v, str) or v.strip()):
+            if filled is not None:
+                return False
+            filled = v
+    return filled is None or str(filled).strip().startswith(NOTE_PREFIXES)
+
+
+def _values(raw: list[Any], mapping: dict[int, Column]) -> dict[str, Any]:
+    out = {}
+    width = len(raw)
+    for i, col in mapping.items():
+        if i < width:
+            v = raw[i]
+            if v is not None and (not isinstance(v, str) or v.strip()):
+                out[col.field] = v
+    return out
 
 
 def _table_rows(sheet: str, rows: Iterable[list[Any]], mapping: dict[int, Column], first_row: int,
@@ -125,18 +142,14 @@ def _table_rows(sheet: str, rows: Iterable[list[Any]], mapping: dict[int, Column
     last: dict[str, Any] = {}
     columns = {col.field: _label(i) for i, col in mapping.items()}
     for n, raw in enumerate(rows, start=first_row):
-        if _is_note(list(raw)):
+        if _is_note(raw):
             continue
-        values = {}
-        for i, col in mapping.items():
-            v = raw[i] if i < len(raw) else None
-            if isinstance(v, str) and not v.strip():
-                v = None
-            if v is None and col.field in fill_down:
-                v = last.get(col.field)  # merged cells arrive as blanks below the first
-            if v is not None:
-                values[col.field] = v
-        last.update({k: v for k, v in values.items() if k in fill_down})
+        values = _values(raw, mapping)
+        for f in fill_down:  # merged cells arrive as blanks below the first
+            if f in values:
+                last[f] = values[f]
+            elif f in last:
+                values[f] = last[f]
         yield Row(sheet, n, values, columns)
 
 
@@ -152,8 +165,10 @@ def _split_sheets(sheets: Iterable[tuple[str, Iterator[list[Any]]]]) -> ParsedFi
         if res and itm and res[0] == itm[0] and {"name", "data_type"} <= item_fields:
             # One sheet holding both: the flattened layout, one row per data item.
             body = itertools.chain(head[res[0] + 1:], row_iter)
-            pairs = ((_one(name, raw, res[1], n), _one(name, raw, itm[1], n))
-                     for n, raw in enumerate(body, start=res[0] + 2) if not _is_note(list(raw)))
+            res_cols = {c.field: _label(i) for i, c in res[1].items()}
+            item_cols = {c.field: _label(i) for i, c in itm[1].items()}
+            pairs = ((Row(name, n, _values(raw, res[1]), res_cols), Row(name, n, _values(raw, itm[1]), item_cols))
+                     for n, raw in enumerate(body, start=res[0] + 2) if not _is_note(raw))
             return ParsedFile("", [], (), flattened=True, pairs=pairs)
         if itm and (name.startswith(ITEM_SHEET) or not res or len(itm[1]) > len(res[1])):
             body = itertools.chain(head[itm[0] + 1:], row_iter)
@@ -165,9 +180,6 @@ def _split_sheets(sheets: Iterable[tuple[str, Iterator[list[Any]]]]) -> ParsedFi
         raise FileProblem("未找到可识别的表头：请使用目录模板（registry template）或检查列名", "no_header")
     return ParsedFile("", resources, itertools.chain.from_iterable(item_iters))
 
-
-def _one(sheet: str, raw: list[Any], mapping: dict[int, Column], n: int) -> Row:
-    return next(_table_rows(sheet, [raw], mapping, n, set()), Row(sheet, n, {}, {}))
 
 
 def _read_xlsx(path: Path) -> ParsedFile:

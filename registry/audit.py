@@ -131,7 +131,7 @@ def record_many(session: Session, actor: Actor, entries: list[dict[str, Any]]) -
     from sqlalchemy import insert
 
     for start in range(0, len(rows), 5000):
-        session.execute(insert(AuditEvent), rows[start:start + 5000])
+        session.execute(insert(AuditEvent.__table__), rows[start:start + 5000])
 
 
 @dataclass

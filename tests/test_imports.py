@@ -100,6 +100,15 @@ def test_problems_are_located_and_nothing_is_written(app, api):
     assert _count(app, AuditEvent) == before + 1  # only the import's own record
 
 
+def test_duplicate_item_names_are_a_located_problem(app, api):
+    rec = _record(1)
+    rec["items"].append(dict(rec["items"][0]))
+    r = _upload(api, "editor_a", _xlsx([rec]), "重复.xlsx")
+    assert r.status_code == 422
+    problem = r.get_json()["errors"]["problems"][0]
+    assert (problem["sheet"], problem["row"], problem["field"]) == ("信息项", 5, "name") and "重复" in problem["message"]
+
+
 def test_atomic_idempotent_patch_semantics_and_audit(app, api):
     records = [_record(n, open_type="有条件开放", open_condition="脱敏后开放") for n in range(3)]
     r = _upload(api, "editor_a", _xlsx(records), "目录.xlsx")
