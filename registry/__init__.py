@@ -37,6 +37,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     web.init_app(app)
     register_commands(app)
+    # The confirmation signing key: read from SIGNING_KEY_PATH, or generated into the
+    # instance folder on first start (DESIGN.md), so its public key exists before any issue.
+    from .confirmations.service import signer_for
+
+    signer_for(app.config)
     return app
 
 

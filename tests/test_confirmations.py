@@ -238,3 +238,16 @@ def test_acceptance_gate(app, api):
     assert r.status_code == 200, r.get_json()
     evidence = r.get_json()["stage_changes"][-1]["evidence"]
     assert evidence["confirmation"].endswith("2号")
+
+
+def test_signing_key_generated_on_first_start_or_configured(app, tmp_path, database_url):
+    key_file = tmp_path / "keys" / "sm2-signing.json"
+    assert key_file.exists() and oct(key_file.stat().st_mode)[-3:] == "600"
+    from .conftest import make_app
+
+    try:
+        make_app(database_url, tmp_path / "other", SIGNING_KEY_PATH=str(tmp_path / "missing.json"))
+    except RuntimeError as exc:
+        assert "missing.json" in str(exc)
+    else:
+        raise AssertionError("a configured but missing key file was accepted")

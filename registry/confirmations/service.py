@@ -24,8 +24,13 @@ APPLY_STAGES = ("construction",)
 
 
 def signer_for(settings: dict[str, Any]) -> signing.SoftwareSM2Signer:
-    path = settings.get("SIGNING_KEY_PATH") or Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json"
-    return signing.SoftwareSM2Signer.load_or_create(Path(path))
+    """The configured key file (which must exist), or one generated into the instance folder."""
+    configured = settings.get("SIGNING_KEY_PATH")
+    if configured:
+        if not Path(configured).exists():
+            raise RuntimeError(f"SIGNING_KEY_PATH {configured} does not exist")
+        return signing.SoftwareSM2Signer.from_file(Path(configured))
+    return signing.SoftwareSM2Signer.load_or_create(Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json")
 
 
 def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> Confirmation:
