@@ -179,7 +179,7 @@ def main() -> None:
     instance = args.keep or Path(tempfile.mkdtemp(prefix="registry-bench-"))
     url = args.database_url or f"sqlite:///{instance / 'registry.db'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "DEMO_LOAD_WHEN_EMPTY": False})
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
     report: dict = {"database": url.split(":")[0], "scale": args.scale}
     with app.app_context(), write_intent():
         if not db.session.scalar(select(func.count()).select_from(Department)):

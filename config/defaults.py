@@ -27,7 +27,6 @@ DEPARTMENT_CODE_PATTERN = None
 PRELIMINARY_DESIGN_THRESHOLD = 1000
 CITY_REVIEW_THRESHOLD = 500
 
-DEMO_LOAD_WHEN_EMPTY = True
 
 # Matching data items to data elements: below this confidence a match waits for review.
 MATCH_THRESHOLD = 0.8
@@ -58,5 +57,6 @@ ACCEPTANCE_MATERIALS = {
 # A TrueType/TTC font with Chinese glyphs for PDFs (None: the usual system locations).
 PDF_FONT_PATH = None
 
-# Imports: the largest file accepted (bytes); larger catalogs go in as CSV in parts.
+# Imports: the largest upload, and the largest workbook the command line reads whole
+# (bytes). CSV on the command line streams in batches at any size.
 IMPORT_MAX_BYTES = 100 * 2**20

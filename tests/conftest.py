@@ -79,8 +79,10 @@ def backend(database_url) -> str:
 
 
 def make_app(database_url: str, instance: Path, **overrides):
-    return create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "TESTING": True,
-                       "SECRET_KEY": "test-only", "DEMO_LOAD_WHEN_EMPTY": False, **overrides})
+    from config import testing
+
+    settings = {k: v for k, v in vars(testing).items() if k.isupper()}
+    return create_app({**settings, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), **overrides})
 
 
 @pytest.fixture
