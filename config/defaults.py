@@ -7,7 +7,9 @@ it parses as JSON). Nothing is read at import time.
 
 # None: a SQLite file registry.db in the instance folder.
 DATABASE_URL = None
-# None: the database's own full-text search (built-in backend).
+# None: the database's own full-text search (built-in backend). Otherwise the search
+# engine's address: opensearch+http(s)://host:port or elasticsearch+http(s)://host:port
+# (a plain http(s):// address is asked which engine it is).
 SEARCH_URL = None
 # None: ./instance beside the working directory.
 INSTANCE_PATH = None
@@ -60,3 +62,12 @@ PDF_FONT_PATH = None
 # Imports: the largest upload, and the largest workbook the command line reads whole
 # (bytes). CSV on the command line streams in batches at any size.
 IMPORT_MAX_BYTES = 100 * 2**20
+
+# Search (registry/search/). The engine's index is an alias over dated indices; the
+# mapping lives in config/search/. Each write request drains at most this many outbox
+# entries after its commit; `registry search drain` takes the rest. After an engine
+# failure, requests leave the outbox alone for SEARCH_RETRY_SECONDS.
+SEARCH_INDEX = "registry-resources"
+SEARCH_DRAIN_PER_REQUEST = 500
+SEARCH_RETRY_SECONDS = 30
+SEARCH_TIMEOUT_SECONDS = 10

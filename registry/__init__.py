@@ -8,6 +8,7 @@ from flask import Flask, g, request
 
 from catalog_schemas import LocalCodes, configure_local_codes
 
+from . import search
 from .db import db as _database
 from .db import set_write_intent
 from .settings import ensure_secret_key, load_settings
@@ -34,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from . import api, web
     from .cli import register_commands
 
+    search.init_app(app)
     api.init_app(app)
     web.init_app(app)
     register_commands(app)
@@ -60,6 +62,7 @@ def _register_transaction_hooks(app: Flask) -> None:
             ok = response.status_code < 400 or g.get("keep_on_error")
             if ok and request.method not in SAFE_METHODS:
                 session.commit()
+                search.drain_after_commit(app)
             else:
                 session.rollback()
         return response

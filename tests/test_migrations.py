@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, inspect
 
 from registry import models  # noqa: F401
 from registry.db import Base
+from registry.models.search import modelled
 
 from .conftest import fresh_database
 
@@ -15,7 +16,7 @@ from .conftest import fresh_database
 def test_models_and_migrations_agree(database_url):
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": modelled})
         diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diff == [], diff

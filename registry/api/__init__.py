@@ -15,13 +15,14 @@ from . import (
     interfaces,
     projects,
     resources,
+    search,
     systems,
     users,
 )
 from .base import Api
 
 BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses,
-              confirmations, imports)
+              confirmations, imports, search)
 
 
 def init_app(app: Flask) -> None:

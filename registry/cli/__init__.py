@@ -14,6 +14,7 @@ from .catalog_io import export_command, import_command, template_command
 from .confirm import confirm_group
 from .database import db_group
 from .demo import demo_group
+from .search import search_group
 from .serve import serve_command
 
 
@@ -40,7 +41,7 @@ def register_commands(app: Flask) -> None:
     app.cli = RegistryAppGroup(app.name)  # so `app.cli` (tests, flask) reports domain errors too
     for command in (db_group, user_group, token_group, demo_group, audit_group, serve_command,
                     analyse_command, elements_group, graph_group, confirm_group, import_command,
-                    export_command, template_command):
+                    export_command, template_command, search_group):
         app.cli.add_command(command)
 
 

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import db, write_intent
+from .search import rebuild_index
 
 
 @click.group("demo")
@@ -33,6 +34,7 @@ def demo_load(scale: str, if_empty: bool, answers: Path | None) -> None:
     if result is None:
         click.echo("数据库非空，跳过演示数据加载")
         return
+    rebuild_index(progress_label="建立检索索引")
     path = answers or Path(current_app.instance_path) / f"demo-answers-{scale}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.answers, ensure_ascii=False, indent=1), "utf-8")

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 from registry import models  # noqa: F401  (registers every table on the metadata)
 from registry.db import Base
+from registry.models.search import modelled
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,6 +17,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=modelled,
     )
 
 

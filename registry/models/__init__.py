@@ -10,6 +10,7 @@ from .imports import CatalogImport
 from .interface import Interface, interface_resources
 from .project import Project, ProjectStageChange, project_departments
 from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
+from .search import SearchDocument, SearchOutbox
 from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
 
@@ -17,6 +18,6 @@ __all__ = [
     "ART17_KINDS", "CatalogImport", "CONFIRMATION_STATUSES", "Confirmation", "ConfirmationSequence", "SigningKey", "FINDING_KINDS", "FINDING_STATUSES", "AnalysisRun", "DataElementVersion", "Finding",
     "MatchDecision", "ROLES", "ApiToken", "AuditEvent", "CodeSequence", "DataElement", "DataItem", "Department",
     "Flow", "InformationSystem", "Interface", "Project", "ProjectStageChange", "Resource",
-    "ResourceVersion", "User", "interface_resources", "project_departments", "project_systems",
+    "ResourceVersion", "SearchDocument", "SearchOutbox", "User", "interface_resources", "project_departments", "project_systems",
     "resource_systems",
 ]

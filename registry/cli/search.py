@@ -1,0 +1,90 @@
+"""`registry search drain | check | rebuild | query`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from .. import search
+from ..authz import Actor
+from ..db import db, write_intent
+from ..search import maintenance, outbox
+from ..services.search import search_resources
+
+
+@click.group("search")
+def search_group() -> None:
+    """The search index: drain the outbox, check, rebuild."""
+
+
+@search_group.command("drain")
+@click.option("--batch", default=2000, show_default=True, help="Outbox entries per transaction.")
+@with_appcontext
+def drain_command(batch: int) -> None:
+    """Index every change waiting in the outbox (the worker; safe to run any time)."""
+    backend, done = search.backend(), 0
+    while True:
+        with write_intent():
+            n = outbox.drain(db.session, backend, limit=batch)
+            db.session.commit()
+        if not n:
+            break
+        done += n
+    backend.refresh()
+    click.echo(f"已更新 {done} 个检索文档")
+
+
+@search_group.command("rebuild")
+@with_appcontext
+def rebuild_command() -> None:
+    """Rebuild the whole index from the catalog; searches are answered throughout."""
+    rebuild_index(progress_label="重建检索索引")
+
+
+def rebuild_index(progress_label: str) -> int:
+    backend = search.backend()
+    with write_intent():
+        total = maintenance.total(db.session)
+        with click.progressbar(length=total, label=progress_label, file=click.get_text_stream("stderr")) as bar:
+            count = maintenance.rebuild(db.session, backend, progress=bar.update)
+        db.session.commit()
+    click.echo(f"已重建检索索引：{count} 个文档（{backend.name}）")
+    return count
+
+
+@search_group.command("check")
+@click.option("--repair", is_flag=True, help="Re-index what is missing or stale, drop orphaned documents.")
+@with_appcontext
+def check_command(repair: bool) -> None:
+    """Report documents missing from the index, stale in it, or left over in it."""
+    backend = search.backend()
+    session = db.session
+    with click.progressbar(length=maintenance.total(session), label="核对检索索引",
+                           file=click.get_text_stream("stderr")) as bar:
+        report = maintenance.check(session, backend, progress=bar.update)
+    click.echo(f"目录资源 {report.expected} 个，索引文档 {report.indexed} 个；"
+               f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.orphaned)}")
+    for label, ids in (("缺失", report.missing), ("过期", report.stale), ("多余", report.orphaned)):
+        if ids:
+            click.echo(f"{label}：{', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}")
+    if report.ok:
+        return
+    if repair:
+        with write_intent():
+            n = maintenance.repair(session, backend, report)
+            session.commit()
+        click.echo(f"已修复 {n} 个检索文档")
+        return
+    raise click.exceptions.Exit(1)
+
+
+@search_group.command("query")
+@click.argument("q")
+@click.option("--limit", default=10, show_default=True)
+@with_appcontext
+def query_command(q: str, limit: int) -> None:
+    """Search as a reviewer would (every status), printing the JSON response."""
+    result = search_resources(db.session, search.backend(), Actor.system("cli"), q=q, limit=limit)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1))

@@ -1,0 +1,62 @@
+"""Search across agencies: one contract (base.py), two backends, one tokenizer.
+
+``init_app`` picks the backend: the database's own full-text index when ``SEARCH_URL``
+is unset (SQLite FTS5 or PostgreSQL tsvector), otherwise the search engine it names.
+The choice is made here, once; query code never asks which backend it talks to.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, current_app
+
+from ..db import db
+from . import outbox
+from .base import SearchBackend
+
+log = logging.getLogger(__name__)
+_KEY = "registry.search"
+
+
+def make_backend(app: Flask) -> SearchBackend:
+    url = app.config.get("SEARCH_URL")
+    if url:
+        from .engine import EngineBackend
+
+        return EngineBackend.from_url(url, index=app.config["SEARCH_INDEX"],
+                                      timeout=app.config["SEARCH_TIMEOUT_SECONDS"])
+    from .sql import PostgresBackend, SqliteBackend
+
+    dialect = db.state(app).engine.dialect.name
+    return (SqliteBackend if dialect == "sqlite" else PostgresBackend)(lambda: db.session)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = _State(make_backend(app))
+
+
+def backend(app: Flask | None = None) -> SearchBackend:
+    return (app or current_app).extensions[_KEY].backend
+
+
+class _State:
+    def __init__(self, backend: SearchBackend) -> None:
+        self.backend = backend
+        self.failed_at = 0.0
+
+
+def drain_after_commit(app: Flask) -> None:
+    """After a write request's commit: index what it changed (bounded), never raising."""
+    state: _State = app.extensions[_KEY]
+    if time.monotonic() - state.failed_at < app.config["SEARCH_RETRY_SECONDS"]:
+        return
+    session = db.session
+    try:
+        outbox.drain(session, state.backend, limit=app.config["SEARCH_DRAIN_PER_REQUEST"])
+        session.commit()
+    except Exception:  # noqa: BLE001 — the entries stay in the outbox for the next drain
+        session.rollback()
+        state.failed_at = time.monotonic()
+        log.exception("search: draining the outbox failed; entries kept for the next drain")

@@ -1,0 +1,140 @@
+"""检索: finding resources across agencies, through whichever search backend is configured."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog_schemas.codes import CATEGORY_NAMES
+
+from ..authz import EDITOR, Actor, reads_all
+from ..errors import BadRequest
+from ..models import Department
+from ..search.base import (
+    FACETS,
+    MAX_LIMIT,
+    SORTS,
+    Query,
+    SearchBackend,
+    TermGroup,
+    Visibility,
+    decode_cursor,
+    encode_cursor,
+)
+from ..search.query import describe, load_synonyms, parse
+from ..search.tokenize import normalise
+
+FILTERS = {"share_type": str, "category": str, "provider_id": int, "update_cycle": str, "status": str,
+           "system_id": int}
+
+
+def visibility_for(actor: Actor) -> Visibility:
+    """Anonymous: published and open to the public; signed in: published, plus their own
+    department's drafts for editors; reviewers, auditors and admins: everything."""
+    if reads_all(actor):
+        return Visibility.everything()
+    if not actor.authenticated:
+        return Visibility(published_only=True, public_only=True)
+    own = (actor.department_id,) if actor.role == EDITOR and actor.department_id else ()
+    return Visibility(published_only=True, own_department_ids=own)
+
+
+def search_resources(session: Session, backend: SearchBackend, actor: Actor, *, q: str | None = None,
+                     filters: dict[str, list[Any]] | None = None, sort: str | None = None, limit: int = 20,
+                     cursor: str | None = None, facets: list[str] | None = None) -> dict[str, Any]:
+    groups = parse(q, load_synonyms(session)) if q and q.strip() else ()
+    query = _query(groups, filters or {}, actor, sort, limit, cursor, facets)
+    page = backend.search(query)
+    labels = _labels(session, page.facets)
+    hits = [_hit(h.document, h.score, groups) for h in page.hits]
+    more = len(page.hits) == query.limit and page.total > 0
+    return {
+        "total": page.total,
+        "hits": hits,
+        "facets": {name: [{"value": v, "label": labels.get((name, v), v), "count": n} for v, n in values]
+                   for name, values in page.facets.items()},
+        "query": {"q": q or "", **describe(groups), "sort": query.effective_sort},
+        "next_cursor": encode_cursor(query.effective_sort, page.hits[-1].sort_key) if more else None,
+    }
+
+
+def _query(groups: tuple[TermGroup, ...], filters: dict[str, list[Any]], actor: Actor, sort: str | None,
+           limit: int, cursor: str | None, facets: list[str] | None) -> Query:
+    sort = sort or "relevance"
+    if sort not in SORTS:
+        raise BadRequest("排序方式无效", code="bad_query", errors={"sort": [f"可选：{'、'.join(SORTS)}"]})
+    unknown = [f for f in facets or () if f not in FACETS]
+    if unknown:
+        raise BadRequest("分面字段无效", code="bad_query", errors={"facets": [f"可选：{'、'.join(FACETS)}"]})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest("每页条数无效", code="bad_query", errors={"limit": [f"应为 1 至 {MAX_LIMIT}"]})
+    query = Query(groups=groups, filters={k: tuple(v) for k, v in filters.items() if v},
+                  visibility=visibility_for(actor), sort=sort, limit=limit,
+                  facets=tuple(facets) if facets is not None else FACETS)
+    if cursor:
+        try:
+            after = decode_cursor(cursor, query.effective_sort)
+        except ValueError as exc:
+            raise BadRequest("游标无效", code="bad_query", errors={"cursor": [str(exc)]}) from exc
+        query = replace(query, after=after)
+    return query
+
+
+def _labels(session: Session, facets: dict[str, list[tuple[Any, int]]]) -> dict[tuple[str, Any], str]:
+    labels: dict[tuple[str, Any], str] = {("category", k): v for k, v in CATEGORY_NAMES.items()}
+    ids = [v for v, _ in facets.get("provider_id", ())]
+    if ids:
+        for did, name in session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))):
+            labels[("provider_id", did)] = name
+    return labels
+
+
+_HIT_FIELDS = ("id", "code", "name", "summary", "classification_path", "provider_id", "provider_name",
+               "systems", "share_type", "open_type", "update_cycle", "status", "updated_at")
+
+
+def _hit(document: dict[str, Any], score: float | None, groups: tuple[TermGroup, ...]) -> dict[str, Any]:
+    hit = {k: document[k] for k in _HIT_FIELDS}
+    hit["score"] = score
+    hit["highlights"] = highlights(document, groups)
+    return hit
+
+
+def highlights(document: dict[str, Any], groups: tuple[TermGroup, ...]) -> dict[str, list[str]]:
+    """Where the query's words (and their synonyms) occur: HTML-escaped, words in <mark>.
+
+    Computed here from the document, the same way for every backend.
+    """
+    words = sorted({t for g in groups for t in g.tokens}, key=len, reverse=True)
+    if not words:
+        return {}
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    found: dict[str, list[str]] = {}
+    for field, texts in (("name", [document["name"]]), ("summary", [document["summary"]]),
+                         ("items", document["items"]), ("systems", document["systems"]),
+                         ("provider_name", [document["provider_name"]])):
+        marked = [m for m in (_mark(t, pattern) for t in texts if t) if m]
+        if marked:
+            found[field] = marked[:10]
+    return found
+
+
+def _mark(text: str, pattern: re.Pattern[str]) -> str | None:
+    normal = normalise(text)
+    if len(normal) != len(text):  # NFKC changed the length: match on the original
+        normal = text
+    spans = [m.span() for m in pattern.finditer(normal)]
+    if not spans:
+        return None
+    out, last = [], 0
+    for start, end in spans:
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
