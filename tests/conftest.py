@@ -115,3 +115,74 @@ def world(app) -> World:
 @pytest.fixture
 def api(app, world) -> ApiClient:
     return ApiClient(app.test_client(), world)
+
+
+# -- search ------------------------------------------------------------------------------
+# The contract suite runs on the built-in backend over SQLite and over PostgreSQL, and on
+# the engine backend against a real OpenSearch node (scripts/search-node) over SQLite.
+SEARCH_BACKENDS = ("sqlite", "postgresql", "opensearch")
+_search_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def search_node(tmp_path_factory) -> Iterator[str]:
+    url = os.environ.get("REGISTRY_TEST_SEARCH_URL")
+    if url:
+        yield url
+        return
+    base = tmp_path_factory.mktemp("search-node")
+    result = subprocess.run([str(ROOT / "scripts" / "search-node"), "start", str(base)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"could not start the OpenSearch node:\n{result.stderr}")
+    try:
+        yield result.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "search-node"), "stop", str(base)], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def catalog_urls(tmp_path_factory, request) -> dict[str, str]:
+    """One migrated database per dialect for the search tests, created on first use."""
+    return _LazyUrls(tmp_path_factory, request)
+
+
+class _LazyUrls(dict):
+    def __init__(self, factory, request) -> None:
+        super().__init__()
+        self._factory, self._request = factory, request
+
+    def __missing__(self, backend: str) -> str:
+        url = self[backend] = fresh_database(backend, self._factory.mktemp(f"search-{backend}"), self._request)
+        return url
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def search_app(search_kind, catalog_urls, tmp_path, request):
+    """An app on ``search_kind``, every session in one rolled-back transaction; an engine
+    backend gets an index of its own, deleted afterwards."""
+    overrides = {}
+    if search_kind in ("opensearch", "elasticsearch"):
+        node = request.getfixturevalue("search_node" if search_kind == "opensearch" else "elasticsearch_node")
+        overrides = {"SEARCH_URL": node, "SEARCH_INDEX": f"registry-test-{os.getpid()}-{next(_search_counter)}"}
+    url = catalog_urls["postgresql" if search_kind == "postgresql" else "sqlite"]
+    app = make_app(url, tmp_path, **overrides)
+    state = Database.state(app)
+    connection = state.engine.connect()
+    outer = connection.begin()
+    state.bind_to(connection)
+    yield app
+    outer.rollback()
+    connection.close()
+    state.engine.dispose()
+    if overrides:
+        from registry import search
+
+        backend = search.backend(app)
+        backend.client.request("DELETE", f"/{overrides['SEARCH_INDEX']}-*", missing_ok=True)
+        backend.close()

@@ -9,6 +9,7 @@ from catalog_schemas.fields import (
     Integer,
     List,
     Nested,
+    Raw,
     Schema,
     String,
     one_of,
@@ -42,7 +43,7 @@ class SearchArgs(Schema):
 
 
 class FacetValueSchema(Schema):
-    value = String()
+    value = Raw(metadata={"description": "取值：部门为 ID，其余为代码或名称"})
     label = String()
     count = Integer()
 
@@ -52,6 +53,7 @@ class SearchHitSchema(Schema):
     code = String()
     name = String()
     summary = String()
+    category = String()
     classification_path = List(String())
     provider_id = Integer()
     provider_name = String()

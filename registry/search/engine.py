@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,7 +30,7 @@ from .base import (
 )
 from .documents import TEXT_FIELDS, text_strings
 
-MAPPING_PATH = Path(__file__).resolve().parents[2] / "config" / "search" / "resources.json"
+MAPPING = files("config") / "search" / "resources.json"
 BOOSTS = {"name": 10, "summary": 4, "items": 2, "other": 1}
 _SORT_FIELDS = {"name": "name", "code": "code", "updated_at": "updated_at"}
 BULK_BATCH = 1000
@@ -127,7 +127,7 @@ class EngineBackend(SearchBackend):
         self._ready = True
 
     def _create_index(self, **settings: Any) -> str:
-        mapping = json.loads(MAPPING_PATH.read_text("utf-8"))
+        mapping = json.loads(MAPPING.read_text("utf-8"))
         mapping.pop("_comment", None)
         mapping["settings"].update(settings)
         concrete = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 10**6:06d}"

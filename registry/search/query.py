@@ -43,7 +43,8 @@ def load_synonyms(session: Session) -> Synonyms:
     stamp = tuple(session.execute(
         select(func.count(), func.max(DataElement.updated_at), func.sum(DataElement.version))
     ).one())
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(getattr(bind, "engine", bind).url)
     cached = _cache.get(key)
     if cached is None or cached[0] != stamp:
         rows = session.execute(select(DataElement.identifier, DataElement.name, DataElement.synonyms))

@@ -94,7 +94,7 @@ def _labels(session: Session, facets: dict[str, list[tuple[Any, int]]]) -> dict[
     return labels
 
 
-_HIT_FIELDS = ("id", "code", "name", "summary", "classification_path", "provider_id", "provider_name",
+_HIT_FIELDS = ("id", "code", "name", "summary", "category", "classification_path", "provider_id", "provider_name",
                "systems", "share_type", "open_type", "update_cycle", "status", "updated_at")
 
 
