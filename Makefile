@@ -15,10 +15,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-## Set up, migrate, load the demo county when the database is empty, serve on :8000.
+## Set up, migrate, load the demo county when the database is empty, index what waits, serve on :8000.
 run: $(STAMP)
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo load --scale county --if-empty
+	$(BIN)/registry search drain
 	$(BIN)/registry serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: SQLite and a throw-away PostgreSQL cluster (started by the tests).

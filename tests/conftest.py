@@ -119,26 +119,36 @@ def api(app, world) -> ApiClient:
 
 # -- search ------------------------------------------------------------------------------
 # The contract suite runs on the built-in backend over SQLite and over PostgreSQL, and on
-# the engine backend against a real OpenSearch node (scripts/search-node) over SQLite.
-SEARCH_BACKENDS = ("sqlite", "postgresql", "opensearch")
+# the engine backend against a real OpenSearch node and a real Elasticsearch node
+# (scripts/search-node), each over SQLite.
+SEARCH_BACKENDS = ("sqlite", "postgresql", "opensearch", "elasticsearch")
 _search_counter = itertools.count()
+
+
+def _engine_node(engine: str, env: str, tmp_path_factory) -> Iterator[str]:
+    url = os.environ.get(env)
+    if url:
+        yield url
+        return
+    base = tmp_path_factory.mktemp(f"{engine}-node")
+    script = str(ROOT / "scripts" / "search-node")
+    result = subprocess.run([script, "start", str(base), engine], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"could not start the {engine} node:\n{result.stderr}")
+    try:
+        yield result.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run([script, "stop", str(base)], capture_output=True)
 
 
 @pytest.fixture(scope="session")
 def search_node(tmp_path_factory) -> Iterator[str]:
-    url = os.environ.get("REGISTRY_TEST_SEARCH_URL")
-    if url:
-        yield url
-        return
-    base = tmp_path_factory.mktemp("search-node")
-    result = subprocess.run([str(ROOT / "scripts" / "search-node"), "start", str(base)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"could not start the OpenSearch node:\n{result.stderr}")
-    try:
-        yield result.stdout.strip().splitlines()[-1]
-    finally:
-        subprocess.run([str(ROOT / "scripts" / "search-node"), "stop", str(base)], capture_output=True)
+    yield from _engine_node("opensearch", "REGISTRY_TEST_SEARCH_URL", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_node(tmp_path_factory) -> Iterator[str]:
+    yield from _engine_node("elasticsearch", "REGISTRY_TEST_ELASTICSEARCH_URL", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

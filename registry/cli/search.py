@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask.cli import with_appcontext
@@ -47,7 +48,7 @@ def rebuild_index(progress_label: str) -> int:
     backend = search.backend()
     with write_intent():
         total = maintenance.total(db.session)
-        with click.progressbar(length=total, label=progress_label, file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=total, label=progress_label, file=sys.stderr) as bar:
             count = maintenance.rebuild(db.session, backend, progress=bar.update)
         db.session.commit()
     click.echo(f"已重建检索索引：{count} 个文档（{backend.name}）")
@@ -62,7 +63,7 @@ def check_command(repair: bool) -> None:
     backend = search.backend()
     session = db.session
     with click.progressbar(length=maintenance.total(session), label="核对检索索引",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         report = maintenance.check(session, backend, progress=bar.update)
     click.echo(f"目录资源 {report.expected} 个，索引文档 {report.indexed} 个；"
                f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.orphaned)}")

@@ -39,9 +39,10 @@ BULK_BATCH = 1000
 class EngineError(SearchUnavailable):
     """The engine refused or could not be reached; ``detail`` says which request and why."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, status: int | None = None) -> None:
         super().__init__(errors={"detail": [detail]})
         self.detail = detail
+        self.engine_status = status  # the engine's HTTP status (``status`` is ours: 503)
 
 
 class _Client:
@@ -75,15 +76,23 @@ class _Client:
         except self._errors as exc:
             if missing_ok and _status(exc) == 404:
                 return None
-            raise EngineError(f"{method} {path}: {exc}") from exc
+            raise EngineError(f"{method} {path}: {exc}", status=_status(exc)) from exc
         return getattr(response, "body", response)
 
-    def open_pit(self, index: str) -> str:
+    def open_pit(self, index: str) -> str | None:
+        """A point in time, or None where the engine has none (Elasticsearch without x-pack)."""
         if self.flavour == "opensearch":
             return self.request("POST", f"/{index}/_search/point_in_time", params={"keep_alive": "2m"})["pit_id"]
-        return self.request("POST", f"/{index}/_pit", params={"keep_alive": "2m"})["id"]
+        try:
+            return self.request("POST", f"/{index}/_pit", params={"keep_alive": "2m"})["id"]
+        except EngineError as exc:
+            if exc.engine_status in (400, 404, 405):
+                return None
+            raise
 
-    def close_pit(self, pit: str) -> None:
+    def close_pit(self, pit: str | None) -> None:
+        if pit is None:
+            return
         if self.flavour == "opensearch":
             self.request("DELETE", "/_search/point_in_time", {"pit_id": [pit]}, missing_ok=True)
         else:
@@ -190,15 +199,19 @@ class EngineBackend(SearchBackend):
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
         self._ensure_index()
+        # In a point-in-time snapshot where the engine has one; else search_after on the id.
         pit = self.client.open_pit(self.alias)
         try:
             after = None
             while True:
-                body: dict[str, Any] = {"size": 5000, "pit": {"id": pit, "keep_alive": "2m"},
-                                        "sort": [{"id": "asc"}], "_source": ["fingerprint"], "track_total_hits": False}
+                body: dict[str, Any] = {"size": 5000, "sort": [{"id": "asc"}], "_source": ["fingerprint"],
+                                        "track_total_hits": False}
+                if pit:
+                    body["pit"] = {"id": pit, "keep_alive": "2m"}
                 if after:
                     body["search_after"] = after
-                hits = self.client.request("POST", "/_search", body)["hits"]["hits"]
+                path = "/_search" if pit else f"/{self.alias}/_search"
+                hits = self.client.request("POST", path, body)["hits"]["hits"]
                 if not hits:
                     return
                 for h in hits:

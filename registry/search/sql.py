@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Double,
     Select,
     String,
     and_,
@@ -144,6 +145,8 @@ class SqlBackend(SearchBackend):
 
     # -- per dialect ----------------------------------------------------------------
     def _matched(self, groups: tuple[TermGroup, ...]):
+        """The matching ids with their scores, as a CTE computed once per statement
+        (MATERIALIZED: a planner without statistics must not re-run it per row)."""
         raise NotImplementedError
 
     score_descends: bool
@@ -170,7 +173,7 @@ class SqliteBackend(SqlBackend):
             select(literal_column("rowid").label("id"), literal_column(f"bm25(search_fts, {weights})").label("score"))
             .select_from(text("search_fts"))
             .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(groups)))
-            .subquery("matched")
+            .cte("matched").prefix_with("MATERIALIZED")
         )
 
     score_descends = False  # bm25() is lower for better matches
@@ -200,8 +203,11 @@ class PostgresBackend(SqlBackend):
         tsquery = cast(bindparam("tsquery", tsquery_expression(groups)), TSQUERY)
         tsv = literal_column("search_documents.tsv", type_=TSVECTOR)
         # Normalisation 1: rank / (1 + log(document length)), the length damping of BM25.
-        rank = func.ts_rank(tsv, tsquery, 1)
-        return select(D.resource_id.label("id"), rank.label("score")).where(tsv.op("@@")(tsquery)).subquery("matched")
+        # As double precision: a real would reach Python rounded to its shortest decimal,
+        # and the keyset cursor compares the exact value.
+        rank = cast(func.ts_rank(tsv, tsquery, 1), Double)
+        return (select(D.resource_id.label("id"), rank.label("score")).where(tsv.op("@@")(tsquery))
+                .cte("matched").prefix_with("MATERIALIZED"))
 
     score_descends = True
 

@@ -10,9 +10,12 @@ catalog text it gives exactly jieba 0.42's words, about 20 times faster (measure
 ``benchmarks/search.py --tokenizers`` repeats the measurement), and it loads its
 dictionary in microseconds instead of half a second.
 
-Index side: every dictionary word of the text in search mode (``人口基础信息库`` gives
-人口, 基础, 信息, 信息库), plus every Chinese character on its own, so a one-character
-query works too. Query side: the precise segmentation; each query word must occur.
+Index side: every dictionary word found anywhere in the text and every Chinese character
+on its own (jieba's full mode: ``人口基础信息库`` gives 人, 人口, 口, 基, 基础, … 信息库, 库),
+so a one-character query works, and so does any word inside a longer one (公民身份号码
+inside the element name 监护人公民身份号码, which search mode would not split out).
+Query side: the precise segmentation; each query word must occur. Every query word is a
+dictionary word or a single character, so it is found wherever it occurs in a text.
 Latin words, numbers and codes (信息资源代码 ``101001/000001``, 统一社会信用代码) stay whole,
 lower-cased, so they match exactly; their parts are indexed as well.
 HMM guessing of unknown words is off on both sides: it depends on context, so the same
@@ -70,11 +73,11 @@ def index_tokens(text: str | None) -> list[str]:
             if len(parts) > 1:
                 tokens.extend(parts)
             continue
-        words = segmenter.cut_for_search(m["cjk"], False)
+        words = segmenter.cut_all(m["cjk"])
         tokens.extend(words)
-        # Characters the segmenter already gave as one-character words are not doubled.
-        singles = {w for w in words if len(w) == 1}
-        tokens.extend(ch for ch in m["cjk"] if ch not in singles)
+        # Full mode leaves out characters the dictionary does not know (丄): add them.
+        known = {w for w in words if len(w) == 1}
+        tokens.extend(ch for ch in m["cjk"] if ch not in known)
     return tokens
 
 

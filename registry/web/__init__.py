@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, render_template
 from sqlalchemy import func, select, text
 
+from .. import search
 from ..db import db
 from ..models import Department, Resource
+from ..search import outbox
 
 bp = Blueprint("web", __name__, template_folder="templates")
 
@@ -27,9 +29,27 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    checks = {"database": _database_ok(), "search": "not_configured", "scheduler": "not_configured"}
+    checks = {"database": _database_ok(), "search": _search_ok(), "scheduler": "not_configured"}
     healthy = checks["database"] == "ok"
-    return jsonify({"status": "ok" if healthy else "degraded", "checks": checks}), (200 if healthy else 503)
+    # Search down degrades the service (catalog work goes on, changes wait in the outbox).
+    status = "ok" if healthy and checks["search"] == "ok" else "degraded"
+    return jsonify({"status": status, "checks": checks, "search": _search_detail()}), (200 if healthy else 503)
+
+
+def _search_ok() -> str:
+    try:
+        health = search.backend().health()
+    except Exception as exc:  # noqa: BLE001 — health reports the failure instead of raising
+        return f"error: {type(exc).__name__}"
+    return "ok" if health.ok else f"error: {health.detail}"
+
+
+def _search_detail() -> dict:
+    try:
+        pending = outbox.pending_count(db.session)
+    except Exception:  # noqa: BLE001
+        pending = None
+    return {"backend": search.backend().name, "outbox_pending": pending}
 
 
 def _database_ok() -> str:

@@ -1,0 +1,104 @@
+"""Nothing is lost when the index is unreachable; `registry search check` finds drift and
+`registry search rebuild` / `check --repair` mend it. Runs on every search backend."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from registry import search
+from registry.db import db
+from registry.models import SearchOutbox
+from registry.search import maintenance
+from registry.search.documents import build_documents
+from registry.search.engine import _Client
+
+from .helpers import ApiClient, build_world, resource_payload
+
+
+@pytest.fixture
+def api(search_app) -> ApiClient:
+    return ApiClient(search_app.test_client(), build_world(search_app))
+
+
+def _outbox(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(SearchOutbox))
+
+
+def _names(api: ApiClient, q: str) -> list[str]:
+    with api.client.application.app_context():
+        search.backend(api.client.application).refresh()
+    return [h["name"] for h in api.as_("reviewer").get("/api/v1/search", query_string={"q": q}).get_json()["hits"]]
+
+
+def test_each_write_is_indexed_after_its_commit_and_leaves_no_entry(api):
+    api.create_resource("editor_a", name="殡葬服务信息")
+    assert _outbox(api.client.application) == 0
+    assert _names(api, "殡葬") == ["殡葬服务信息"]
+
+
+# The built-in index lives in the catalog database: it cannot be unreachable on its own.
+@pytest.mark.parametrize("search_kind", ["opensearch", "elasticsearch"])
+def test_an_unreachable_engine_loses_nothing(api, search_kind):
+    app = api.client.application
+    backend = search.backend(app)
+    live = backend.client
+    # A real client to a port where nothing listens (not a mock): every request fails.
+    backend.client = _Client(live.flavour, "http://127.0.0.1:9", timeout=2)
+    try:
+        r = api.as_("editor_a").post("/api/v1/resources", json=resource_payload(name="殡葬服务信息"))
+        assert r.status_code == 201  # the catalog change stands
+        assert _outbox(app) == 1
+        assert api.as_("reviewer").get("/api/v1/search", query_string={"q": "殡葬"}).status_code == 503
+    finally:
+        backend.client = live
+    app.extensions["registry.search"].failed_at = 0.0
+    result = app.test_cli_runner().invoke(args=["search", "drain"])
+    assert result.exit_code == 0, result.output
+    assert _outbox(app) == 0
+    assert _names(api, "殡葬") == ["殡葬服务信息"]
+
+
+def test_check_reports_missing_stale_and_orphaned_documents_and_repair_mends_them(api):
+    app = api.client.application
+    ids = [api.create_resource("editor_a", name=f"殡葬服务信息{n}")[0]["id"] for n in range(3)]
+    with app.app_context():
+        backend = search.backend(app)
+        docs = {d["id"]: d for d in build_documents(db.session, ids)}
+        backend.remove([ids[0]])                                         # missing
+        backend.index([{**docs[ids[1]], "fingerprint": "0" * 40}])       # stale
+        backend.index([{**docs[ids[2]], "id": 999_999}])                 # orphaned
+        db.session.commit()
+        backend.refresh()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert "缺失 1，过期 1，多余 1" in result.output
+    assert f"缺失：{ids[0]}" in result.output and f"过期：{ids[1]}" in result.output
+    assert "多余：999999" in result.output
+    result = runner.invoke(args=["search", "check", "--repair"])
+    assert result.exit_code == 0 and "已修复 3" in result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_rebuild_replaces_the_index_and_covers_the_outbox(api):
+    app = api.client.application
+    api.create_resource("editor_a", name="殡葬服务信息")
+    with app.app_context():
+        search.backend(app).remove([r for r, _ in search.backend(app).fingerprints()])
+        db.session.add(SearchOutbox(resource_id=12345))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "已重建检索索引：1 个文档" in result.output
+    assert _outbox(app) == 0
+    assert _names(api, "殡葬") == ["殡葬服务信息"]
+    with app.app_context():
+        report = maintenance.check(db.session, search.backend(app))
+    assert report.ok and report.indexed == 1
+
+
+def test_healthz_reports_the_search_backend(api):
+    body = api.client.get("/healthz").get_json()
+    assert body["checks"]["search"] == "ok"

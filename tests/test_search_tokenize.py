@@ -1,0 +1,68 @@
+"""The one tokenizer every backend shares."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.search.base import TermGroup, decode_cursor, encode_cursor
+from registry.search.query import Synonyms, describe, parse
+from registry.search.tokenize import index_tokens, query_words
+
+CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+TEXT = st.text(st.one_of(CJK, st.sampled_from("人口基础信息库身份号码登记企业法人 /-._:ABCxyz0123（）,，")),
+               max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_every_query_word_of_a_text_is_an_index_token_of_it(text):
+    """So a document is always found by any part of its own text."""
+    tokens = set(index_tokens(text))
+    assert set(query_words(text)) <= tokens
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, TEXT, TEXT)
+def test_a_chinese_query_finds_its_words_inside_any_longer_text(prefix, q, suffix):
+    """Chinese words are found wherever they occur; codes and Latin words match whole
+    (the test above covers them), so "ab" inside "xaby" is rightly not a word of it."""
+    tokens = set(index_tokens(prefix + q + suffix))
+    for word in query_words(q):
+        if not word.isascii():
+            assert word in tokens, word
+
+
+def test_words_and_single_characters():
+    tokens = index_tokens("人口基础信息库")
+    assert {"人口", "基础", "信息库", "人", "库"} <= set(tokens)
+    assert query_words("人口基础信息库") == ["人口", "基础", "信息库"]
+    assert query_words("口") == ["口"]
+
+
+def test_codes_and_latin_words_stay_whole_and_lower_case():
+    tokens = index_tokens("代码 101001/000001，信用代码 91330100MA2XXXXX1X，GB/T 2261.1 API")
+    assert {"101001/000001", "91330100ma2xxxxx1x", "gb/t", "2261.1", "api"} <= set(tokens)
+    assert {"101001", "000001", "gb"} <= set(tokens)  # parts of a code are indexed too
+    assert query_words("101001/000001") == ["101001/000001"]
+    assert query_words("ＡＰＩ") == ["api"]  # full-width folds to half-width
+
+
+def test_dictionary_names_are_single_words():
+    assert query_words("公民身份号码") == ["公民身份号码"]
+    assert "公民身份号码" in index_tokens("监护人公民身份号码")
+
+
+def test_synonyms_expand_and_are_described():
+    synonyms = Synonyms.from_rows([("GMSFHM", "公民身份号码", ["身份证号", "身份证号码"])])
+    (group,) = parse("身份证号", synonyms)
+    assert group.alternatives == (("身份证号",), ("公民身份号码",), ("身份证号码",))
+    assert describe((group,))["synonyms"] == [
+        {"term": "身份证号", "element": "GMSFHM", "expanded_to": ["公民身份号码", "身份证号码"]}]
+    assert parse("姓名", synonyms) == (TermGroup("姓名", (("姓名",),)),)
+
+
+@given(st.sampled_from(["relevance", "name", "-updated_at"]),
+       st.tuples(st.one_of(st.floats(allow_nan=False), st.text(max_size=20), st.integers()), st.integers()))
+def test_cursors_round_trip(sort, key):
+    assert decode_cursor(encode_cursor(sort, key), sort) == key
