@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -22,6 +25,7 @@ def api(search_app) -> ApiClient:
 
 
 def _outbox(app) -> int:
+    """Outbox entries, a rebuild's mark included."""
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(SearchOutbox))
 
@@ -102,3 +106,30 @@ def test_rebuild_replaces_the_index_and_covers_the_outbox(api):
 def test_healthz_reports_the_search_backend(api):
     body = api.client.get("/healthz").get_json()
     assert body["checks"]["search"] == "ok"
+
+
+def test_imported_resources_are_indexed(api):
+    records = [{**resource_payload(name=f"殡葬服务信息{n}", classification_code="309001")} for n in range(3)]
+    r = api.as_("editor_a").client.post(
+        "/api/v1/imports", data={"file": (io.BytesIO(json.dumps(records, ensure_ascii=False).encode()), "a.json")},
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert sorted(_names(api, "殡葬")) == [f"殡葬服务信息{n}" for n in range(3)]
+    assert _outbox(api.client.application) == 0
+
+
+def test_changes_during_a_rebuild_reach_the_new_index(api):
+    app = api.client.application
+    with app.app_context():
+        maintenance.begin_rebuild(db.session)  # a rebuild has begun elsewhere
+        db.session.commit()
+    api.create_resource("editor_a", name="殡葬服务信息")  # its request drains, keeps the entry
+    assert _outbox(app) == 2  # the mark and the entry
+    assert _names(api, "殡葬") == ["殡葬服务信息"]
+    with app.app_context():
+        maintenance.rebuild(db.session, search.backend(app))
+        db.session.commit()
+    assert _outbox(app) == 1  # queued after the mark: indexed again into the new index
+    assert app.test_cli_runner().invoke(args=["search", "drain"]).exit_code == 0
+    assert _outbox(app) == 0
+    assert _names(api, "殡葬") == ["殡葬服务信息"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from flask.cli import with_appcontext
@@ -12,6 +13,7 @@ from .. import search
 from ..authz import Actor
 from ..db import db, write_intent
 from ..search import maintenance, outbox
+from ..search.base import SearchUnavailable
 from ..services.search import search_resources
 
 
@@ -22,19 +24,44 @@ def search_group() -> None:
 
 @search_group.command("drain")
 @click.option("--batch", default=2000, show_default=True, help="Outbox entries per transaction.")
+@click.option("--follow", is_flag=True, help="Keep running: the worker process beside the web workers.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls with --follow.")
 @with_appcontext
-def drain_command(batch: int) -> None:
-    """Index every change waiting in the outbox (the worker; safe to run any time)."""
-    backend, done = search.backend(), 0
+def drain_command(batch: int, follow: bool, interval: float) -> None:
+    """Index every change waiting in the outbox (safe to run any time, in any number)."""
+    backend = search.backend()
     while True:
-        with write_intent():
-            n = outbox.drain(db.session, backend, limit=batch)
-            db.session.commit()
+        try:
+            done = _drain_all(backend, batch)
+        except SearchUnavailable as exc:
+            if not follow:
+                raise
+            click.echo(f"{exc.message}：{'; '.join(exc.errors.get('detail', []))}", err=True)
+            done = 0
+        if not follow:
+            click.echo(f"已更新 {done} 个检索文档")
+            return
+        if done:
+            click.echo(f"已更新 {done} 个检索文档", err=True)
+        time.sleep(interval)
+
+
+def _drain_all(backend, batch: int) -> int:
+    done = 0
+    while True:
+        try:
+            with write_intent():
+                n = outbox.drain(db.session, backend, limit=batch)
+                db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
         if not n:
             break
         done += n
-    backend.refresh()
-    click.echo(f"已更新 {done} 个检索文档")
+    if done:
+        backend.refresh()
+    return done
 
 
 @search_group.command("rebuild")
@@ -47,6 +74,8 @@ def rebuild_command() -> None:
 def rebuild_index(progress_label: str) -> int:
     backend = search.backend()
     with write_intent():
+        maintenance.begin_rebuild(db.session)
+        db.session.commit()
         total = maintenance.total(db.session)
         with click.progressbar(length=total, label=progress_label, file=sys.stderr) as bar:
             count = maintenance.rebuild(db.session, backend, progress=bar.update)

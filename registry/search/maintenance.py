@@ -12,19 +12,29 @@ from sqlalchemy.orm import Session
 from ..models import SearchOutbox
 from .base import SearchBackend
 from .documents import build_documents, count_resources, iter_all_documents
+from .outbox import REBUILD_MARK, enqueue
 
 Progress = Callable[[int], None]
+
+
+def begin_rebuild(session: Session) -> None:
+    """Mark the outbox before a rebuild reads the catalog; the caller commits the mark
+    first, so drains running meanwhile keep what they index for the new index too."""
+    enqueue(session, [REBUILD_MARK])
 
 
 def rebuild(session: Session, backend: SearchBackend, *, progress: Progress | None = None) -> int:
     """Replace the index with a document per resource; the outbox entries it covers go.
 
-    Entries queued before the rebuild read the catalog are covered by it; later ones stay.
+    Entries queued before the mark are covered by the rebuild; later ones stay, and the
+    next drain indexes them into the new index.
     """
-    covered = session.scalar(select(func.max(SearchOutbox.id)))
+    mark = session.scalar(select(func.max(SearchOutbox.id)).where(SearchOutbox.resource_id == REBUILD_MARK))
+    if mark is None:  # called without begin_rebuild (one transaction): everything queued is covered
+        mark = session.scalar(select(func.max(SearchOutbox.id)))
     count = backend.rebuild(_documents(session, progress))
-    if covered is not None:
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= covered))
+    if mark is not None:
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= mark))
     backend.refresh()
     return count
 

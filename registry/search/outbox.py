@@ -49,12 +49,23 @@ def enqueue_all(session: Session) -> None:
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+    return session.scalar(select(func.count()).select_from(SearchOutbox)
+                          .where(SearchOutbox.resource_id != REBUILD_MARK)) or 0
+
+
+# An entry with this resource id marks a full rebuild in progress (see maintenance.py).
+REBUILD_MARK = -1
 
 
 def drain(session: Session, backend: SearchBackend, *, limit: int | None = None) -> int:
-    """Rebuild the documents of the oldest ``limit`` entries; the caller commits."""
-    statement = select(SearchOutbox.id, SearchOutbox.resource_id).order_by(SearchOutbox.id)
+    """Rebuild the documents of the oldest ``limit`` entries; the caller commits.
+
+    While a rebuild runs, entries queued after its mark are indexed but kept: the rebuild
+    may have read those resources before they changed, so they are indexed again, into
+    the new index, once it is in place.
+    """
+    statement = (select(SearchOutbox.id, SearchOutbox.resource_id)
+                 .where(SearchOutbox.resource_id != REBUILD_MARK).order_by(SearchOutbox.id))
     rows = session.execute(statement.limit(limit) if limit else statement).all()
     if not rows:
         return 0
@@ -63,6 +74,9 @@ def drain(session: Session, backend: SearchBackend, *, limit: int | None = None)
     documents = build_documents(session, ids)
     backend.index(documents)
     backend.remove(ids - {d["id"] for d in documents})
+    mark = session.scalar(select(func.min(SearchOutbox.id)).where(SearchOutbox.resource_id == REBUILD_MARK))
+    if mark is not None:
+        last_id = min(last_id, mark)
     # Only the entries read here: one queued meanwhile for the same resource stays.
     session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last_id, SearchOutbox.resource_id.in_(ids)))
     return len(ids)

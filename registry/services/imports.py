@@ -42,6 +42,7 @@ from ..models import (
     ResourceVersion,
     resource_systems,
 )
+from ..search import outbox as search_outbox
 from ._records import next_counter
 from .resources import (
     CATALOG_FIELDS,
@@ -322,6 +323,8 @@ def _bulk_create(session: Session, actor: Actor, creates: list[Planned], cause: 
         for start in range(0, len(batch), 5000):
             session.execute(insert(table), batch[start:start + 5000])
     audit.record_many(session, actor, events)
+    # Core inserts bypass the ORM's flush events: queue the new documents ourselves.
+    search_outbox.enqueue(session, ids)
 
 
 def run_import(session: Session, actor: Actor, *, records: Iterable[Record], problems: list[Problem],

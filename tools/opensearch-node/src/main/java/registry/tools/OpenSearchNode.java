@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
 import org.opensearch.http.HttpServerTransport;
@@ -21,8 +20,9 @@ import org.opensearch.transport.Netty4Plugin;
  * A single-node OpenSearch for the registry's test suite and benchmarks.
  *
  * <p>The distribution's tarball is not on Maven Central, but the server and the module jars
- * are, so this builds a node from them: the server with the Netty HTTP/transport module and
- * the common analysis module loaded as classpath plugins. It binds to 127.0.0.1 only.
+ * are, so this builds a node from them: the server with the Netty HTTP/transport module loaded
+ * as a classpath plugin (text arrives pre-segmented, so no analysis plugin is needed). It
+ * binds to 127.0.0.1 only.
  *
  * <p>Usage: {@code OpenSearchNode HOME HTTP_PORT}. When the node answers HTTP it writes the
  * bound address to {@code HOME/ready} (atomically), so a script can wait for that file.
@@ -34,7 +34,7 @@ public final class OpenSearchNode {
     /** Node's plugin-list constructor is protected; a subclass is the supported way in. */
     private static final class EmbeddedNode extends Node {
         EmbeddedNode(Environment environment) {
-            super(environment, List.of(Netty4Plugin.class, CommonAnalysisPlugin.class), true);
+            super(environment, List.of(Netty4Plugin.class), true);
         }
     }
 
