@@ -61,4 +61,6 @@ class SearchDocument(Base):
     category: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     fingerprint: Mapped[str] = mapped_column(String(40))
+    # Tokens in all text fields: the document length of BM25's length normalisation.
+    length: Mapped[int] = mapped_column(default=0)
     body: Mapped[dict] = mapped_column(JSON)

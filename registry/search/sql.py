@@ -11,12 +11,16 @@ Field weights (name ≫ summary > items > other) are the same on both dialects.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Double,
+    Float,
+    Integer,
     Select,
     String,
     and_,
@@ -31,6 +35,9 @@ from sqlalchemy import (
     select,
     text,
     union_all,
+)
+from sqlalchemy import (
+    column as sql_column,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
@@ -59,8 +66,7 @@ class SqlBackend(SearchBackend):
         documents = list(documents)
         if documents:
             self.remove([d["id"] for d in documents])
-            self.session.execute(insert(D), [_row(d) for d in documents])
-            self._insert_text(documents)
+            self._append(documents)
         return len(documents)
 
     def remove(self, resource_ids: Iterable[int]) -> None:
@@ -84,8 +90,9 @@ class SqlBackend(SearchBackend):
 
     def _append(self, documents: list[dict[str, Any]]) -> int:
         if documents:
-            self.session.execute(insert(D), [_row(d) for d in documents])
-            self._insert_text(documents)
+            fields = [text_fields(d) for d in documents]
+            self.session.execute(insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)])
+            self._insert_text(documents, fields)
         return len(documents)
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
@@ -97,7 +104,7 @@ class SqlBackend(SearchBackend):
 
     # -- searching ------------------------------------------------------------------
     def search(self, query: Query) -> Page:
-        matched = self._matched(query.groups) if query.groups else None
+        matched = self._matched(query) if query.groups else None
         where = [*_visibility(query.visibility), *_filters(query.filters)]
         score = matched.c.score if matched is not None else literal(None)
         base = select(D.resource_id, D.body, score.label("score"))
@@ -109,10 +116,10 @@ class SqlBackend(SearchBackend):
             page_q = page_q.where(_after(column, descending, query.after))
         hits = [
             Hit(resource_id=rid, score=self._public_score(s), document=body,
-                sort_key=_sort_key(body, s, query))
+                sort_key=self._sort_key(body, s, query))
             for rid, body, s in self.session.execute(page_q)
         ]
-        total, facets = self._facets(query, matched, where)
+        total, facets = self._facets(query, self._match_ids(query) if query.groups else None, where)
         return Page(hits=hits, total=total, facets=facets)
 
     def _order(self, query: Query, matched) -> tuple[Any, bool]:
@@ -123,6 +130,8 @@ class SqlBackend(SearchBackend):
         return _SORT_COLUMNS[sort.lstrip("-")], sort.startswith("-")
 
     def _facets(self, query: Query, matched, where: list) -> tuple[int, dict[str, list[tuple[Any, int]]]]:
+        """The total and the facet counts over every hit, in one statement; ``matched``
+        holds only the matching ids (no scores: counting needs no ranking)."""
         hits = select(D).where(*where)
         if matched is not None:
             hits = hits.join(matched, matched.c.id == D.resource_id)
@@ -143,10 +152,20 @@ class SqlBackend(SearchBackend):
                 facets[facet].append((_facet_value(facet, value), n))
         return total, facets
 
+    def _sort_key(self, body: dict[str, Any], score: float | None, query: Query) -> tuple[Any, ...]:
+        sort = query.effective_sort
+        if sort == "relevance":
+            return (score, body["id"])
+        return (body[sort.lstrip("-")], body["id"])
+
     # -- per dialect ----------------------------------------------------------------
-    def _matched(self, groups: tuple[TermGroup, ...]):
+    def _matched(self, query: Query):
         """The matching ids with their scores, as a CTE computed once per statement
         (MATERIALIZED: a planner without statistics must not re-run it per row)."""
+        raise NotImplementedError
+
+    def _match_ids(self, query: Query):
+        """The ids matching the query, as a CTE with an ``id`` column."""
         raise NotImplementedError
 
     score_descends: bool
@@ -154,7 +173,7 @@ class SqlBackend(SearchBackend):
     def _public_score(self, raw: float | None) -> float | None:
         return raw
 
-    def _insert_text(self, documents: list[dict[str, Any]]) -> None:
+    def _insert_text(self, documents: list[dict[str, Any]], fields: list[dict[str, list[str]]]) -> None:
         raise NotImplementedError
 
     def _delete_text(self, ids: list[int]) -> None:
@@ -167,25 +186,68 @@ class SqlBackend(SearchBackend):
 class SqliteBackend(SqlBackend):
     name = "sqlite-fts5"
 
-    def _matched(self, groups):
-        weights = ", ".join(str(WEIGHTS[f]) for f in TEXT_FIELDS)
-        return (
-            select(literal_column("rowid").label("id"), literal_column(f"bm25(search_fts, {weights})").label("score"))
-            .select_from(text("search_fts"))
-            .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(groups)))
-            .cte("matched").prefix_with("MATERIALIZED")
-        )
+    # BM25 computed in SQL over the query's groups (a word and its synonyms count once),
+    # with FTS5's own formula: per group, tf = Σ column weight × [group occurs in column]
+    # (detail=column records presence per column), idf from the group's document count,
+    # length-normalised by the document's token count. FTS5's bm25() gives the same order
+    # per token, but calls back per row and costs ~11 µs per hit: 0.45 s for a word found in
+    # a third of the province's 120,000 resources, against 0.05 s for this (measured).
+    K1, B = 1.2, 0.75
+    STATISTICS_TTL = 30.0
+    score_descends = True
 
-    score_descends = False  # bm25() is lower for better matches
+    def _matched(self, query):
+        n_docs, avgdl = self._statistics(query)
+        params: dict[str, Any] = {"all": fts5_expression(query.groups)}
+        tf_columns, score_terms = [], []
+        for i, group in enumerate(query.groups):
+            expression = fts5_expression((group,))
+            df = self.session.scalar(text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :e"),
+                                     {"e": expression}) or 0
+            idf = max(math.log((n_docs - df + 0.5) / (df + 0.5)), 1e-6)
+            parts = []
+            for f in TEXT_FIELDS:
+                params[f"g{i}{f}"] = f"{{{f}}} : {expression}"
+                parts.append(f"CASE WHEN m.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :g{i}{f}) "
+                             f"THEN {WEIGHTS[f]} ELSE 0.0 END")
+            tf_columns.append(f"({' + '.join(parts)}) AS tf{i}")
+            score_terms.append(f"{idf!r} * tf{i} * {self.K1 + 1} / "
+                               f"(tf{i} + {self.K1} * ({1 - self.B} + {self.B} * len / {avgdl!r}))")
+        sql = (f"SELECT id, {' + '.join(score_terms)} AS score FROM ("
+               f"SELECT m.id AS id, d.length AS len, {', '.join(tf_columns)} "
+               "FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all) AS m "
+               "JOIN search_documents AS d ON d.resource_id = m.id)")
+        return (text(sql).bindparams(**params).columns(sql_column("id", Integer), sql_column("score", Float))
+                .cte("matched").prefix_with("MATERIALIZED"))
+
+    def _match_ids(self, query):
+        return (select(literal_column("rowid").label("id")).select_from(text("search_fts"))
+                .where(text("search_fts MATCH :match").bindparams(match=fts5_expression(query.groups)))
+                .cte("matched").prefix_with("MATERIALIZED"))
+
+    def _statistics(self, query) -> tuple[int, float]:
+        """Document count and mean length; a cursor carries those of its first page, so
+        scores stay comparable from page to page."""
+        if query.after is not None and len(query.after) == 4:
+            return int(query.after[2]), float(query.after[3])
+        cached = getattr(self, "_stats", None)
+        if cached is None or time.monotonic() - cached[0] > self.STATISTICS_TTL:
+            n, avg = self.session.execute(select(func.count(), func.avg(D.length))).one()
+            cached = self._stats = (time.monotonic(), int(n), float(avg or 1.0))
+        return cached[1], cached[2]
+
+    def _sort_key(self, body, score, query):
+        key = super()._sort_key(body, score, query)
+        return (*key, *self._statistics(query)) if query.effective_sort == "relevance" else key
 
     def _public_score(self, raw):
-        return None if raw is None else round(-raw, 6)
+        return None if raw is None else round(raw, 6)
 
-    def _insert_text(self, documents):
+    def _insert_text(self, documents, fields):
         self.session.execute(
             text("INSERT INTO search_fts (rowid, name, summary, items, other) "
                  "VALUES (:id, :name, :summary, :items, :other)"),
-            [{"id": d["id"], **{k: " ".join(v) for k, v in text_fields(d).items()}} for d in documents],
+            [{"id": d["id"], **{k: " ".join(v) for k, v in f.items()}} for d, f in zip(documents, fields, strict=True)],
         )
 
     def _delete_text(self, ids):
@@ -199,9 +261,18 @@ class SqliteBackend(SqlBackend):
 class PostgresBackend(SqlBackend):
     name = "postgresql-tsvector"
 
-    def _matched(self, groups):
-        tsquery = cast(bindparam("tsquery", tsquery_expression(groups)), TSQUERY)
+    @staticmethod
+    def _tsquery(query: Query):
         tsv = literal_column("search_documents.tsv", type_=TSVECTOR)
+        return tsv, cast(bindparam("tsquery", tsquery_expression(query.groups)), TSQUERY)
+
+    def _match_ids(self, query):
+        tsv, tsquery = self._tsquery(query)
+        return (select(D.resource_id.label("id")).where(tsv.op("@@")(tsquery))
+                .cte("matched").prefix_with("MATERIALIZED"))
+
+    def _matched(self, query):
+        tsv, tsquery = self._tsquery(query)
         # Normalisation 1: rank / (1 + log(document length)), the length damping of BM25.
         # As double precision: a real would reach Python rounded to its shortest decimal,
         # and the keyset cursor compares the exact value.
@@ -214,10 +285,10 @@ class PostgresBackend(SqlBackend):
     def _public_score(self, raw):
         return None if raw is None else round(float(raw), 6)
 
-    def _insert_text(self, documents):
+    def _insert_text(self, documents, fields):
         self.session.execute(
             text("UPDATE search_documents SET tsv = CAST(:tsv AS tsvector) WHERE resource_id = :id"),
-            [{"id": d["id"], "tsv": tsvector_literal(text_fields(d))} for d in documents],
+            [{"id": d["id"], "tsv": tsvector_literal(f)} for d, f in zip(documents, fields, strict=True)],
         )
 
 
@@ -291,27 +362,21 @@ def _system_filter(values: tuple[Any, ...]):
 
 
 def _after(column, descending: bool, key: tuple[Any, ...]):
-    """Keyset condition: rows strictly after ``key`` = (sort value, id) in the page order."""
-    value, last_id = key
+    """Keyset condition: rows strictly after ``key`` = (sort value, id, …) in the page order."""
+    value, last_id = key[0], key[1]
     if column is D.updated_at:
         value = datetime.fromisoformat(value)
     beyond = column < value if descending else column > value
     return or_(beyond, and_(column == value, D.resource_id > last_id))
 
 
-def _sort_key(body: dict[str, Any], score: float | None, query: Query) -> tuple[Any, ...]:
-    sort = query.effective_sort
-    if sort == "relevance":
-        return (score, body["id"])
-    return (body[sort.lstrip("-")], body["id"])
-
-
 def _facet_value(facet: str, value: Any) -> Any:
     return int(value) if facet == "provider_id" and value is not None else value
 
 
-def _row(document: dict[str, Any]) -> dict[str, Any]:
+def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, Any]:
     return {
+        "length": sum(map(len, fields.values())),
         "resource_id": document["id"], "code": document["code"], "name": document["name"],
         "provider_id": document["provider_id"], "status": document["status"],
         "open_to_public": document["open_to_public"], "share_type": document["share_type"],

@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=8), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('fingerprint', sa.String(length=40), nullable=False),
+    sa.Column('length', sa.Integer(), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('resource_id', name=op.f('pk_search_documents'))
     )
