@@ -109,7 +109,7 @@ def build(app, label: str, report: dict) -> None:
 
 def layered(app, q: str, mode: dict) -> None:
     search_resources(db.session, search.backend(app), USER, q=q, filters=mode.get("filters"),
-                     facets=mode["facets"], limit=20)
+                     facets=mode["facets"], limit=20, synonyms_recheck=app.config["SEARCH_SYNONYMS_RECHECK"])
 
 
 def sql_latencies(app, label: str, report: dict) -> None:

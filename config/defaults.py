@@ -71,3 +71,5 @@ SEARCH_INDEX = "registry-resources"
 SEARCH_DRAIN_PER_REQUEST = 500
 SEARCH_RETRY_SECONDS = 30
 SEARCH_TIMEOUT_SECONDS = 10
+# How often a worker asks whether the data-element dictionary (the synonyms) changed.
+SEARCH_SYNONYMS_RECHECK = 10.0

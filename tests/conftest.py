@@ -7,6 +7,7 @@ that is rolled back at the end; the app's request commits become savepoint relea
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from registry import create_app
+from registry import create_app, search
 from registry.db import Database
 from registry.migrate import upgrade
 
@@ -85,18 +86,26 @@ def make_app(database_url: str, instance: Path, **overrides):
     return create_app({**settings, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), **overrides})
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    """An app whose every session runs inside one rolled-back transaction."""
-    app = make_app(database_url, tmp_path)
+@contextlib.contextmanager
+def rolled_back(app) -> Iterator:
+    """Every session of ``app`` inside one transaction, rolled back at the end."""
     state = Database.state(app)
     connection = state.engine.connect()
     outer = connection.begin()
     state.bind_to(connection)
-    yield app
-    outer.rollback()
-    connection.close()
-    state.engine.dispose()
+    try:
+        yield app
+    finally:
+        outer.rollback()
+        connection.close()
+        state.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An app whose every session runs inside one rolled-back transaction."""
+    with rolled_back(make_app(database_url, tmp_path)) as app:
+        yield app
 
 
 @pytest.fixture
@@ -181,18 +190,9 @@ def search_app(search_kind, catalog_urls, tmp_path, request):
         node = request.getfixturevalue("search_node" if search_kind == "opensearch" else "elasticsearch_node")
         overrides = {"SEARCH_URL": node, "SEARCH_INDEX": f"registry-test-{os.getpid()}-{next(_search_counter)}"}
     url = catalog_urls["postgresql" if search_kind == "postgresql" else "sqlite"]
-    app = make_app(url, tmp_path, **overrides)
-    state = Database.state(app)
-    connection = state.engine.connect()
-    outer = connection.begin()
-    state.bind_to(connection)
-    yield app
-    outer.rollback()
-    connection.close()
-    state.engine.dispose()
+    with rolled_back(make_app(url, tmp_path, **overrides)) as app:
+        yield app
     if overrides:
-        from registry import search
-
         backend = search.backend(app)
         backend.client.request("DELETE", f"/{overrides['SEARCH_INDEX']}-*", missing_ok=True)
         backend.close()

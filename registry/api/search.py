@@ -1,5 +1,6 @@
 """/api/v1/search: resources across agencies, with facets, highlights and synonyms."""
 
+from flask import current_app
 from flask.views import MethodView
 
 from catalog_schemas.codes import CATEGORY_NAMES, RESOURCE_STATUSES, SHARE_TYPES
@@ -97,4 +98,5 @@ class SearchView(MethodView):
         filters = {name: args[name] for name in FILTERS}
         return search_resources(db.session, search.backend(), current_actor(), q=args["q"], filters=filters,
                                 sort=args["sort"], limit=args["limit"], cursor=args["cursor"],
-                                facets=args["facets"])
+                                facets=args["facets"],
+                                synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"])

@@ -8,6 +8,7 @@ returned with the results, so users see why a hit matched.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,21 +36,26 @@ class Synonyms:
         return cls(by_word)
 
 
-_cache: dict[str, tuple[Any, Synonyms]] = {}
+_cache: dict[str, tuple[float, Any, Synonyms]] = {}
 
 
-def load_synonyms(session: Session) -> Synonyms:
-    """The dictionary's synonyms, reloaded only when the dictionary changed."""
-    stamp = tuple(session.execute(
-        select(func.count(), func.max(DataElement.updated_at), func.sum(DataElement.version))
-    ).one())
+def load_synonyms(session: Session, *, recheck_after: float = 0.0) -> Synonyms:
+    """The dictionary's synonyms, reloaded only when the dictionary changed; whether it
+    changed is asked at most every ``recheck_after`` seconds (config SEARCH_SYNONYMS_RECHECK)."""
     bind = session.get_bind()
     key = str(getattr(bind, "engine", bind).url)
     cached = _cache.get(key)
-    if cached is None or cached[0] != stamp:
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < recheck_after:
+        return cached[2]
+    stamp = tuple(session.execute(
+        select(func.count(), func.max(DataElement.updated_at), func.sum(DataElement.version))
+    ).one())
+    if cached is None or cached[1] != stamp:
         rows = session.execute(select(DataElement.identifier, DataElement.name, DataElement.synonyms))
-        cached = _cache[key] = (stamp, Synonyms.from_rows(rows))
-    return cached[1]
+        cached = (now, stamp, Synonyms.from_rows(rows))
+    _cache[key] = (now, cached[1], cached[2])
+    return cached[2]
 
 
 def parse(text: str | None, synonyms: Synonyms | None = None) -> tuple[TermGroup, ...]:

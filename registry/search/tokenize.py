@@ -37,6 +37,7 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # One run of a code or a Latin word: letters/digits, joined by - / . _ : inside.
 _RUN = re.compile(rf"(?P<code>[0-9a-z](?:[0-9a-z\-/._:]*[0-9a-z])?)|(?P<cjk>[{_CJK}]+)")
 _CODE_SEPARATORS = re.compile(r"[\-/._:]+")
+_CJK_ONLY = re.compile(rf"[{_CJK}]+")
 
 
 @cache
@@ -49,9 +50,6 @@ def _segmenter() -> rjieba.Jieba:
             if _CJK_ONLY.fullmatch(word):
                 segmenter.add_word(word, None, None)
     return segmenter
-
-
-_CJK_ONLY = re.compile(rf"[{_CJK}]+")
 
 
 def normalise(text: str) -> str:

@@ -46,12 +46,14 @@ def visibility_for(actor: Actor) -> Visibility:
 
 def search_resources(session: Session, backend: SearchBackend, actor: Actor, *, q: str | None = None,
                      filters: dict[str, list[Any]] | None = None, sort: str | None = None, limit: int = 20,
-                     cursor: str | None = None, facets: list[str] | None = None) -> dict[str, Any]:
-    groups = parse(q, load_synonyms(session)) if q and q.strip() else ()
+                     cursor: str | None = None, facets: list[str] | None = None,
+                     synonyms_recheck: float = 0.0) -> dict[str, Any]:
+    groups = parse(q, load_synonyms(session, recheck_after=synonyms_recheck)) if q and q.strip() else ()
     query = _query(groups, filters or {}, actor, sort, limit, cursor, facets)
     page = backend.search(query)
     labels = _labels(session, page.facets)
-    hits = [_hit(h.document, h.score, groups) for h in page.hits]
+    pattern = highlighter(groups)
+    hits = [_hit(h.document, h.score, pattern) for h in page.hits]
     more = len(page.hits) == query.limit and page.total > 0
     return {
         "total": page.total,
@@ -98,22 +100,24 @@ _HIT_FIELDS = ("id", "code", "name", "summary", "category", "classification_path
                "systems", "share_type", "open_type", "update_cycle", "status", "updated_at")
 
 
-def _hit(document: dict[str, Any], score: float | None, groups: tuple[TermGroup, ...]) -> dict[str, Any]:
+def _hit(document: dict[str, Any], score: float | None, pattern: re.Pattern[str] | None) -> dict[str, Any]:
     hit = {k: document[k] for k in _HIT_FIELDS}
     hit["score"] = score
-    hit["highlights"] = highlights(document, groups)
+    hit["highlights"] = highlights(document, pattern) if pattern else {}
     return hit
 
 
-def highlights(document: dict[str, Any], groups: tuple[TermGroup, ...]) -> dict[str, list[str]]:
+def highlighter(groups: tuple[TermGroup, ...]) -> re.Pattern[str] | None:
+    """One pattern for the query's words and synonyms, longest first."""
+    words = sorted({t for g in groups for t in g.tokens}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+
+
+def highlights(document: dict[str, Any], pattern: re.Pattern[str]) -> dict[str, list[str]]:
     """Where the query's words (and their synonyms) occur: HTML-escaped, words in <mark>.
 
     Computed here from the document, the same way for every backend.
     """
-    words = sorted({t for g in groups for t in g.tokens}, key=len, reverse=True)
-    if not words:
-        return {}
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     found: dict[str, list[str]] = {}
     for field, texts in (("name", [document["name"]]), ("summary", [document["summary"]]),
                          ("items", document["items"]), ("systems", document["systems"]),
@@ -124,10 +128,15 @@ def highlights(document: dict[str, Any], groups: tuple[TermGroup, ...]) -> dict[
     return found
 
 
+_FULL_WIDTH = re.compile("[\u3000\uff00-\uffef]")
+
+
 def _mark(text: str, pattern: re.Pattern[str]) -> str | None:
-    normal = normalise(text)
-    if len(normal) != len(text):  # NFKC changed the length: match on the original
-        normal = text
+    normal = text
+    if _FULL_WIDTH.search(text):  # the query was folded to half-width (NFKC); fold the text too
+        normal = normalise(text)
+        if len(normal) != len(text):  # folding changed offsets: match on the original
+            normal = text
     spans = [m.span() for m in pattern.finditer(normal)]
     if not spans:
         return None

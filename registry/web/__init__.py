@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import func, select, text
 
 from .. import search
@@ -44,7 +44,8 @@ def search_page():
     try:
         typed = {name: [FILTERS[name](v) for v in values] for name, values in filters.items()}
         result = search_resources(db.session, search.backend(), current_actor(), q=q or None, filters=typed,
-                                  cursor=request.args.get("cursor"))
+                                  cursor=request.args.get("cursor"),
+                                  synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"])
     except (RegistryError, ValueError) as exc:
         error = getattr(exc, "message", "检索条件无效")
 
