@@ -14,7 +14,7 @@ from registry.db import db
 from registry.models import SearchOutbox
 from registry.search import maintenance
 from registry.search.documents import build_documents
-from registry.search.engine import _Client
+from registry.search.engine import EngineBackend, _Client
 
 from .helpers import ApiClient, build_world, resource_payload
 
@@ -133,3 +133,16 @@ def test_changes_during_a_rebuild_reach_the_new_index(api):
     assert app.test_cli_runner().invoke(args=["search", "drain"]).exit_code == 0
     assert _outbox(app) == 0
     assert _names(api, "殡葬") == ["殡葬服务信息"]
+
+
+@pytest.mark.parametrize("search_kind", ["opensearch", "elasticsearch"])
+def test_a_plain_http_address_is_asked_which_engine_it_is(api, search_kind):
+    url = api.client.application.config["SEARCH_URL"]
+    backend = EngineBackend.from_url(url.split("+", 1)[1], index="registry-probe")
+    try:
+        assert backend.client.flavour == search_kind
+        assert backend.name == f"{search_kind}-engine"
+    finally:
+        backend.close()
+    with pytest.raises(ValueError, match="unknown engine"):
+        EngineBackend.from_url("solr+http://127.0.0.1:8983", index="x")

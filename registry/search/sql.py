@@ -108,19 +108,21 @@ class SqlBackend(SearchBackend):
         filtered once, in a CTE that the page, the total and every facet read from."""
         matched, score = self._matched(query) if query.groups else (None, cast(literal(None), Double))
         sort = query.effective_sort
-        key_column = score if sort == "relevance" else _SORT_COLUMNS[sort.lstrip("-")]
-        descending = self.score_descends if sort == "relevance" else sort.startswith("-")
-        columns = [D.resource_id.label("id"), key_column.label("sort_value"), score.label("score"),
+        relevance = sort == "relevance"
+        descending = self.score_descends if relevance else sort.startswith("-")
+        columns = [D.resource_id.label("id"), score.label("score"),
+                   *([] if relevance else [_SORT_COLUMNS[sort.lstrip("-")].label("sort_value")]),
                    *(getattr(D, f).label(f) for f in query.facets)]
         hits = select(*columns).where(*_visibility(query.visibility), *_filters(query.filters))
         hits = hits.join(matched, matched.c.id == D.resource_id) if matched is not None else hits.select_from(D)
         hits = hits.cte("hits").prefix_with("MATERIALIZED")
-        order = (hits.c.sort_value.desc() if descending else hits.c.sort_value.asc(), hits.c.id.asc())
+        sort_column = hits.c.score if relevance else hits.c.sort_value
+        order = (sort_column.desc() if descending else sort_column.asc(), hits.c.id.asc())
         # The position travels with each row: UNION ALL keeps no order, and Python must not
         # re-sort (its string order is not the database's collation).
         page = select(hits.c.id, hits.c.score, func.row_number().over(order_by=order).label("position"))
         if query.after is not None:
-            page = page.where(_after(hits.c.sort_value, descending, query.after, sort.endswith("updated_at")))
+            page = page.where(_after(sort_column, descending, query.after, sort.endswith("updated_at")))
         page = page.order_by(*order).limit(query.limit).subquery()
         null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
         arms: list[Select] = [

@@ -39,6 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('search_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_search_documents_code'), ['code'], unique=False)
+        batch_op.create_index('ix_search_documents_match_cover', ['resource_id', 'status', 'open_to_public', 'provider_id', 'share_type', 'category', 'update_cycle', 'length'], unique=False)
         batch_op.create_index(batch_op.f('ix_search_documents_name'), ['name'], unique=False)
         batch_op.create_index('ix_search_documents_provider_status', ['provider_id', 'status'], unique=False)
         batch_op.create_index('ix_search_documents_status_open', ['status', 'open_to_public'], unique=False)
@@ -81,6 +82,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_search_documents_status_open')
         batch_op.drop_index('ix_search_documents_provider_status')
         batch_op.drop_index(batch_op.f('ix_search_documents_name'))
+        batch_op.drop_index('ix_search_documents_match_cover')
         batch_op.drop_index(batch_op.f('ix_search_documents_code'))
 
     op.drop_table('search_documents')
