@@ -4,11 +4,12 @@ The backends never segment Chinese themselves: documents reach SQLite FTS5, Post
 and the search engine as space-separated tokens made here, and queries are turned into
 the same tokens here, so one query finds the same resources on every backend.
 
-Segmentation is jieba's dictionary through its Rust port (``rjieba``, jieba-rs): on
-catalog text it gives exactly jieba 0.42's words, about 20 times faster (measured
-2026-11-27 on 20,000 catalog lines: jieba 0.69 M chars/s, rjieba 15.4 M chars/s;
-``benchmarks/search.py --tokenizers`` repeats the measurement), and it loads its
-dictionary in microseconds instead of half a second.
+Segmentation is jieba's dictionary through its Rust port (``rjieba``, jieba-rs). On the
+demo county's 1,329 catalog texts its precise and search modes give exactly jieba 0.42's
+words, and its full mode gives jieba's words plus every single character (which the index
+adds anyway). It is 5.7 times faster in the full mode used for indexing
+(``benchmarks/search.py``, 20,000 province documents: jieba 1.7 M chars/s, rjieba
+9.8 M chars/s) and loads its dictionary in microseconds instead of half a second.
 
 Index side: every dictionary word found anywhere in the text and every Chinese character
 on its own (jieba's full mode: ``人口基础信息库`` gives 人, 人口, 口, 基, 基础, … 信息库, 库),
