@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import Column, MetaData, Table
 
 from ..models import SearchDocument, resource_systems
 from .base import FACET_SIZE, Health, Hit, Page, Query, SearchBackend, TermGroup, Visibility
@@ -275,11 +276,23 @@ class PostgresBackend(SqlBackend):
     def _public_score(self, raw):
         return None if raw is None else round(float(raw), 6)
 
-    def _insert_text(self, documents, fields):
-        self.session.execute(
-            text("UPDATE search_documents SET tsv = CAST(:tsv AS tsvector) WHERE resource_id = :id"),
-            [{"id": d["id"], "tsv": tsvector_literal(f)} for d, f in zip(documents, fields, strict=True)],
-        )
+    def _append(self, documents):
+        """Rows and their tsvector in one INSERT (an UPDATE per row halved the build rate)."""
+        if documents:
+            rows = []
+            for document in documents:
+                fields = text_fields(document)
+                rows.append({**_row(document, fields), "tsv": tsvector_literal(fields)})
+            self.session.execute(_PG_INSERT, rows)
+        return len(documents)
+
+
+# search_documents as PostgreSQL has it: the model's columns and the tsvector (migration 0007).
+_PG_TABLE = Table("search_documents", MetaData(), *(Column(c.name, c.type) for c in D.__table__.columns),
+                  Column("tsv", TSVECTOR))
+_PG_INSERT = insert(_PG_TABLE).values(
+    {c.name: bindparam(c.name, type_=c.type) for c in D.__table__.columns} | {"tsv": cast(bindparam("tsv"), TSVECTOR)}
+)
 
 
 # -- query and document text per dialect -------------------------------------------------
