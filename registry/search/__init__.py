@@ -22,6 +22,8 @@ _KEY = "registry.search"
 
 def make_backend(app: Flask) -> SearchBackend:
     url = app.config.get("SEARCH_URL")
+    # Imported here: the embedded default never loads an engine client (opensearch-py
+    # brings grpc), and the engine setup never loads the SQL dialect helpers.
     if url:
         from .engine import EngineBackend
 

@@ -50,6 +50,7 @@ class _Client:
 
     def __init__(self, flavour: str, base_url: str, timeout: float) -> None:
         self.flavour = flavour
+        # Only the configured engine's client is imported.
         if flavour == "opensearch":
             from opensearchpy import OpenSearch
             from opensearchpy import exceptions as errors
