@@ -8,8 +8,8 @@ Segmentation is jieba's dictionary through its Rust port (``rjieba``, jieba-rs).
 demo county's 1,329 catalog texts its precise and search modes give exactly jieba 0.42's
 words, and its full mode gives jieba's words plus every single character (which the index
 adds anyway). It is 6 to 7 times faster in the full mode used for indexing
-(``benchmarks/search.py``, 20,000 province documents, three runs: jieba 1.5–1.7 M chars/s,
-rjieba 9.8–11.7 M chars/s) and loads its dictionary in microseconds instead of half a second.
+(``benchmarks/search.py``, 20,000 province documents, four runs: jieba 1.5–1.7 M chars/s,
+rjieba 9.8–12.4 M chars/s) and loads its dictionary in microseconds instead of half a second.
 
 Index side: every dictionary word found anywhere in the text and every Chinese character
 on its own (jieba's full mode: ``人口基础信息库`` gives 人, 人口, 口, 基, 基础, … 信息库, 库),
