@@ -14,6 +14,7 @@ from ..authz import Actor
 from ..db import db, write_intent
 from ..search import maintenance, outbox
 from ..search.base import SearchUnavailable
+from ..search.documents import count_resources
 from ..services.search import search_resources
 
 
@@ -76,7 +77,7 @@ def rebuild_index(progress_label: str) -> int:
     with write_intent():
         maintenance.begin_rebuild(db.session)
         db.session.commit()
-        total = maintenance.total(db.session)
+        total = count_resources(db.session)
         with click.progressbar(length=total, label=progress_label, file=sys.stderr) as bar:
             count = maintenance.rebuild(db.session, backend, progress=bar.update)
         db.session.commit()
@@ -91,7 +92,7 @@ def check_command(repair: bool) -> None:
     """Report documents missing from the index, stale in it, or left over in it."""
     backend = search.backend()
     session = db.session
-    with click.progressbar(length=maintenance.total(session), label="核对检索索引",
+    with click.progressbar(length=count_resources(session), label="核对检索索引",
                            file=sys.stderr) as bar:
         report = maintenance.check(session, backend, progress=bar.update)
     click.echo(f"目录资源 {report.expected} 个，索引文档 {report.indexed} 个；"

@@ -132,6 +132,11 @@ class SearchUnavailable(RegistryError):
     status, code, message = 503, "search_unavailable", "检索服务暂不可用，请稍后重试"
 
 
+def facet_value(facet: str, value: Any) -> Any:
+    """Facet values as the documents hold them: department ids are integers."""
+    return int(value) if facet == "provider_id" and value is not None else value
+
+
 def encode_cursor(sort: str, key: tuple[Any, ...]) -> str:
     raw = json.dumps([sort, list(key)], ensure_ascii=False, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

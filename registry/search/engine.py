@@ -27,6 +27,7 @@ from .base import (
     SearchUnavailable,
     TermGroup,
     Visibility,
+    facet_value,
 )
 from .documents import TEXT_FIELDS, text_strings
 
@@ -235,7 +236,7 @@ class EngineBackend(SearchBackend):
         hits = [Hit(resource_id=int(h["_id"]), score=_score(h, query), document=h["_source"]["document"],
                     sort_key=tuple(h["sort"])) for h in response["hits"]["hits"]]
         aggregations = response.get("aggregations", {})
-        facets = {f: [(_facet_value(f, b["key"]), b["doc_count"]) for b in aggregations[f]["buckets"]]
+        facets = {f: [(facet_value(f, b["key"]), b["doc_count"]) for b in aggregations[f]["buckets"]]
                   for f in query.facets}
         return Page(hits=hits, total=response["hits"]["total"]["value"], facets=facets)
 
@@ -316,6 +317,3 @@ def _filters(filters: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
 def _score(hit: dict[str, Any], query: Query) -> float | None:
     return round(hit["_score"], 6) if query.groups and hit.get("_score") is not None else None
 
-
-def _facet_value(facet: str, key: Any) -> Any:
-    return int(key) if facet == "provider_id" else key

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import SearchOutbox
 from .base import SearchBackend
-from .documents import build_documents, count_resources, iter_all_documents
+from .documents import build_documents, iter_all_documents
 from .outbox import REBUILD_MARK, enqueue
 
 Progress = Callable[[int], None]
@@ -83,7 +83,3 @@ def repair(session: Session, backend: SearchBackend, report: CheckReport) -> int
     backend.remove(report.orphaned)
     backend.refresh()
     return len(ids) + len(report.orphaned)
-
-
-def total(session: Session) -> int:
-    return count_resources(session)

@@ -42,12 +42,6 @@ def enqueue(session: Session, resource_ids: Iterable[int]) -> None:
         session.execute(insert(SearchOutbox), rows)
 
 
-def enqueue_all(session: Session) -> None:
-    """Every resource, in one statement (after a bulk load or an upgrade)."""
-    session.execute(insert(SearchOutbox).from_select(
-        ["resource_id", "queued_at"], select(Resource.id, func.current_timestamp())))
-
-
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SearchOutbox)
                           .where(SearchOutbox.resource_id != REBUILD_MARK)) or 0

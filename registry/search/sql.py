@@ -44,7 +44,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import Column, MetaData, Table
 
 from ..models import SearchDocument, resource_systems
-from .base import FACET_SIZE, Health, Hit, Page, Query, SearchBackend, TermGroup, Visibility
+from .base import (
+    FACET_SIZE,
+    Health,
+    Hit,
+    Page,
+    Query,
+    SearchBackend,
+    TermGroup,
+    Visibility,
+    facet_value,
+)
 from .documents import TEXT_FIELDS, text_fields
 
 D = SearchDocument
@@ -90,11 +100,8 @@ class SqlBackend(SearchBackend):
         return count + self._append(batch)
 
     def _append(self, documents: list[dict[str, Any]]) -> int:
-        if documents:
-            fields = [text_fields(d) for d in documents]
-            self.session.execute(insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)])
-            self._insert_text(documents, fields)
-        return len(documents)
+        """Per dialect: insert the documents' rows and their full-text entries."""
+        raise NotImplementedError
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
         yield from self.session.execute(select(D.resource_id, D.fingerprint).order_by(D.resource_id))
@@ -142,7 +149,7 @@ class SqlBackend(SearchBackend):
             elif kind == "_total":
                 total = int(number)
             else:
-                facets[kind].append((_facet_value(kind, value), int(number)))
+                facets[kind].append((facet_value(kind, value), int(number)))
         return Page(hits=self._hits(query, [(rid, s) for _, rid, s in sorted(ranked)]), total=total, facets=facets)
 
     def _hits(self, query: Query, ranked: list[tuple[int, float | None]]) -> list[Hit]:
@@ -171,9 +178,6 @@ class SqlBackend(SearchBackend):
 
     def _public_score(self, raw: float | None) -> float | None:
         return raw
-
-    def _insert_text(self, documents: list[dict[str, Any]], fields: list[dict[str, list[str]]]) -> None:
-        raise NotImplementedError
 
     def _delete_text(self, ids: list[int]) -> None:
         """Per dialect: drop the full-text rows of ``ids`` (PostgreSQL keeps them in the row)."""
@@ -238,12 +242,17 @@ class SqliteBackend(SqlBackend):
     def _public_score(self, raw):
         return None if raw is None else round(raw, 6)
 
-    def _insert_text(self, documents, fields):
-        self.session.execute(
-            text("INSERT INTO search_fts (rowid, name, summary, items, other) "
-                 "VALUES (:id, :name, :summary, :items, :other)"),
-            [{"id": d["id"], **{k: " ".join(v) for k, v in f.items()}} for d, f in zip(documents, fields, strict=True)],
-        )
+    def _append(self, documents):
+        if documents:
+            fields = [text_fields(d) for d in documents]
+            self.session.execute(insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)])
+            self.session.execute(
+                text("INSERT INTO search_fts (rowid, name, summary, items, other) "
+                     "VALUES (:id, :name, :summary, :items, :other)"),
+                [{"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
+                 for d, f in zip(documents, fields, strict=True)],
+            )
+        return len(documents)
 
     def _delete_text(self, ids):
         self.session.execute(text("DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(:ids))"),
@@ -373,9 +382,6 @@ def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
 
 
-
-def _facet_value(facet: str, value: Any) -> Any:
-    return int(value) if facet == "provider_id" and value is not None else value
 
 
 def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, Any]:
