@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog_schemas import (
     DataItemSchema,
     ResourceSchema,
     catalog_entry_errors,
-    format_resource_code,
 )
 from catalog_schemas.catalog import normalise_catalog_entry
 from catalog_schemas.fields import List, Raw
@@ -34,20 +33,17 @@ from ..db import utcnow
 from ..errors import Forbidden
 from ..models import (
     CatalogImport,
-    CodeSequence,
-    DataItem,
     Department,
     InformationSystem,
     Resource,
-    ResourceVersion,
-    resource_systems,
 )
-from ..search import outbox as search_outbox
-from ._records import next_counter
 from .resources import (
     CATALOG_FIELDS,
     ITEM_FIELDS,
+    NewResource,
+    create_resources,
     item_snapshot,
+    new_resource_errors,
     update_resource,
 )
 
@@ -168,6 +164,9 @@ def plan_import(session: Session, actor: Actor, records: list[Record], problems:
                 continue
             if "items" in loaded:
                 loaded["items"] = items
+            if errors := new_resource_errors(loaded):
+                problems.extend(schema_problems(rec, errors))
+                continue
             planned.append(Planned(rec, "create", loaded, provider, system_ids=system_ids,
                                    items={"create": len(loaded.get("items") or [])}))
             rec.items, rec.item_rows = None, []  # validated: the raw copy is no longer needed
@@ -273,58 +272,13 @@ def _systems(session: Session, records: list[Record]) -> dict[str, InformationSy
 
 def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImport) -> None:
     cause = f"import:{run.id}"
-    _bulk_create(session, actor, [p for p in plan.planned if p.action == "create"], cause)
+    create_resources(session, actor, [NewResource(p.data, p.provider.id, p.system_ids)
+                                      for p in plan.planned if p.action == "create"], cause=cause)
     for p in plan.planned:
         if p.action == "update":
             update_resource(session, actor, p.existing.id, changes=p.data,
                             expected_version=p.existing.version, cause=cause)
     session.flush()
-
-
-def _bulk_create(session: Session, actor: Actor, creates: list[Planned], cause: str) -> None:
-    if not creates:
-        return
-    audit.lock_chain(session)
-    by_class = defaultdict(list)
-    for p in creates:
-        by_class[p.data["classification_code"]].append(p)
-    codes: dict[int, str] = {}
-    for cls, group in by_class.items():
-        last = next_counter(session, CodeSequence, "prefix", cls, by=len(group))
-        for offset, p in enumerate(group):
-            codes[id(p)] = format_resource_code(cls, last - len(group) + 1 + offset)
-    now = utcnow()
-    rows = [{**{f: p.data.get(f) for f in CATALOG_FIELDS}, "related_codes": p.data.get("related_codes") or [],
-             "code": codes[id(p)], "provider_department_id": p.provider.id, "status": "draft",
-             "item_count": len(p.data.get("items") or []), "version": 1, "created_at": now, "updated_at": now}
-            for p in creates]
-    ids = []
-    for start in range(0, len(rows), 500):
-        # Core tables, not ORM-enabled inserts: the rows are complete, so skip the unit of work.
-        table = Resource.__table__
-        result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                 rows[start:start + 500])
-        ids.extend(result.scalars().all())
-    items, links, versions, events = [], [], [], []
-    for rid, p, row in zip(ids, creates, rows, strict=True):
-        its = [{f: it.get(f, _default(f)) for f in ITEM_FIELDS} for it in p.data.get("items") or []]
-        items.extend({"resource_id": rid, "position": n, **it} for n, it in enumerate(its))
-        links.extend({"resource_id": rid, "system_id": s} for s in p.system_ids)
-        snap = {f: row[f] for f in CATALOG_FIELDS}
-        snap["publish_date"] = row["publish_date"].isoformat()
-        snap.update(code=row["code"], status="draft", provider_department_id=p.provider.id,
-                    system_ids=sorted(p.system_ids), items=its)
-        versions.append({"resource_id": rid, "version": 1, "action": "create", "status": "draft",
-                         "actor_id": actor.user_id, "reason": None, "snapshot": snap, "at": now})
-        events.append({"action": "resource.create", "subject_type": "resource", "subject_id": rid,
-                       "after": snap, "cause": cause})
-    for table, batch in ((DataItem.__table__, items), (resource_systems, links),
-                         (ResourceVersion.__table__, versions)):
-        for start in range(0, len(batch), 5000):
-            session.execute(insert(table), batch[start:start + 5000])
-    audit.record_many(session, actor, events)
-    # Core inserts bypass the ORM's flush events: queue the new documents ourselves.
-    search_outbox.enqueue(session, ids)
 
 
 def run_import(session: Session, actor: Actor, *, records: Iterable[Record], problems: list[Problem],
