@@ -69,6 +69,9 @@ IMPORT_MAX_BYTES = 100 * 2**20
 # failure, requests leave the outbox alone for SEARCH_RETRY_SECONDS.
 SEARCH_INDEX = "registry-resources"
 SEARCH_DRAIN_PER_REQUEST = 500
+# What a request leaves in the outbox is drained by a background thread of the same
+# process (tests turn it off: their connection is shared and rolled back).
+SEARCH_DRAIN_IN_BACKGROUND = True
 SEARCH_RETRY_SECONDS = 30
 SEARCH_TIMEOUT_SECONDS = 10
 # How often a worker asks whether the data-element dictionary (the synonyms) changed.

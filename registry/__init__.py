@@ -8,7 +8,7 @@ from flask import Flask, g, request
 
 from catalog_schemas import LocalCodes, configure_local_codes
 
-from . import search
+from . import search, unit_of_work
 from .db import db as _database
 from .db import set_write_intent
 from .settings import ensure_secret_key, load_settings
@@ -61,8 +61,7 @@ def _register_transaction_hooks(app: Flask) -> None:
             # keep_on_error: a rejected import keeps its record (and wrote nothing else).
             ok = response.status_code < 400 or g.get("keep_on_error")
             if ok and request.method not in SAFE_METHODS:
-                session.commit()
-                search.drain_after_commit(app)
+                unit_of_work.commit(app, request=True)
             else:
                 session.rollback()
         return response

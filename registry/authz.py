@@ -66,3 +66,93 @@ def require_department_editor(actor: Actor, department_id: int, *extra_roles: st
 
 def reads_all(actor: Actor) -> bool:
     return actor.role in READ_ALL_ROLES
+
+
+# -- reading catalog entries -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which catalog entries (信息资源) a caller may read, as a value every reader applies:
+    the resource service as SQL, the search backends as their filter, the graph views
+    node by node.
+
+    ``published_only``: only 已发布 entries, except those of ``own_department_ids``;
+    ``public_only``: only entries open to the public (anonymous callers). A retired
+    entry is out of the catalog: only its own department and the roles that read
+    everything still see it.
+    """
+
+    published_only: bool = True
+    public_only: bool = False
+    own_department_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def everything(cls) -> Visibility:
+        return cls(published_only=False)
+
+    def admits(self, *, status: str, open_to_public: bool, department_id: int | None) -> bool:
+        if department_id in self.own_department_ids:
+            return True
+        if self.published_only and status != "published":
+            return False
+        return open_to_public or not self.public_only
+
+
+def resource_visibility(actor: Actor) -> Visibility:
+    """Anonymous: published and open to the public; signed in: published, plus their own
+    department's entries for editors; reviewers, auditors and admins: everything."""
+    if reads_all(actor):
+        return Visibility.everything()
+    if not actor.authenticated:
+        return Visibility(published_only=True, public_only=True)
+    own = (actor.department_id,) if actor.role == EDITOR and actor.department_id else ()
+    return Visibility(published_only=True, own_department_ids=own)
+
+
+# -- changing records --------------------------------------------------------------------
+
+# What an update may change, per kind of record. Anything else in a PATCH is refused by
+# name: moving a record to another department, or changing its owner, is not an edit.
+EDITABLE_FIELDS: dict[str, frozenset[str]] = {
+    "system": frozenset({"code", "name", "in_system_catalog", "deployment", "status", "project_ids"}),
+    "interface": frozenset({"name", "kind", "endpoint", "protocol", "openapi", "platform_connected",
+                            "health", "resource_ids"}),
+    "flow": frozenset({"source_system_id", "source_department_id", "target_system_id",
+                       "target_department_id", "resource_id", "interface_id", "via_platform", "origin",
+                       "project_id", "description"}),
+    "project": frozenset({"code", "name", "co_department_ids", "investment", "in_county_plan",
+                          "planned_acceptance_date", "acceptance_materials"}),
+    "department": frozenset({"code", "name", "kind", "parent_id", "region", "function"}),
+    "user": frozenset({"name", "display_name", "role", "department_id", "active"}),
+    "data_element": frozenset({"identifier", "name", "synonyms", "data_type", "format", "value_domain",
+                               "source_function", "family", "source_department_id", "source_system_id",
+                               "source_resource_id"}),
+}
+# Who may re-home a record (a change of owner, not an edit): the admin moves a system
+# between departments (both departments' catalogs change); 发改委 names a project's lead.
+# An interface serves its own department's resources, so it is registered anew instead.
+REHOMING: dict[str, tuple[str, frozenset[str]]] = {
+    "system": ("department_id", frozenset({ADMIN})),
+    "project": ("lead_department_id", frozenset({NDRC, ADMIN})),
+}
+
+
+def check_editable(actor: Actor, kind: str, changes: dict) -> None:
+    """Refuse, by field, any change ``kind`` does not allow this actor to make."""
+    allowed = set(EDITABLE_FIELDS[kind])
+    rehome = REHOMING.get(kind)
+    if rehome and actor.role in rehome[1]:
+        allowed.add(rehome[0])
+    refused = sorted(set(changes) - allowed)
+    if refused:
+        raise Forbidden("以下字段不能修改：" + "、".join(refused), code="field_not_editable",
+                        errors={name: ["不能修改此字段"] for name in refused})
+
+
+def may_link_project(actor: Actor, *, lead_department_id: int, co_department_ids: list[int]) -> bool:
+    """A department links its systems (or flows) to a project it leads or co-builds;
+    发改委 and the admin to any. Linking changes what the project's Art. 15
+    confirmation covers, so it is the project's departments' decision."""
+    if actor.role in (NDRC, ADMIN):
+        return True
+    return actor.role == EDITOR and actor.department_id in (lead_department_id, *co_department_ids)

@@ -18,22 +18,17 @@ from catalog_schemas.fields import (
 )
 
 from ..db import db
-from ..errors import NotFound
-from ..graph.build import SCOPE_KINDS, build_graph, resolve_scope
-from ..graph.explore import MAX_DEPTH, edges_among, neighbourhood, to_graphml, to_json
+from ..graph.build import SCOPE_KINDS
+from ..graph.explore import MAX_DEPTH, to_graphml, to_json
 from ..models import (
     FINDING_KINDS,
     FINDING_STATUSES,
     AnalysisRun,
-    Department,
     Finding,
-    InformationSystem,
-    Interface,
-    Project,
-    Resource,
 )
 from ..services import analyses as analyses_svc
 from ..services import findings as findings_svc
+from ..services import graph as graph_svc
 from ..services import matching as matching_svc
 from ..services._records import get_record
 from .base import (
@@ -181,32 +176,18 @@ for _action, _doc in (("rectifying", "报告正在整改（责任部门）"), ("
 class GraphNode(MethodView):
     @blp.arguments(GraphArgs, location="query")
     def get(self, args, kind, node_id):
-        """节点的邻域（方向、深度受限，分页）"""
-        signed_in_actor()
-        session = db.session
-        scope = _node_scope(session, kind, node_id, args)
-        g = build_graph(session, scope)
-        node = f"{kind}:{node_id}"
-        if node not in g:
-            raise NotFound(f"图中没有节点 {node}（范围：{scope.label}）")
-        ranked = neighbourhood(g, node, direction=args["direction"], depth=args["depth"])
-        start = (args["page"] - 1) * args["page_size"]
-        page = ranked[start:start + args["page_size"]]
-        shown = {node} | {n for n, _ in page}
-        return {"node": {"id": node, **_plain(g.nodes[node])}, "scope": scope.label, "total": len(ranked),
-                "page": args["page"], "page_size": args["page_size"],
-                "nodes": [{"id": n, "distance": d, **_plain(g.nodes[n])} for n, d in page],
-                "edges": edges_among(g, shown)}
+        """节点的邻域（方向、深度受限，分页；看不到的资源不出现）"""
+        return graph_svc.node_neighbourhood(db.session, current_actor(), kind=kind, node_id=node_id, **args)
 
 
 @blp.route("/graph/export")
 class GraphExport(MethodView):
     @blp.arguments(ExportArgs, location="query")
     def get(self, args):
-        """导出一个范围的数据流图（JSON 或 GraphML）"""
-        signed_in_actor()
-        g = build_graph(db.session, resolve_scope(db.session, args["scope_kind"], args["scope_value"]))
-        if args["format"] == "graphml":
+        """导出一个范围的数据流图（JSON 或 GraphML；看不到的资源不出现）"""
+        fmt = args.pop("format")
+        g = graph_svc.export_graph(db.session, current_actor(), **args)
+        if fmt == "graphml":
             return Response(to_graphml(g), mimetype="application/graphml+xml",
                             headers={"Content-Disposition": "attachment; filename=graph.graphml"})
         return to_json(g)
@@ -225,33 +206,3 @@ class MatchReviews(MethodView):
         """确认或更正一个信息项名称对应的数据元（此后自动沿用）"""
         return matching_svc.decide_match(db.session, current_actor(), name=data["name"],
                                          element_identifier=data["element_identifier"])
-
-
-def _plain(attrs: dict) -> dict:
-    return {k: v for k, v in attrs.items() if k != "items"}
-
-
-def _node_scope(session, kind: str, node_id: int, args: dict):
-    if args["scope_kind"]:
-        return resolve_scope(session, args["scope_kind"], args["scope_value"])
-    department_id = _department_of(session, kind, node_id)
-    if department_id is None:
-        return resolve_scope(session, "all")
-    dept = session.get(Department, department_id)
-    if dept is not None and dept.region:
-        return resolve_scope(session, "region", dept.region)
-    return resolve_scope(session, "department", str(department_id))
-
-
-def _department_of(session, kind: str, node_id: int) -> int | None:
-    model, column = {
-        "department": (Department, "id"), "system": (InformationSystem, "department_id"),
-        "resource": (Resource, "provider_department_id"), "interface": (Interface, "department_id"),
-        "project": (Project, "lead_department_id"),
-    }.get(kind, (None, None))
-    if model is None:
-        if kind == "element":
-            return None
-        raise NotFound(f"未知的节点类型“{kind}”")
-    row = get_record(session, model, node_id, label="节点")
-    return getattr(row, column)

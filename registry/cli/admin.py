@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from .. import audit
+from .. import audit, unit_of_work
 from ..authz import Actor
 from ..db import db, write_intent
 from ..models import ROLES
@@ -34,7 +34,7 @@ def user_add(name: str, role: str, department_code: str | None, display_name: st
         dept_id = departments.department_by_code(session, department_code).id if department_code else None
         users.create_user(session, CLI_ACTOR, data={
             "name": name, "role": role, "department_id": dept_id, "display_name": display_name})
-        session.commit()
+        unit_of_work.commit()
     click.echo(f"已创建用户 {name}（{role}）")
 
 
@@ -51,7 +51,7 @@ def token_issue(name: str) -> None:
     with write_intent():
         session = db.session
         token = users.issue_token(session, CLI_ACTOR, user_id=users.user_by_name(session, name).id)
-        session.commit()
+        unit_of_work.commit()
     click.echo(token)
 
 

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import unit_of_work
 from ..authz import Actor
 from ..db import db, write_intent
 from ..graph.build import build_graph, resolve_scope
@@ -37,7 +38,7 @@ def analyse_command(scope_text: str, analyses: str, no_match: bool) -> None:
         run = run_analyses(db.session, CLI_ACTOR, scope_kind=kind, scope_value=value,
                            analyses=[a for a in analyses.split(",") if a], settings=current_app.config,
                            match=not no_match, progress=lambda m: click.echo(m, err=True))
-        db.session.commit()
+        unit_of_work.commit()
     click.echo(json.dumps({"run": run.id, **run.summary}, ensure_ascii=False, indent=1))
 
 
@@ -52,7 +53,7 @@ def elements_sync() -> None:
     """Load the shipped dictionary (catalog_schemas.elements) into the database."""
     with write_intent():
         counts = sync_dictionary(db.session, CLI_ACTOR)
-        db.session.commit()
+        unit_of_work.commit()
     click.echo(f"数据元字典已同步：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}")
 
 

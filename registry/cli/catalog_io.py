@@ -14,6 +14,7 @@ from importers.plan import iter_records
 from importers.readers import FileProblem, read_file
 from importers.writers import write_csv, write_json, write_xlsx
 
+from .. import unit_of_work
 from ..authz import Actor
 from ..db import db, write_intent
 from ..services.exports import export_records
@@ -52,8 +53,8 @@ def import_command(file: Path, department_code: str | None, dry_run: bool, as_us
         run, plan = run_import(db.session, actor, records=records, problems=problems, filename=file.name,
                                digest=_file_digest(file), kind=parsed.kind, dry_run=dry_run,
                                default_department_code=department_code, batch_size=batch_size,
-                               commit=db.session.commit, progress=report)
-        db.session.commit()
+                               commit=unit_of_work.commit, progress=report)
+        unit_of_work.commit()
     click.echo(json.dumps({"import": run.id, "status": run.status, "counts": run.counts,
                            "problems": run.problems[:50]}, ensure_ascii=False, indent=1))
     sys.exit(1 if run.status == "rejected" else 0)

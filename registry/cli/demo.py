@@ -30,7 +30,7 @@ def demo_load(scale: str, if_empty: bool, answers: Path | None) -> None:
         session = db.session
         result = load_demo(session, scale=scale, if_empty=if_empty,
                            progress=lambda msg: click.echo(msg, err=True))
-        session.commit()
+        session.commit()  # the index is rebuilt below, so no drain here
     if result is None:
         click.echo("数据库非空，跳过演示数据加载")
         return

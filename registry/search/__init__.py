@@ -49,16 +49,30 @@ class _State:
         self.failed_at = 0.0
 
 
-def drain_after_commit(app: Flask) -> None:
-    """After a write request's commit: index what it changed (bounded), never raising."""
+def drain_after_commit(app: Flask, *, limit: int | None) -> int:
+    """After a commit: index up to ``limit`` outbox entries (None: until it is empty),
+    committing each batch, never raising. Returns how many entries are still waiting
+    (0 when unknown because the backend failed: they wait for the next drain)."""
     state: _State = app.extensions[_KEY]
     if time.monotonic() - state.failed_at < app.config["SEARCH_RETRY_SECONDS"]:
-        return
+        return 0
     session = db.session
+    batch = app.config["SEARCH_DRAIN_PER_REQUEST"]
+    done = 0
     try:
-        outbox.drain(session, state.backend, limit=app.config["SEARCH_DRAIN_PER_REQUEST"])
-        session.commit()
+        if limit is None:
+            # What waits now, not "until empty": entries kept during a rebuild stay waiting.
+            limit = outbox.pending_count(session)
+        while done < limit:
+            step = min(batch, limit - done)
+            n = outbox.drain(session, state.backend, limit=step)
+            session.commit()
+            done += n
+            if n < step:
+                break
+        return outbox.pending_count(session)
     except Exception:  # noqa: BLE001 — the entries stay in the outbox for the next drain
         session.rollback()
         state.failed_at = time.monotonic()
         log.exception("search: draining the outbox failed; entries kept for the next drain")
+        return 0

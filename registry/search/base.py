@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..authz import Visibility  # noqa: F401  (the backends' filter, decided in authz)
 from ..errors import RegistryError
 
 # Facet fields, in the order responses list them; each is a keyword field of a document.
@@ -21,23 +22,6 @@ FACETS = ("share_type", "category", "provider_id", "update_cycle", "status")
 FACET_SIZE = 20
 SORTS = ("relevance", "-updated_at", "updated_at", "name", "code")
 MAX_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Visibility:
-    """Who may see what (issue #3 §8), as the filter every backend applies.
-
-    ``published_only``: only 已发布 resources, except those of ``own_department_ids``;
-    ``public_only``: only resources open to the public (anonymous users).
-    """
-
-    published_only: bool = True
-    public_only: bool = False
-    own_department_ids: tuple[int, ...] = ()
-
-    @classmethod
-    def everything(cls) -> Visibility:
-        return cls(published_only=False)
 
 
 @dataclass(frozen=True)

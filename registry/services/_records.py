@@ -111,14 +111,17 @@ def where_equal(stmt: Any, *pairs: tuple[Any, Any]) -> Any:
     return stmt
 
 
-def resolve_ids(session: Session, model: type[T], ids: list[int], *, field: str, label: str) -> list[T]:
-    """Load rows by id, or a 422 naming the ids that do not exist."""
+def resolve_ids(session: Session, model: type[T], ids: list[int], *, field: str, label: str,
+                where: Any = None) -> list[T]:
+    """Load rows by id, or a 422 naming the ids that do not exist (or that ``where``, the
+    caller's visibility, hides: invisible and missing look alike)."""
     from ..errors import Invalid
 
     ids = list(dict.fromkeys(ids))
     if not ids:
         return []
-    rows = session.scalars(select(model).where(model.id.in_(ids))).all()
+    stmt = select(model).where(model.id.in_(ids))
+    rows = session.scalars(stmt if where is None else stmt.where(where)).all()
     missing = sorted(set(ids) - {r.id for r in rows})
     if missing:
         raise Invalid(errors={field: [f"{label}不存在：{', '.join(map(str, missing))}"]})

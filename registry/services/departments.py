@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from catalog_schemas import credit_code_error
 
-from ..authz import ADMIN, Actor, require_role
+from ..authz import ADMIN, Actor, check_editable, require_role
 from ..errors import Invalid, NotFound
 from ..models import Department
 from ._records import (
@@ -52,6 +52,7 @@ def create_department(session: Session, actor: Actor, *, data: dict[str, Any],
 def update_department(session: Session, actor: Actor, department_id: int, *, changes: dict[str, Any],
                       expected_version: int | None, local_pattern: str | None = None) -> Department:
     require_role(actor, ADMIN)
+    check_editable(actor, "department", changes)
     dept = get_record(session, Department, department_id, label="部门")
     _validate(session, changes, local_pattern, exclude_id=dept.id)
     return update_record(session, actor, dept, changes, expected_version=expected_version,

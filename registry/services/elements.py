@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog_schemas.elements import ELEMENTS
 
-from ..authz import REVIEWER, Actor, require_role
+from ..authz import REVIEWER, Actor, check_editable, require_role
 from ..models import DataElement, DataElementVersion, Department, InformationSystem, Resource
 from ._records import add_record, delete_record, ensure_unique, get_record, snapshot, update_record
 
@@ -43,6 +43,7 @@ def create_element(session: Session, actor: Actor, *, data: dict[str, Any]) -> D
 def update_element(session: Session, actor: Actor, element_id: int, *, changes: dict[str, Any],
                    expected_version: int | None) -> DataElement:
     require_role(actor, REVIEWER)
+    check_editable(actor, "data_element", changes)
     element = get_record(session, DataElement, element_id, label="数据元")
     if "identifier" in changes:
         ensure_unique(session, DataElement, "identifier", changes["identifier"], label="数据元标识符",

@@ -7,10 +7,19 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..authz import NDRC, REVIEWER, Actor, require_department_editor, require_login
+from ..authz import (
+    NDRC,
+    REVIEWER,
+    Actor,
+    check_editable,
+    may_link_project,
+    require_department_editor,
+    require_login,
+)
 from ..errors import Forbidden, Invalid
 from ..models import Department, Flow, InformationSystem, Interface, Project, Resource
 from ._records import add_record, delete_record, get_record, update_record
+from .resources import visible_clause
 
 _REFS = {
     "source_system_id": (InformationSystem, "来源系统"),
@@ -23,10 +32,16 @@ _REFS = {
 }
 
 
-def _resolve(session: Session, data: dict[str, Any]) -> None:
-    """Check references; a system implies its department."""
+def _resolve(session: Session, actor: Actor, data: dict[str, Any]) -> None:
+    """Check references; a system implies its department. A reference the caller may not
+    read (another department's draft entry) reads as missing."""
     for field, (model, label) in _REFS.items():
-        if data.get(field) is not None and session.get(model, data[field]) is None:
+        if data.get(field) is None:
+            continue
+        stmt = select(model.id).where(model.id == data[field])
+        if model is Resource:
+            stmt = stmt.where(visible_clause(actor))
+        if session.scalar(stmt) is None:
             raise Invalid(errors={field: [f"{label}不存在"]})
     for side in ("source", "target"):
         system_id = data.get(f"{side}_system_id")
@@ -37,6 +52,15 @@ def _resolve(session: Session, data: dict[str, Any]) -> None:
             data[f"{side}_department_id"] = system_dept
         elif data.get(f"{side}_department_id") is None:
             raise Invalid(errors={f"{side}_department_id": ["须指定系统或部门"]})
+    ends = (data["source_department_id"], data["target_department_id"])
+    if data.get("interface_id") is not None and session.get(Interface, data["interface_id"]).department_id not in ends:
+        raise Invalid(errors={"interface_id": ["接口须属于数据流一端的部门"]})
+    if data.get("project_id") is not None:
+        project = session.get(Project, data["project_id"])
+        if not (actor.role in (REVIEWER, NDRC) or may_link_project(
+                actor, lead_department_id=project.lead_department_id, co_department_ids=project.co_department_ids)):
+            raise Forbidden("只能在本部门牵头或共建的项目中申报数据流", code="foreign_project",
+                            errors={"project_id": ["只能关联本部门牵头或共建的项目"]})
 
 
 def _authorise(actor: Actor, flow_like: dict[str, Any]) -> None:
@@ -56,7 +80,7 @@ def _authorise(actor: Actor, flow_like: dict[str, Any]) -> None:
 def create_flow(session: Session, actor: Actor, *, data: dict[str, Any]) -> Flow:
     require_login(actor)
     data = dict(data)
-    _resolve(session, data)
+    _resolve(session, actor, data)
     _authorise(actor, data)
     return add_record(session, actor, Flow(**data), subject_type="flow")
 
@@ -69,11 +93,12 @@ def update_flow(session: Session, actor: Actor, flow_id: int, *, changes: dict[s
                 expected_version: int | None) -> Flow:
     flow = get_record(session, Flow, flow_id, label="数据流")
     _authorise(actor, _current(flow))
+    check_editable(actor, "flow", changes)
     merged = {**_current(flow), **changes}
     for side in ("source", "target"):  # a new system re-derives its department
         if f"{side}_system_id" in changes and f"{side}_department_id" not in changes:
             merged[f"{side}_department_id"] = None
-    _resolve(session, merged)
+    _resolve(session, actor, merged)
     _authorise(actor, merged)
     changes = {**changes, **{k: merged[k] for k in ("source_department_id", "target_department_id")}}
     return update_record(session, actor, flow, changes, expected_version=expected_version,

@@ -7,17 +7,19 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..authz import Actor, require_department_editor
+from ..authz import Actor, check_editable, require_department_editor
 from ..errors import Invalid
 from ..models import Department, Interface, Resource, interface_resources
 from ._records import add_record, delete_record, get_record, resolve_ids, update_record, where_equal
+from .resources import visible_clause
 
 
-def _apply_resources(session: Session, interface: Interface, data: dict[str, Any]) -> None:
+def _apply_resources(session: Session, actor: Actor, interface: Interface, data: dict[str, Any]) -> None:
     if "resource_ids" not in data:
         return
+    # Only entries the caller may read resolve; another department's drafts read as missing.
     resources = resolve_ids(session, Resource, data.pop("resource_ids"), field="resource_ids",
-                            label="信息资源")
+                            label="信息资源", where=visible_clause(actor))
     foreign = [r.code for r in resources if r.provider_department_id != interface.department_id]
     if foreign:
         # An interface serves its own department's resources; others register their own.
@@ -31,7 +33,7 @@ def create_interface(session: Session, actor: Actor, *, data: dict[str, Any]) ->
     require_department_editor(actor, department_id)
     get_record(session, Department, department_id, label="部门")
     interface = Interface(department_id=department_id)
-    _apply_resources(session, interface, data)
+    _apply_resources(session, actor, interface, data)
     for key, value in data.items():
         setattr(interface, key, value)
     return add_record(session, actor, interface, subject_type="interface")
@@ -41,8 +43,9 @@ def update_interface(session: Session, actor: Actor, interface_id: int, *, chang
                      expected_version: int | None) -> Interface:
     interface = get_record(session, Interface, interface_id, label="共享接口")
     require_department_editor(actor, interface.department_id)
+    check_editable(actor, "interface", changes)
     changes = dict(changes)
-    _apply_resources(session, interface, changes)
+    _apply_resources(session, actor, interface, changes)
     return update_record(session, actor, interface, changes, expected_version=expected_version,
                          subject_type="interface")
 

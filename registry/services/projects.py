@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from catalog_schemas.codes import PROJECT_STAGES
 
 from .. import audit
-from ..authz import NDRC, REVIEWER, Actor, require_department_editor, require_role
+from ..authz import NDRC, REVIEWER, Actor, check_editable, require_department_editor, require_role
 from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..models import Department, Project, ProjectStageChange, project_departments
@@ -55,6 +55,7 @@ def update_project(session: Session, actor: Actor, project_id: int, *, changes: 
                    expected_version: int | None) -> Project:
     project = get_record(session, Project, project_id, label="项目")
     require_department_editor(actor, project.lead_department_id, NDRC)
+    check_editable(actor, "project", changes)
     changes = dict(changes)
     if "lead_department_id" in changes:
         require_department_editor(actor, changes["lead_department_id"], NDRC)

@@ -13,7 +13,7 @@ from catalog_schemas import catalog_entry_errors, format_resource_code
 from catalog_schemas.catalog import OPEN_NONE, normalise_catalog_entry
 
 from .. import audit
-from ..authz import EDITOR, REVIEWER, Actor, reads_all, require_department_editor, require_role
+from ..authz import REVIEWER, Actor, require_department_editor, require_role, resource_visibility
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (
@@ -328,20 +328,16 @@ def _check_complete(resource: Resource) -> None:
 # -- reading ---------------------------------------------------------------------------------
 
 def visible_clause(actor: Actor) -> ColumnElement[bool]:
-    """Which catalog entries an actor may read.
-
-    Anonymous callers: published entries open to the public. Signed-in users: every
-    published (and retired) entry, plus their own department's drafts. Reviewers,
-    auditors and admins: everything.
-    """
-    if reads_all(actor):
-        return true()
-    if not actor.authenticated:
-        return (Resource.status == "published") & (Resource.open_type != OPEN_NONE)
-    public = Resource.status.in_(("published", "retired"))
-    if actor.role == EDITOR and actor.department_id is not None:
-        return or_(public, Resource.provider_department_id == actor.department_id)
-    return public
+    """Which catalog entries an actor may read: ``authz.resource_visibility`` as SQL."""
+    v = resource_visibility(actor)
+    clause = true()
+    if v.published_only:
+        clause = Resource.status == "published"
+    if v.public_only:
+        clause = clause & (Resource.open_type != OPEN_NONE)
+    if v.own_department_ids:
+        clause = or_(clause, Resource.provider_department_id.in_(v.own_department_ids))
+    return clause
 
 
 def get_resource(session: Session, actor: Actor, resource_id: int) -> Resource:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog_schemas.codes import CATEGORY_NAMES
 
-from ..authz import EDITOR, Actor, reads_all
+from ..authz import Actor, resource_visibility
 from ..errors import BadRequest
 from ..models import Department
 from ..search.base import (
@@ -22,7 +22,6 @@ from ..search.base import (
     Query,
     SearchBackend,
     TermGroup,
-    Visibility,
     decode_cursor,
     encode_cursor,
 )
@@ -31,17 +30,6 @@ from ..search.tokenize import normalise
 
 FILTERS = {"share_type": str, "category": str, "provider_id": int, "update_cycle": str, "status": str,
            "system_id": int}
-
-
-def visibility_for(actor: Actor) -> Visibility:
-    """Anonymous: published and open to the public; signed in: published, plus their own
-    department's drafts for editors; reviewers, auditors and admins: everything."""
-    if reads_all(actor):
-        return Visibility.everything()
-    if not actor.authenticated:
-        return Visibility(published_only=True, public_only=True)
-    own = (actor.department_id,) if actor.role == EDITOR and actor.department_id else ()
-    return Visibility(published_only=True, own_department_ids=own)
 
 
 def search_resources(session: Session, backend: SearchBackend, actor: Actor, *, q: str | None = None,
@@ -76,7 +64,7 @@ def _query(groups: tuple[TermGroup, ...], filters: dict[str, list[Any]], actor: 
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest("每页条数无效", code="bad_query", errors={"limit": [f"应为 1 至 {MAX_LIMIT}"]})
     query = Query(groups=groups, filters={k: tuple(v) for k, v in filters.items() if v},
-                  visibility=visibility_for(actor), sort=sort, limit=limit,
+                  visibility=resource_visibility(actor), sort=sort, limit=limit,
                   facets=tuple(facets) if facets is not None else FACETS)
     if cursor:
         try:

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..authz import Actor, require_department_editor
+from ..authz import Actor, check_editable, may_link_project, require_department_editor
+from ..errors import Forbidden
 from ..models import Department, InformationSystem, Project
 from ._records import (
     add_record,
@@ -20,10 +21,17 @@ from ._records import (
 )
 
 
-def _apply_links(session: Session, system: InformationSystem, data: dict[str, Any]) -> None:
-    if "project_ids" in data:
-        system.projects = resolve_ids(session, Project, data.pop("project_ids"),
-                                      field="project_ids", label="项目")
+def _apply_links(session: Session, actor: Actor, system: InformationSystem, data: dict[str, Any]) -> None:
+    if "project_ids" not in data:
+        return
+    projects = resolve_ids(session, Project, data.pop("project_ids"), field="project_ids", label="项目")
+    current = {p.id for p in system.projects}
+    refused = [p.code for p in projects if p.id not in current and not may_link_project(
+        actor, lead_department_id=p.lead_department_id, co_department_ids=p.co_department_ids)]
+    if refused:
+        raise Forbidden("只能关联本部门牵头或共建的项目：" + "、".join(refused), code="foreign_project",
+                        errors={"project_ids": ["只能关联本部门牵头或共建的项目"]})
+    system.projects = projects
 
 
 def create_system(session: Session, actor: Actor, *, data: dict[str, Any]) -> InformationSystem:
@@ -33,7 +41,7 @@ def create_system(session: Session, actor: Actor, *, data: dict[str, Any]) -> In
     get_record(session, Department, department_id, label="部门")
     ensure_unique(session, InformationSystem, "code", data["code"], label="系统编码")
     system = InformationSystem(department_id=department_id)
-    _apply_links(session, system, data)
+    _apply_links(session, actor, system, data)
     for key, value in data.items():
         setattr(system, key, value)
     return add_record(session, actor, system, subject_type="system")
@@ -43,13 +51,14 @@ def update_system(session: Session, actor: Actor, system_id: int, *, changes: di
                   expected_version: int | None) -> InformationSystem:
     system = get_record(session, InformationSystem, system_id, label="信息系统")
     require_department_editor(actor, system.department_id)
+    check_editable(actor, "system", changes)
     changes = dict(changes)
     if "department_id" in changes:
         require_department_editor(actor, changes["department_id"])
     if "code" in changes:
         ensure_unique(session, InformationSystem, "code", changes["code"], label="系统编码",
                       exclude_id=system.id)
-    _apply_links(session, system, changes)
+    _apply_links(session, actor, system, changes)
     return update_record(session, actor, system, changes, expected_version=expected_version,
                          subject_type="system")
 

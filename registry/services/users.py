@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..authz import ADMIN, EDITOR, Actor, require_role
+from ..authz import ADMIN, EDITOR, Actor, check_editable, require_role
 from ..db import utcnow
 from ..errors import Invalid, NotFound
 from ..models import ROLES, ApiToken, Department, User
@@ -44,6 +44,7 @@ def create_user(session: Session, actor: Actor, *, data: dict[str, Any]) -> User
 def update_user(session: Session, actor: Actor, user_id: int, *, changes: dict[str, Any],
                 expected_version: int | None) -> User:
     require_role(actor, ADMIN)
+    check_editable(actor, "user", changes)
     user = get_record(session, User, user_id, label="用户")
     _check_role({"role": user.role, "department_id": user.department_id, **changes}, session)
     return update_record(session, actor, user, changes, expected_version=expected_version,
