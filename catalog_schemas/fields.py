@@ -6,6 +6,8 @@ English defaults. Only the messages differ from marshmallow's own fields.
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema as _Schema
 from marshmallow import fields as f
 from marshmallow import validate
@@ -21,8 +23,35 @@ def _zh(base: type[f.Field], **messages: str) -> type[f.Field]:
     return type(base.__name__, (base,), {"default_error_messages": {**_COMMON, **messages}})
 
 
-String = _zh(f.String, invalid="应为字符串")
-Integer = _zh(f.Integer, invalid="应为整数", too_large="数值过大")
+# Text fields take printable text: NUL and other C0 controls (tab and line breaks
+# excepted) and lone UTF-16 surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8
+# has no surrogates) nor written to a workbook, so they are refused at the door.
+_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# No text field is unbounded: one without a declared length still stops here.
+MAX_TEXT = 10_000
+# Integers fit a signed 64-bit column on both databases.
+INT64 = 2**63
+
+
+class String(_zh(f.String, invalid="应为字符串", control="含有不允许的控制字符或无效字符",
+                 too_long=f"长度不能超过 {MAX_TEXT}")):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_TEXT:
+            raise self.make_error("too_long")
+        if _FORBIDDEN_CHARS.search(text):
+            raise self.make_error("control")
+        return text
+
+
+class Integer(_zh(f.Integer, invalid="应为整数", too_large="数值过大")):
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number is not None and not -INT64 <= number < INT64:
+            raise self.make_error("too_large")
+        return number
+
+
 Decimal = _zh(f.Decimal, invalid="应为数字", special="不允许特殊数值", too_large="数值过大")
 Float = _zh(f.Float, invalid="应为数字", special="不允许特殊数值", too_large="数值过大")
 Boolean = _zh(f.Boolean, invalid="应为布尔值（true/false）")

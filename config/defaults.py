@@ -62,6 +62,12 @@ PDF_FONT_PATH = None
 # Imports: the largest upload, and the largest workbook the command line reads whole
 # (bytes). CSV on the command line streams in batches at any size.
 IMPORT_MAX_BYTES = 100 * 2**20
+# Every request body that is not an upload (JSON): refused with 413 beyond this.
+JSON_MAX_BYTES = 2**20
+# A workbook is read only up to these bounds: its rows (all sheets) and the size its
+# parts unpack to (a 0.7 MB .xlsx can unpack to gigabytes). Beyond them: a clear refusal.
+IMPORT_MAX_ROWS = 1_000_000
+IMPORT_MAX_UNPACKED_BYTES = 1024 * 2**20
 
 # Search (registry/search/). The engine's index is an alias over dated indices; the
 # mapping lives in config/search/. Each write request drains at most this many outbox

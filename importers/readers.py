@@ -74,9 +74,12 @@ def sniff(head: bytes, name: str) -> str:
     return "csv"
 
 
-def read_file(path: Path, *, max_bytes: int, max_csv_bytes: int | None = None) -> ParsedFile:
+def read_file(path: Path, *, max_bytes: int, max_csv_bytes: int | None = None, max_rows: int | None = None,
+              max_unpacked_bytes: int | None = None) -> ParsedFile:
     """``max_csv_bytes``: a separate limit for CSV, which is streamed (the command line
-    takes a province's catalog this way); workbooks are read whole and keep ``max_bytes``."""
+    takes a province's catalog this way); workbooks are read whole and keep ``max_bytes``,
+    at most ``max_rows`` rows over all sheets and, for .xlsx, ``max_unpacked_bytes``
+    once unpacked (a small .xlsx can unpack to millions of rows)."""
     size = path.stat().st_size
     if size == 0:
         raise FileProblem("文件为空", "empty_file")
@@ -88,7 +91,7 @@ def read_file(path: Path, *, max_bytes: int, max_csv_bytes: int | None = None) -
         raise FileProblem(f"文件过大（{size / 2**20:.0f} MB），上限为 {limit / 2**20:.0f} MB；"
                           "请拆分文件，或用命令行以 CSV 分批导入", "file_too_large")
     if kind == "xlsx":
-        return _read_xlsx(path)
+        return _read_xlsx(path, max_rows, max_unpacked_bytes)
     if kind == "ole2":
         return _read_ole2(path)
     if kind == "json":
@@ -185,9 +188,18 @@ def _split_sheets(sheets: Iterable[tuple[str, Iterator[list[Any]]]]) -> ParsedFi
 
 
 
-def _read_xlsx(path: Path) -> ParsedFile:
+def _read_xlsx(path: Path, max_rows: int | None = None, max_unpacked_bytes: int | None = None) -> ParsedFile:
     import openpyxl
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise FileProblem("文件已损坏，无法作为 xlsx 打开", "corrupt_file") from exc
+    if max_unpacked_bytes is not None and unpacked > max_unpacked_bytes:
+        raise FileProblem(f"工作簿解压后过大（{unpacked / 2**20:.0f} MB），上限为 {max_unpacked_bytes / 2**20:.0f} MB；"
+                          "请拆分文件，或另存为 CSV 用命令行分批导入", "workbook_too_large")
+    seen = 0
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:
@@ -196,8 +208,13 @@ def _read_xlsx(path: Path) -> ParsedFile:
         raise FileProblem("文件不是有效的 xlsx 工作簿", "corrupt_file") from exc
 
     def rows(ws) -> Iterator[list[Any]]:
+        nonlocal seen
         try:
             for r in ws.iter_rows(values_only=True):
+                seen += 1
+                if max_rows is not None and seen > max_rows:
+                    raise FileProblem(f"工作簿超过 {max_rows} 行；请拆分文件，或另存为 CSV 用命令行分批导入",
+                                      "too_many_rows")
                 yield list(r)
         except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
             raise FileProblem("工作表内容已损坏", "corrupt_file") from exc

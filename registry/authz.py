@@ -68,6 +68,19 @@ def reads_all(actor: Actor) -> bool:
     return actor.role in READ_ALL_ROLES
 
 
+def require_importer(actor: Actor) -> None:
+    """Catalog imports: department editors (their own rows, checked per row) and the admin.
+    Asked before a file is read, so a refused caller leaves no trace but the 403."""
+    require_login(actor)
+    if actor.role not in (EDITOR, ADMIN):
+        raise Forbidden("只有部门编辑（或管理员）可以导入目录")
+
+
+def may_read_import(actor: Actor, actor_id: int | None) -> bool:
+    """An import record: its own importer, and the roles that read everything."""
+    return reads_all(actor) or (actor.user_id is not None and actor.user_id == actor_id)
+
+
 # -- reading catalog entries -------------------------------------------------------------
 
 @dataclass(frozen=True)

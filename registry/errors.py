@@ -51,5 +51,9 @@ class Invalid(RegistryError):
     status, code, message = 422, "validation_failed", "提交的数据未通过校验"
 
 
+class ImportRejected(RegistryError):
+    status, code, message = 422, "import_rejected", "导入文件有问题，未写入任何数据"
+
+
 class PreconditionRequired(RegistryError):
     status, code, message = 428, "precondition_required", "修改须携带 If-Match 请求头（取自 ETag）"

@@ -8,13 +8,14 @@ import pytest
 
 from registry import search
 from registry.authz import Actor
+from registry.authz import resource_visibility as visibility_for
 from registry.db import db
 from registry.demo import load_demo
 from registry.search import maintenance
 from registry.search.base import Visibility
 from registry.search.documents import iter_all_documents, text_fields
 from registry.search.query import load_synonyms, parse
-from registry.services.search import search_resources, visibility_for
+from registry.services.search import search_resources
 
 QUERIES = [
     "人口", "人", "户籍", "身份证号", "公民身份号码", "姓名 性别", "出生日期", "企业", "法人单位",

@@ -15,7 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
 
-from catalog_schemas.fields import Schema, String
+from catalog_schemas.fields import Schema, String, text_length
 
 from ..authz import Actor, require_login
 from ..db import db
@@ -52,6 +52,14 @@ class Blueprint(flask_smorest.Blueprint):
 
 class SQLPage(Page):
     """Page through a SQLAlchemy Select: one COUNT and one windowed SELECT."""
+
+    # flask-smorest bounds page_size but not page; an OFFSET must fit the databases' 64 bits.
+    MAX_PAGE = 10**9
+
+    def __init__(self, collection, page_params) -> None:
+        if page_params.page > self.MAX_PAGE:
+            raise BadRequest("页码过大", code="bad_query", errors={"page": [f"页码不能超过 {self.MAX_PAGE}"]})
+        super().__init__(collection, page_params)
 
     @property
     def item_count(self) -> int:
@@ -136,7 +144,7 @@ def with_etag(obj: Any, status: int = 200) -> tuple[Any, int, dict[str, str]]:
 
 
 class ReasonSchema(Schema):
-    reason = String(load_default=None)
+    reason = String(load_default=None, validate=text_length(max=1000))
 
 
 def register_transition(blp: Blueprint, rule: str, action: str, doc: str, schema: Any,

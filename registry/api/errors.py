@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -76,6 +76,16 @@ def register(app: Flask) -> None:
     def _integrity(error: IntegrityError):
         log.info("integrity error: %s", error.orig)
         return envelope(409, "integrity_conflict", "与已有记录冲突（唯一性或引用约束）")
+
+    @app.errorhandler(DataError)
+    def _data(error: DataError):
+        # Schemas bound every value; this is the net under them, never a 500.
+        log.warning("value refused by the database: %s", error.orig)
+        return envelope(422, "value_out_of_range", "提交的数据超出允许的长度或范围")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(_error: RecursionError):
+        return envelope(400, "too_deeply_nested", "请求体嵌套层次过深")
 
     app.register_error_handler(HTTPException, handle_http_exception)
 

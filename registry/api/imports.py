@@ -10,18 +10,15 @@ from marshmallow import validate
 from sqlalchemy import select
 
 from catalog_schemas.fields import Boolean, DateTime, Dict, Integer, List, Schema, String, one_of
-from importers.plan import assemble
-from importers.readers import FileProblem, read_file
 from importers.writers import write_csv, write_json, write_xlsx
 
-from ..audit import sm3_hex
-from ..authz import ADMIN, AUDITOR, REVIEWER
+from ..authz import may_read_import, reads_all, require_importer
 from ..db import db
-from ..errors import BadRequest, Invalid, RegistryError
+from ..errors import BadRequest, Forbidden, ImportRejected
 from ..models import CatalogImport
 from ..services._records import get_record, where_equal
 from ..services.exports import export_records
-from ..services.imports import reading_problem, run_import
+from ..services.imports import ReadLimits, import_file, safe_filename
 from .base import Blueprint, ListArgs, apply_sort, current_actor, paginate, signed_in_actor
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1", description="目录导入与导出")
@@ -59,10 +56,6 @@ class ExportArgs(Schema):
     status = String()
 
 
-class ImportRejected(RegistryError):
-    status, code, message = 422, "import_rejected", "导入文件有问题，未写入任何数据"
-
-
 @blp.route("/imports")
 class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query")
@@ -70,28 +63,20 @@ class Imports(MethodView):
     def post(self, args):
         """上传目录文件（multipart 字段 file）：先出导入计划；dry_run=true 只看计划；有问题则整体不写入"""
         actor = signed_in_actor()
+        require_importer(actor)  # before the upload is read or stored anywhere
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise BadRequest("请以 multipart/form-data 上传 file 字段", code="no_file")
+        filename = safe_filename(upload.filename)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.filename).name
+            # Stored under a name of our own: the client's name is only recorded, never a path.
+            path = Path(tmp) / ("upload" + Path(filename).suffix[:10])
             upload.save(path)
-            data = path.read_bytes()
-            digest = sm3_hex(data)
-            try:
-                parsed = read_file(path, max_bytes=current_app.config["IMPORT_MAX_BYTES"])
-            except FileProblem as exc:
-                run = reading_problem(db.session, actor, filename=upload.filename, digest=digest,
-                                      message=exc.message, code=exc.code)
-                g.keep_on_error = True  # the rejected import is on the record; nothing else was written
-                raise Invalid(exc.message, code=exc.code,
-                              errors={"file": [exc.message], "import_id": [run.id]}) from exc
-        records, problems = assemble(parsed)
-        run, _ = run_import(db.session, actor, records=records, problems=problems, filename=upload.filename,
-                            digest=digest, kind=parsed.kind, dry_run=args["dry_run"],
-                            default_department_code=args["department"])
+            run, _ = import_file(db.session, actor, path=path, filename=filename, dry_run=args["dry_run"],
+                                 limits=ReadLimits.from_settings(current_app.config),
+                                 default_department_code=args["department"])
         if run.status == "rejected":
-            g.keep_on_error = True
+            g.keep_on_error = True  # the rejected import stays on the record; nothing else was written
             raise ImportRejected(f"发现 {run.problem_count} 处问题，未写入任何数据（导入记录 {run.id}）",
                                  errors={"import_id": run.id, "counts": run.counts, "problems": run.problems})
         return run
@@ -103,7 +88,7 @@ class Imports(MethodView):
         """导入记录（部门编辑只看本部门的）"""
         actor = signed_in_actor()
         stmt = where_equal(select(CatalogImport), (CatalogImport.status, args.get("status")))
-        if actor.role not in (ADMIN, AUDITOR, REVIEWER):
+        if not reads_all(actor):
             stmt = stmt.where(CatalogImport.actor_id == actor.user_id)
         return apply_sort(stmt, CatalogImport, args.get("sort"), {"id"})
 
@@ -114,9 +99,7 @@ class ImportItem(MethodView):
     def get(self, import_id):
         actor = signed_in_actor()
         run = get_record(db.session, CatalogImport, import_id, label="导入记录")
-        if actor.role not in (ADMIN, AUDITOR, REVIEWER) and run.actor_id != actor.user_id:
-            from ..errors import Forbidden
-
+        if not may_read_import(actor, run.actor_id):
             raise Forbidden("只能查看自己的导入记录")
         return run
 

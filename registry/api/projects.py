@@ -74,13 +74,13 @@ class ProjectArgs(ListArgs):
 
 
 class ExtensionSchema(Schema):
-    reason = String(required=True)
+    reason = String(required=True, validate=text_length(1, 1000))
     new_date = Date(required=True)
 
 
 class StageMoveSchema(Schema):
     to_stage = String(required=True, validate=one_of(PROJECT_STAGES, "阶段"))
-    reason = String(load_default=None)
+    reason = String(load_default=None, validate=text_length(max=1000))
     evidence = Dict(load_default=dict)
 
 

@@ -10,15 +10,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from importers.plan import iter_records
-from importers.readers import FileProblem, read_file
 from importers.writers import write_csv, write_json, write_xlsx
 
 from .. import unit_of_work
 from ..authz import Actor
 from ..db import db, write_intent
 from ..services.exports import export_records
-from ..services.imports import run_import
+from ..services.imports import ReadLimits, import_file
 from ..services.users import actor_for_user, user_by_name
 
 
@@ -37,24 +35,14 @@ def import_command(file: Path, department_code: str | None, dry_run: bool, as_us
                    batch_size: int | None) -> None:
     """Import a catalog file (.xlsx/.xls/.et/.csv/.json): plan, then apply atomically."""
     with write_intent():
-        actor = _actor(as_user)
-        try:
-            # CSV streams in batches, so the command line takes it at any size.
-            parsed = read_file(file, max_bytes=current_app.config["IMPORT_MAX_BYTES"], max_csv_bytes=2**40)
-        except FileProblem as exc:
-            click.echo(f"无法导入：{exc.message}（{exc.code}）", err=True)
-            sys.exit(1)
-        problems: list = []
-        records = iter_records(parsed, problems)  # streamed for the flattened CSV layout
-
         def report(done: int, _total: int) -> None:
             click.echo(f"已导入 {done} 条信息资源", err=True)
 
-        run, plan = run_import(db.session, actor, records=records, problems=problems, filename=file.name,
-                               digest=_file_digest(file), kind=parsed.kind, dry_run=dry_run,
-                               default_department_code=department_code, batch_size=batch_size,
-                               commit=unit_of_work.commit, progress=report)
-        unit_of_work.commit()
+        run, _ = import_file(db.session, _actor(as_user), path=file, filename=file.name, dry_run=dry_run,
+                             limits=ReadLimits.from_settings(current_app.config, stream_csv=True),
+                             default_department_code=department_code, batch_size=batch_size,
+                             commit=unit_of_work.commit, progress=report)
+        unit_of_work.commit()  # a rejected import stays on the record, as through the API
     click.echo(json.dumps({"import": run.id, "status": run.status, "counts": run.counts,
                            "problems": run.problems[:50]}, ensure_ascii=False, indent=1))
     sys.exit(1 if run.status == "rejected" else 0)
@@ -74,16 +62,6 @@ def export_command(fmt: str, department_id: int | None, classification: str | No
                                   classification=classification, status=status))
     write_export(records, fmt, output)
     click.echo(f"已导出 {len(records)} 条信息资源到 {output}")
-
-
-def _file_digest(path: Path) -> str:
-    from cryptography.hazmat.primitives import hashes
-
-    h = hashes.Hash(hashes.SM3())
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.finalize().hex()
 
 
 def write_export(records: list[dict], fmt: str, output: Path) -> None:

@@ -19,4 +19,4 @@ def serve_command(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()
     freeze_startup_objects()
     click.echo(f"服务已启动：http://{host}:{port}/")
-    serve(app, host=host, port=port, threads=threads)
+    serve(app, host=host, port=port, threads=threads, ident="")  # no Server header

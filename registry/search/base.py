@@ -126,6 +126,16 @@ def encode_cursor(sort: str, key: tuple[Any, ...]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _cursor_scalar(value: Any) -> bool:
+    if isinstance(value, bool) or value is None:
+        return True
+    if isinstance(value, int):
+        return -2**63 <= value < 2**63
+    if isinstance(value, float):
+        return value == value and abs(value) < 1e308
+    return isinstance(value, str) and len(value) <= 1000 and "\x00" not in value
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
     """The sort key a cursor carries; a cursor from another sort order is refused."""
     try:
@@ -135,4 +145,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, ...]:
         raise ValueError("游标无效") from exc
     if cursor_sort != sort or not isinstance(key, list) or not key:
         raise ValueError("游标与排序方式不符")
+    # A cursor comes back from the client: only the scalars we put in, in range.
+    if len(key) > 4 or not all(_cursor_scalar(k) for k in key):
+        raise ValueError("游标无效")
     return tuple(key)
