@@ -15,6 +15,9 @@ SEARCH_URL = None
 INSTANCE_PATH = None
 
 SQL_ECHO = False
+# The deployment's time zone *(local)*: confirmation numbers take its year, deadlines
+# its dates, pages show its times. Stored timestamps are UTC.
+LOCAL_TIMEZONE = "Asia/Shanghai"
 SECRET_KEY = None  # None: generated into the instance folder on first start
 
 # Catalog code lists that are local to a county or province.

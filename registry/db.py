@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -47,6 +48,12 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def local_now(timezone: str) -> datetime:
+    """Now in the deployment's time zone (setting LOCAL_TIMEZONE): what numbering,
+    deadlines and display use. Storage stays UTC."""
+    return utcnow().astimezone(ZoneInfo(timezone))
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from ..authz import AUDITOR, NDRC, REVIEWER, require_role
 from ..confirmations import pdf
 from ..confirmations import service as svc
 from ..db import db
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..models import Confirmation, SigningKey
 from ..services._records import where_equal
 from .base import (
@@ -153,7 +153,13 @@ class ConfirmationPrint(MethodView):
 class Verify(MethodView):
     def get(self, number):
         """公开核验：有效、已撤销、已被取代，或签发后资源目录已变化（HTML；Accept: application/json 返回 JSON）"""
-        result = svc.verify_number(db.session, number)
-        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+        try:
+            result = svc.verify_number(db.session, number, timezone=current_app.config["LOCAL_TIMEZONE"])
+        except NotFound:
+            if wants_json:
+                raise
+            return render_template("confirmations/verify.html", v=None, number=number), 404
+        if wants_json:
             return asdict(result)
-        return render_template("confirmations/verify.html", v=result)
+        return render_template("confirmations/verify.html", v=result, number=number)

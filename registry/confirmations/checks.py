@@ -111,9 +111,9 @@ def evaluate(session: Session, cov: Coverage) -> list[Check]:
                         "fail" if unjustified else "pass", {"resources": unjustified}))
 
     system_ids = {s.id for s in systems}
-    dup = [f for f in open_findings(session, kinds=("duplicate_collection",), limit=10_000)
+    dup = [f for f in open_findings(session, kinds=("duplicate_collection",))
            if f.subject_type == "system" and f.subject_id in system_ids]
-    overlap = [f for f in open_findings(session, kinds=("scope_overlap",), limit=10_000)
+    overlap = [f for f in open_findings(session, kinds=("scope_overlap",))
                if p.id in {x["id"] for x in f.evidence.get("projects", [])}]
     checks.append(Check("no_duplicate_or_overlap", "无未整改的重复采集或建设内容重叠问题",
                         "fail" if dup or overlap else "pass",

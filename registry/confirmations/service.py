@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog_schemas.catalog import OPEN_NONE
+
 from .. import audit
 from ..audit import canonical_json, sm3_hex
 from ..authz import REVIEWER, Actor, reads_all, require_department_editor, require_role
-from ..db import utcnow
+from ..db import local_now, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..models import Confirmation, ConfirmationSequence, Project, SigningKey
+from ..models import Confirmation, ConfirmationSequence, Project, Resource, SigningKey
 from ..services._records import check_version, get_record, next_counter, snapshot
 from . import signing
 from .checks import as_dicts, catalog_state, evaluate, load_coverage
@@ -72,7 +76,9 @@ def issue_confirmation(session: Session, actor: Actor, confirmation_id: int, *, 
     if digest_now != conf.catalog_digest:
         raise Conflict("申请后资源目录已变化，请重新申请", code="catalog_changed")
 
-    now = utcnow()
+    # The year of the number is the local year: a document issued at 07:00 on 1 January
+    # in Beijing belongs to the new year, though UTC still says the old one.
+    now = local_now(settings["LOCAL_TIMEZONE"])
     seq = next_counter(session, ConfirmationSequence, "year", now.year)
     signer = signer_for(settings)
     _register_key(session, signer)
@@ -165,6 +171,7 @@ class Verification:
     key_id: str | None
     changed: list[dict] = field(default_factory=list)
     message: str = ""
+    overridden: list[str] = field(default_factory=list)  # checks that failed, issued with a reason
 
 
 MESSAGES = {
@@ -176,26 +183,56 @@ MESSAGES = {
 }
 
 
-def verify_number(session: Session, number: str) -> Verification:
+def confirmation_status(session: Session, conf: Confirmation) -> tuple[str, bool, list[dict]]:
+    """Is this issued confirmation still good? (result, signature valid, every change with
+    its code). The acceptance gate asks this directly; the public page redacts it."""
+    key = session.get(SigningKey, conf.key_id)
+    canonical = conf.canonical.encode("utf-8")
+    valid_sig = bool(key is not None and signing.verify(key.public_key, canonical, conf.signature)
+                     and json.loads(canonical) == conf.document and sm3_hex(canonical) == conf.digest)
+    if not valid_sig:
+        return "invalid_signature", False, []
+    if conf.status in ("revoked", "superseded"):
+        return conf.status, True, []
+    project = session.get(Project, conf.project_id)
+    state, digest = catalog_state(load_coverage(session, project))
+    if digest == conf.catalog_digest:
+        return "valid", True, []
+    return "catalog_changed", True, _changes(conf.catalog_state, state)
+
+
+def verify_number(session: Session, number: str, *, timezone: str = "Asia/Shanghai") -> Verification:
+    """Public verification by number: nothing in it names a non-public resource."""
     conf = session.scalar(select(Confirmation).where(Confirmation.number == number))
     if conf is None or conf.canonical is None:
         raise NotFound(f"确认意见“{number}”不存在", code="confirmation_not_found")
-    key = session.get(SigningKey, conf.key_id)
-    canonical = conf.canonical.encode("utf-8")
-    valid_sig = (key is not None and signing.verify(key.public_key, canonical, conf.signature)
-                 and json.loads(canonical) == conf.document and sm3_hex(canonical) == conf.digest)
-    changed = []
-    if not valid_sig:
-        result = "invalid_signature"
-    elif conf.status in ("revoked", "superseded"):
-        result = conf.status
-    else:
-        project = session.get(Project, conf.project_id)
-        state, digest = catalog_state(load_coverage(session, project))
-        changed = _changes(conf.catalog_state, state) if digest != conf.catalog_digest else []
-        result = "catalog_changed" if digest != conf.catalog_digest else "valid"
-    return Verification(number, result, bool(valid_sig), conf.status, conf.document["project"],
-                        conf.document.get("issued_at"), conf.key_id, changed, MESSAGES[result])
+    result, valid_sig, changed = confirmation_status(session, conf)
+    overridden = [c["title"] for c in conf.document.get("checks", []) if c["status"] == "fail"]
+    return Verification(number, result, valid_sig, conf.status, conf.document["project"],
+                        _local(conf.document.get("issued_at"), timezone), conf.key_id,
+                        _public_changes(session, changed), MESSAGES[result], overridden)
+
+
+def _local(iso: str | None, timezone: str) -> str | None:
+    """An ISO timestamp as the deployment's local time, for people to read."""
+    if not iso:
+        return None
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S") + f"（{timezone}）"
+
+
+def _public_changes(session: Session, changed: list[dict]) -> list[dict]:
+    """What the public verification may say about each change: a resource open to the
+    public by its code; anything else (drafts, 不予开放 entries, their interfaces) only
+    as a change of its kind, never by code or name."""
+    public_ids = set(session.scalars(select(Resource.id).where(
+        Resource.id.in_([c["id"] for c in changed if c["type"] == "resource"]),
+        Resource.status == "published", Resource.open_type != OPEN_NONE))) if changed else set()
+    return [{"type": c["type"], "change": c["change"],
+             "code": c["code"] if c["type"] == "resource" and c["id"] in public_ids else None}
+            for c in changed]
 
 
 def _changes(old: list[dict], new: list[dict]) -> list[dict]:

@@ -55,11 +55,16 @@ def list_findings(*, kind: str | None = None, status: str | None = None, departm
 
 
 def open_findings(session: Session, *, department_ids: list[int] | None = None,
-                  kinds: tuple[str, ...] = ART17_KINDS, limit: int = 50) -> list[Finding]:
+                  kinds: tuple[str, ...] = ART17_KINDS) -> list[Finding]:
+    """Every open (or rectifying) finding of ``kinds``: the complete list, no cut."""
     stmt = select(Finding).where(Finding.kind.in_(kinds), Finding.status.in_(("open", "rectifying")))
     if department_ids is not None:
         stmt = stmt.where(Finding.department_id.in_(department_ids))
-    return list(session.scalars(stmt.order_by(Finding.id).limit(limit)))
+    return list(session.scalars(stmt.order_by(Finding.id)))
+
+
+# How many blocking findings a 409 lists by name; the message always gives the true count.
+BLOCK_LISTED = 50
 
 
 def check_art17_block(session: Session, department_ids: list[int]) -> None:
@@ -69,6 +74,7 @@ def check_art17_block(session: Session, department_ids: list[int]) -> None:
     blocking = open_findings(session, department_ids=department_ids)
     if blocking:
         raise Conflict(
-            f"依据第十七条，相关单位有 {len(blocking)} 项未整改问题，整改完成前不得新建或推进项目",
+            f"依据第十七条，相关单位有 {len(blocking)} 项未整改问题，整改完成前不得新建或推进项目"
+            + (f"（以下列出前 {BLOCK_LISTED} 项，共 {len(blocking)} 项）" if len(blocking) > BLOCK_LISTED else ""),
             code="art17_block",
-            errors={"findings": [f"#{f.id} {f.kind}：{f.title}" for f in blocking]})
+            errors={"findings": [f"#{f.id} {f.kind}：{f.title}" for f in blocking[:BLOCK_LISTED]]})
