@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from registry.db import db
-from registry.services import elements, flows, interfaces, projects, resources, systems
+from registry.services import elements, flows, interfaces, projects, resources, systems, users
 
 from .helpers import SYSTEM, World, credit_code, resource_payload
 
@@ -95,6 +95,16 @@ def _user(w: World):
     return db.session.get(User, w.user_ids["editor_b"])
 
 
+def _token_id(w: World) -> int:
+    from sqlalchemy import select
+
+    from registry.models import ApiToken
+
+    users.issue_token(db.session, SYSTEM, user_id=w.user_ids["ndrc"])
+    return db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == w.user_ids["ndrc"])
+                              .order_by(ApiToken.id.desc())).first()
+
+
 def tag(obj) -> str:
     return obj.etag
 
@@ -111,6 +121,8 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     "user.update": (lambda w: (u := _user(w)) and Call(
         "PATCH", f"/api/v1/users/{u.id}", {"display_name": "张三"}, tag(u)), {"admin"}),
     "user.token": (lambda w: Call("POST", f"/api/v1/users/{w.user_ids['auditor']}/tokens"), {"admin"}),
+    "user.token.revoke": (lambda w: Call("DELETE", f"/api/v1/users/{w.user_ids['ndrc']}/tokens/{_token_id(w)}"),
+                          {"admin"}),
     "system.create": (lambda w: Call("POST", "/api/v1/systems", {
         "code": "SYS-NEW", "name": "新系统", "department_id": w.dept_a, "deployment": "政务云"}),
         {"editor_a", "admin"}),

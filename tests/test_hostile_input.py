@@ -174,3 +174,46 @@ def test_browser_headers(api):
         assert r.headers["Referrer-Policy"] == "same-origin"
         assert "Server" not in r.headers
     assert api.client.get("/api/v1/openapi.json").headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_tokens_list_revoke_expire_and_stay_dead(app, api, world):
+    admin = api.as_("admin")
+    uid = world.user_ids["editor_b"]
+    listed = admin.get(f"/api/v1/users/{uid}/tokens").get_json()
+    assert len(listed) == 1 and listed[0]["revoked_at"] is None and "token_hash" not in listed[0]
+    short = admin.post(f"/api/v1/users/{uid}/tokens", json={"expires_in_days": 1}).get_json()["token"]
+    assert api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code == 200
+    from datetime import UTC, datetime
+
+    import registry.services.users as users_svc
+
+    real = users_svc.utcnow
+    users_svc.utcnow = lambda: datetime(2099, 1, 1, tzinfo=UTC)
+    try:  # a day later (and more): the short token is dead, the long one lives
+        assert api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code == 401
+        assert api.as_("editor_b").get("/api/v1/systems").status_code == 200
+    finally:
+        users_svc.utcnow = real
+    r = admin.delete(f"/api/v1/users/{uid}/tokens/{listed[0]['id']}")
+    assert r.status_code == 204
+    assert api.as_("editor_b").get("/api/v1/systems").get_json()["code"] == "invalid_token"
+    # deactivating kills every token; re-activating does not revive them
+    user = admin.get(f"/api/v1/users/{uid}")
+    off = admin.patch(f"/api/v1/users/{uid}", json={"active": False}, etag=user.headers["ETag"])
+    on = admin.patch(f"/api/v1/users/{uid}", json={"active": True}, etag=off.headers["ETag"])
+    assert on.status_code == 200
+    assert api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code == 401
+    assert all(t["revoked_at"] for t in admin.get(f"/api/v1/users/{uid}/tokens").get_json())
+    assert api.as_("auditor").get(f"/api/v1/users/{uid}/tokens").status_code == 200
+    assert api.as_("editor_a").get(f"/api/v1/users/{uid}/tokens").status_code == 403
+
+
+def test_token_cli(app, api, world):
+    runner = app.test_cli_runner()
+    issued = runner.invoke(args=["token", "issue", "editor_a", "--expires-in-days", "30"])
+    assert issued.exit_code == 0, issued.output
+    listed = runner.invoke(args=["token", "list", "editor_a"])
+    assert listed.exit_code == 0 and listed.output.count("有效") == 2
+    token_id = listed.output.strip().splitlines()[-1].split("\t")[0]
+    assert runner.invoke(args=["token", "revoke", token_id]).exit_code == 0
+    assert "已撤销" in runner.invoke(args=["token", "list", "editor_a"]).output

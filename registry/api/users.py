@@ -1,6 +1,7 @@
 """/api/v1/users"""
 
 from flask.views import MethodView
+from marshmallow import validate
 
 from catalog_schemas.fields import Boolean, DateTime, Integer, Schema, String, one_of, text_length
 
@@ -47,9 +48,36 @@ register_crud(
 )
 
 
+class TokenRequestSchema(Schema):
+    expires_in_days = Integer(load_default=None, validate=validate.Range(1, 3650, error="有效期应为 1 到 3650 天"),
+                              metadata={"description": "有效天数；不填则长期有效，直至撤销"})
+
+
+class TokenInfoSchema(Schema):
+    id = Integer()
+    prefix = String(metadata={"description": "令牌开头几位，便于辨认"})
+    created_at = DateTime()
+    expires_at = DateTime(allow_none=True)
+    revoked_at = DateTime(allow_none=True)
+
+
 @blp.route("/<int:user_id>/tokens")
 class UserTokens(MethodView):
+    @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
-    def post(self, user_id):
-        """为用户签发访问令牌（管理员；令牌仅显示一次）"""
-        return {"token": svc.issue_token(db.session, current_actor(), user_id=user_id)}
+    def post(self, data, user_id):
+        """为用户签发访问令牌（管理员；令牌仅显示一次，可设有效期）"""
+        return {"token": svc.issue_token(db.session, current_actor(), user_id=user_id, **data)}
+
+    @blp.response(200, TokenInfoSchema(many=True))
+    def get(self, user_id):
+        """用户的访问令牌（只显示开头几位、签发、到期与撤销时间）"""
+        return svc.list_tokens(db.session, current_actor(), user_id=user_id)
+
+
+@blp.route("/<int:user_id>/tokens/<int:token_id>")
+class UserToken(MethodView):
+    @blp.response(204)
+    def delete(self, user_id, token_id):
+        """撤销一个访问令牌（管理员）"""
+        svc.revoke_token(db.session, current_actor(), token_id=token_id, user_id=user_id)

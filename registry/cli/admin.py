@@ -45,14 +45,39 @@ def token_group() -> None:
 
 @token_group.command("issue")
 @click.argument("name")
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), help="Valid for N days (default: until revoked).")
 @with_appcontext
-def token_issue(name: str) -> None:
+def token_issue(name: str, expires_in_days: int | None) -> None:
     """Issue an API token for a user; it is printed once and stored only hashed."""
     with write_intent():
         session = db.session
-        token = users.issue_token(session, CLI_ACTOR, user_id=users.user_by_name(session, name).id)
+        token = users.issue_token(session, CLI_ACTOR, user_id=users.user_by_name(session, name).id,
+                                  expires_in_days=expires_in_days)
         unit_of_work.commit()
     click.echo(token)
+
+
+@token_group.command("list")
+@click.argument("name")
+@with_appcontext
+def token_list(name: str) -> None:
+    """A user's tokens: id, prefix, issued, expires, revoked."""
+    rows = users.list_tokens(db.session, CLI_ACTOR, user_id=users.user_by_name(db.session, name).id)
+    for t in rows:
+        state = "已撤销" if t.revoked_at else "有效"
+        click.echo(f"{t.id}\t{t.prefix}…\t{t.created_at:%Y-%m-%d %H:%M}\t"
+                   f"{t.expires_at.strftime('%Y-%m-%d') if t.expires_at else '长期'}\t{state}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def token_revoke(token_id: int) -> None:
+    """Revoke one token by its id (see `registry token list`)."""
+    with write_intent():
+        users.revoke_token(db.session, CLI_ACTOR, token_id=token_id)
+        unit_of_work.commit()
+    click.echo(f"令牌 {token_id} 已撤销")
 
 
 @click.group("audit")
