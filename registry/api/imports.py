@@ -77,6 +77,11 @@ class Imports(MethodView):
                                  default_department_code=args["department"])
         if run.status == "rejected":
             g.keep_on_error = True  # the rejected import stays on the record; nothing else was written
+            if run.kind == "unknown":  # the file could not be read at all: its problem is the answer
+                problem = run.problems[0]
+                raise ImportRejected(problem["message"], code=problem["code"],
+                                     errors={"file": [problem["message"]], "import_id": run.id,
+                                             "problems": run.problems})
             raise ImportRejected(f"发现 {run.problem_count} 处问题，未写入任何数据（导入记录 {run.id}）",
                                  errors={"import_id": run.id, "counts": run.counts, "problems": run.problems})
         return run

@@ -112,4 +112,6 @@ def test_share_rules_property(share_type, condition, method, platform):
         ok = False
     if share_type != "不予共享" and (not method or (method == "共享平台方式") != bool(platform)):
         ok = False
+    if any(ch not in "\t\n\r" and (ord(ch) < 0x20 or 0xD800 <= ord(ch) <= 0xDFFF) for ch in condition):
+        ok = False  # text that cannot be stored is refused whatever the rule
     assert (errs == {}) == ok, (share_type, condition, method, platform, errs)
