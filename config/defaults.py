@@ -15,6 +15,9 @@ SEARCH_URL = None
 INSTANCE_PATH = None
 
 SQL_ECHO = False
+# SQLite: seconds a writer waits for the database's write lock; then the request is
+# answered 503 with Retry-After (never a 500).
+DATABASE_BUSY_TIMEOUT = 30
 # The deployment's time zone *(local)*: confirmation numbers take its year, deadlines
 # its dates, pages show its times. Stored timestamps are UTC.
 LOCAL_TIMEZONE = "Asia/Shanghai"

@@ -81,9 +81,14 @@ def set_write_intent(value: bool) -> object:
     return _write_intent.set(value)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def reset_write_intent(token: object) -> None:
+    _write_intent.reset(token)
+
+
+def make_engine(url: str, *, echo: bool = False, busy_timeout: float = 30) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        # How long a writer waits for the write lock before giving up (then: 503).
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
@@ -114,7 +119,8 @@ class Database:
     """Flask extension: an engine per app and a session per application context."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+        engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False),
+                             busy_timeout=app.config["DATABASE_BUSY_TIMEOUT"])
         app.extensions["registry.db"] = _State(engine)
         app.teardown_appcontext(self._teardown)
 

@@ -11,13 +11,15 @@ before it exits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 
 from flask import Flask, current_app
 
 from . import search
-from .db import db, write_intent
+from .db import db, reset_write_intent, set_write_intent, write_intent
 
 log = logging.getLogger(__name__)
 _draining = threading.Lock()
@@ -33,6 +35,25 @@ def commit(app: Flask | None = None, *, request: bool = False) -> None:
     left = search.drain_after_commit(app, limit=app.config["SEARCH_DRAIN_PER_REQUEST"])
     if left and app.config["SEARCH_DRAIN_IN_BACKGROUND"]:
         _drain_in_background(app)
+
+
+@contextlib.contextmanager
+def read_phase() -> Iterator[None]:
+    """Run the block in a read transaction and end it afterwards.
+
+    On SQLite a writing request holds the database's one write lock from its first
+    statement; a use case that reads for long (an import parsing and planning a large
+    file) runs that part here, so other writers are not kept waiting. Nothing inside may
+    write: the transaction is rolled back at both ends (which also expires what was
+    loaded, so the writing part sees fresh rows)."""
+    session = db.session
+    session.rollback()  # ends what began before (reads only, such as authentication)
+    token = set_write_intent(False)
+    try:
+        yield
+    finally:
+        session.rollback()
+        reset_write_intent(token)
 
 
 def _drain_in_background(app: Flask) -> None:

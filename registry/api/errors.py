@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -82,6 +82,14 @@ def register(app: Flask) -> None:
         # Schemas bound every value; this is the net under them, never a 500.
         log.warning("value refused by the database: %s", error.orig)
         return envelope(422, "value_out_of_range", "提交的数据超出允许的长度或范围")
+
+    @app.errorhandler(OperationalError)
+    def _operational(error: OperationalError):
+        if "database is locked" in str(error.orig) or "database is busy" in str(error.orig):
+            # SQLite's one write lock stayed taken for DATABASE_BUSY_TIMEOUT: try again soon.
+            log.warning("database busy: %s", error.orig)
+            return envelope(503, "database_busy", "系统繁忙，请稍后重试", headers={"Retry-After": "5"})
+        raise error
 
     @app.errorhandler(RecursionError)
     def _too_deep(_error: RecursionError):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from catalog_schemas.fields import Boolean, DateTime, Dict, Integer, List, Schema, String, one_of
 from importers.writers import write_csv, write_json, write_xlsx
 
+from .. import unit_of_work
 from ..authz import may_read_import, reads_all, require_importer
 from ..db import db
 from ..errors import BadRequest, Forbidden, ImportRejected
@@ -74,7 +75,7 @@ class Imports(MethodView):
             upload.save(path)
             run, _ = import_file(db.session, actor, path=path, filename=filename, dry_run=args["dry_run"],
                                  limits=ReadLimits.from_settings(current_app.config),
-                                 default_department_code=args["department"])
+                                 default_department_code=args["department"], reading=unit_of_work.read_phase)
         if run.status == "rejected":
             g.keep_on_error = True  # the rejected import stays on the record; nothing else was written
             if run.kind == "unknown":  # the file could not be read at all: its problem is the answer

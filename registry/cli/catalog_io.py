@@ -41,7 +41,7 @@ def import_command(file: Path, department_code: str | None, dry_run: bool, as_us
         run, _ = import_file(db.session, _actor(as_user), path=file, filename=file.name, dry_run=dry_run,
                              limits=ReadLimits.from_settings(current_app.config, stream_csv=True),
                              default_department_code=department_code, batch_size=batch_size,
-                             commit=unit_of_work.commit, progress=report)
+                             commit=unit_of_work.commit, progress=report, reading=unit_of_work.read_phase)
         unit_of_work.commit()  # a rejected import stays on the record, as through the API
     click.echo(json.dumps({"import": run.id, "status": run.status, "counts": run.counts,
                            "problems": run.problems[:50]}, ensure_ascii=False, indent=1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -132,7 +133,7 @@ def _cursor_scalar(value: Any) -> bool:
     if isinstance(value, int):
         return -2**63 <= value < 2**63
     if isinstance(value, float):
-        return value == value and abs(value) < 1e308
+        return math.isfinite(value)
     return isinstance(value, str) and len(value) <= 1000 and "\x00" not in value
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class Planned:
     existing: Resource | None = None
     system_ids: list[int] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)
+    version: int | None = None  # of ``existing`` when planned: applying checks it still holds
 
 
 @dataclass
@@ -205,7 +207,8 @@ def _plan_update(rec: Record, data: dict, existing: Resource, provider: Departme
         return None
     if sys_change:
         changes["system_ids"] = system_ids
-    return Planned(rec, "unchanged" if same else "update", changes, provider, existing, system_ids, items)
+    return Planned(rec, "unchanged" if same else "update", changes, provider, existing, system_ids, items,
+                   existing.version)
 
 
 def _default(field_name: str) -> Any:
@@ -277,29 +280,38 @@ def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImp
     for p in plan.planned:
         if p.action == "update":
             update_resource(session, actor, p.existing.id, changes=p.data,
-                            expected_version=p.existing.version, cause=cause)
+                            expected_version=p.version, cause=cause)
     session.flush()
 
 
 def run_import(session: Session, actor: Actor, *, records: Iterable[Record], problems: list[Problem],
                filename: str, digest: str, kind: str, dry_run: bool, default_department_code: str | None = None,
                batch_size: int | None = None, commit: Callable[[], None] | None = None,
-               progress: Callable[[int, int], None] | None = None) -> tuple[CatalogImport, ImportPlan]:
+               progress: Callable[[int, int], None] | None = None,
+               reading: Callable[[], AbstractContextManager] = nullcontext) -> tuple[CatalogImport, ImportPlan]:
     """Plan, then apply. Without ``batch_size``: the whole file in this transaction, or
     nothing. With it (very large files): batch by batch, each committed, stopping at the
     first batch with problems; the checkpoint says how far it got, and running the same
-    file again skips what is already there (unchanged) and carries on."""
-    run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
-                        filename=filename[:300], digest=digest, kind=kind, dry_run=dry_run, status="planned")
-    session.add(run)
-    session.flush()
+    file again skips what is already there (unchanged) and carries on.
+
+    ``reading`` (from the unit of work) runs the reading of the file and the planning in
+    a read transaction: on SQLite, other writers wait only while the plan is applied,
+    not while a large file is parsed. What the plan saw is checked again when it is
+    applied (versions), so a change made meanwhile is a 412, never lost."""
+    run: CatalogImport | None = None
     total = ImportPlan([], [])
     counts: dict[str, Any] = {}
     applied = 0
-    batches = _batches(records, batch_size) if batch_size else [list(records)]
     reported = 0  # reading problems (which grow as a streamed file is read) already counted
-    for batch in batches:
-        plan = plan_import(session, actor, batch, [], default_department_code=default_department_code)
+    if batch_size and commit is None:
+        raise ValueError("batched imports commit each batch: pass commit")
+    # Each planning phase starts after the previous batch was committed (or before any
+    # write), so ending its read transaction never discards applied work.
+    for batch in _batches(records, batch_size) if batch_size else [records]:
+        with reading():
+            plan = plan_import(session, actor, list(batch), [], default_department_code=default_department_code)
+        if run is None:
+            run = _new_run(session, actor, filename=filename, digest=digest, kind=kind, dry_run=dry_run)
         plan.problems = problems[reported:] + plan.problems
         reported = len(problems)
         total.problems.extend(plan.problems)
@@ -315,6 +327,8 @@ def run_import(session: Session, actor: Actor, *, records: Iterable[Record], pro
             if progress:
                 progress(applied, applied)
         total.planned.extend(p for p in plan.planned if batch_size is None)
+    if run is None:  # an empty file
+        run = _new_run(session, actor, filename=filename, digest=digest, kind=kind, dry_run=dry_run)
     run.status = "planned" if dry_run else "rejected" if total.problems else "applied"
     run.counts, run.problem_count = counts, len(total.problems)
     run.problems = [p.as_dict() for p in total.problems[:MAX_STORED_PROBLEMS]]
@@ -323,6 +337,15 @@ def run_import(session: Session, actor: Actor, *, records: Iterable[Record], pro
     audit.record(session, actor, "import.run", "import", run.id,
                  after={"digest": digest, "status": run.status, "counts": run.counts, "checkpoint": run.checkpoint})
     return run, total
+
+
+def _new_run(session: Session, actor: Actor, *, filename: str, digest: str, kind: str,
+             dry_run: bool) -> CatalogImport:
+    run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
+                        filename=filename[:300], digest=digest, kind=kind, dry_run=dry_run, status="planned")
+    session.add(run)
+    session.flush()
+    return run
 
 
 def _batches(records: Iterable[Record], size: int):
@@ -380,7 +403,8 @@ class ReadLimits:
 def import_file(session: Session, actor: Actor, *, path: Path, filename: str, dry_run: bool,
                 limits: ReadLimits, default_department_code: str | None = None,
                 batch_size: int | None = None, commit: Callable[[], None] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> tuple[CatalogImport, ImportPlan]:
+                progress: Callable[[int, int], None] | None = None,
+                reading: Callable[[], AbstractContextManager] = nullcontext) -> tuple[CatalogImport, ImportPlan]:
     """导入目录文件: the one import use case of the API, the pages and the command line.
 
     Authorised before the file is opened; then digested, read within ``limits`` and
@@ -388,10 +412,11 @@ def import_file(session: Session, actor: Actor, *, path: Path, filename: str, dr
     one with problems (``run.status == "rejected"``); the caller keeps that record and
     nothing else."""
     require_importer(actor)
-    digest = file_digest(path)
     try:
-        parsed = read_file(path, max_bytes=limits.max_bytes, max_csv_bytes=limits.max_csv_bytes,
-                           max_rows=limits.max_rows, max_unpacked_bytes=limits.max_unpacked_bytes)
+        with reading():  # no transaction needs to wait while the file is digested and read
+            digest = file_digest(path)
+            parsed = read_file(path, max_bytes=limits.max_bytes, max_csv_bytes=limits.max_csv_bytes,
+                               max_rows=limits.max_rows, max_unpacked_bytes=limits.max_unpacked_bytes)
     except FileProblem as exc:
         return reading_problem(session, actor, filename=filename, digest=digest, message=exc.message,
                                code=exc.code), ImportPlan([], [])
@@ -399,7 +424,7 @@ def import_file(session: Session, actor: Actor, *, path: Path, filename: str, dr
     records = iter_records(parsed, problems)  # streamed for the flattened CSV layout
     return run_import(session, actor, records=records, problems=problems, filename=filename, digest=digest,
                       kind=parsed.kind, dry_run=dry_run, default_department_code=default_department_code,
-                      batch_size=batch_size, commit=commit, progress=progress)
+                      batch_size=batch_size, commit=commit, progress=progress, reading=reading)
 
 
 def file_digest(path: Path) -> str:
