@@ -7,6 +7,7 @@ deadlines) are set once per process by ``configure_local_codes`` from configurat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # 信息资源分类: 类 → 项.
@@ -35,6 +36,27 @@ SHARE_METHOD_PLATFORM = "共享平台方式"
 SHARE_METHOD_CLASSES = (SHARE_METHOD_PLATFORM, "邮件方式", "介质方式")
 # Under the platform: 数据库(库表) / 接口(服务) / 文件.
 PLATFORM_SHARE_METHODS = ("库表", "接口", "文件")
+# How departments' own workbooks spell them.
+_PLATFORM_SPELLINGS = {"库表": "库表", "数据库": "库表", "数据库(库表)": "库表", "库表(数据库)": "库表",
+                       "接口": "接口", "服务": "接口", "接口(服务)": "接口", "服务接口": "接口", "文件": "文件"}
+_PLATFORM_CLASS_SPELLINGS = ("共享平台方式", "共享平台", "平台方式", "平台")
+_COMBINED = re.compile(r"^\s*(" + "|".join(_PLATFORM_CLASS_SPELLINGS) + r")\s*[/／\-—–:：(\s]\s*(.+?)\s*\)?\s*$")
+
+
+def platform_share_method(text: str) -> str | None:
+    """库表 / 接口 / 文件 from the ways a sheet writes them (数据库, 接口(服务) …)."""
+    key = text.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+    return _PLATFORM_SPELLINGS.get(key)
+
+
+def split_share_method(text: str) -> tuple[str, str] | None:
+    """A combined share-method cell, as many departments write it: 共享平台方式/接口,
+    共享平台方式（接口）, 平台-接口 → (共享平台方式, 接口); None when it is not one."""
+    m = _COMBINED.match(text.replace("（", "(").replace("）", ")"))
+    if not m:
+        return None
+    platform = platform_share_method(m.group(2))
+    return (SHARE_METHOD_PLATFORM, platform) if platform else None
 
 FORMATS: dict[str, tuple[str, ...]] = {
     "电子文件": ("OFD", "wps", "xml", "txt", "doc", "docx", "html", "pdf", "ppt"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from catalog_schemas.codes import platform_share_method, split_share_method
 from catalog_schemas.columns import CLEAR_MARKERS, COLLECTION_MODES_ZH, LIST_SEPARATORS
 
 from .readers import ParsedFile, Row
@@ -112,8 +113,15 @@ def normalise_resource(values: dict[str, Any]) -> dict[str, Any]:
             v = _text(v)
         if k == "open_type" and v in ("是", "否"):  # 是否向社会开放
             v = ("有条件开放" if values.get("open_condition") else "无条件开放") if v == "是" else "不予开放"
+        if k == "share_method_platform" and isinstance(v, str):
+            v = platform_share_method(v) or v  # 数据库 → 库表, 接口(服务) → 接口
         if v is not None:
             out[k] = v
+    combined = out.get("share_method_class")
+    if isinstance(combined, str) and (split := split_share_method(combined)):
+        # One cell for both: 共享平台方式/接口, 共享平台方式（接口）, 平台-接口.
+        out["share_method_class"] = split[0]
+        out.setdefault("share_method_platform", split[1])
     return out
 
 

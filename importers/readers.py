@@ -118,6 +118,14 @@ def _find_header(rows: list[list[Any]], index: dict[str, Column]) -> tuple[int, 
         required = sum(1 for c in found.values() if c.required)
         if required >= 2 and (best is None or len(found) > len(best[1])):
             best = (n, found)
+    if best is not None and best[0] + 1 < len(rows):
+        # The 编制指南's two-row header: 共享方式 (merged) over 共享方式分类 | 共享方式类型.
+        # A next row holding nothing but known labels refines the columns below it.
+        below = rows[best[0] + 1]
+        labels = {i: normalise_header(v) for i, v in enumerate(below)
+                  if v is not None and (not isinstance(v, str) or v.strip())}
+        if labels and all(label in index for label in labels.values()):
+            best = (best[0] + 1, {**best[1], **{i: index[label] for i, label in labels.items()}})
     return best
 
 

@@ -368,3 +368,31 @@ def test_legacy_xls_and_et(app, api):
     r = _upload(api, "editor_a", buf.getvalue(), "旧表.xls")
     got = api.as_("editor_a").get("/api/v1/resources?q=旧版").get_json()[0]
     assert got["publish_date"] == "2024-03-05" and got["item_count"] == 2
+
+
+def test_a_departments_own_sheet_two_row_header_and_combined_cells(app, api):
+    """The 编制指南's two-row header (共享方式 over 共享方式分类 | 共享方式类型), and a
+    sheet that writes the share method in one cell, both read as the template is."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "信息资源"
+    ws.append(["某县民政局政务信息资源目录"])
+    top = ["信息资源分类", "信息资源名称", "信息资源摘要", "信息资源格式", "具体格式", "共享类型", "共享条件",
+           "共享方式", None, "是否向社会开放", "更新周期", "发布日期"]
+    ws.append(top)
+    ws.append([None] * 7 + ["共享方式分类", "共享方式类型"] + [None] * 3)
+    ws.merge_cells(start_row=2, start_column=8, end_row=2, end_column=9)
+    ws.append(["101001", "两行表头资源", "摘要", "电子文件", "pdf", "有条件共享", "经审批", "共享平台方式", "接口(服务)",
+               "否", "每月", "2026-02-01"])
+    for n, cell in enumerate(["共享平台方式/接口", "共享平台方式（库表）", "平台-文件"]):
+        ws.append(["101001", f"合并单元格资源{n}", "摘要", "电子文件", "pdf", "有条件共享", "经审批", cell, None,
+                   "是", "每年", "2026-02-01"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = _upload(api, "editor_a", buf.getvalue(), "民政局目录.xlsx", department=api.world.dept_a_code)
+    assert r.status_code == 201, r.get_json()
+    got = {x["name"]: x for x in api.as_("editor_a").get("/api/v1/resources?page_size=50").get_json()}
+    assert (got["两行表头资源"]["share_method_class"], got["两行表头资源"]["share_method_platform"]) == (
+        "共享平台方式", "接口")
+    assert [got[f"合并单元格资源{n}"]["share_method_platform"] for n in range(3)] == ["接口", "库表", "文件"]
+    assert {got[f"合并单元格资源{n}"]["share_method_class"] for n in range(3)} == {"共享平台方式"}
