@@ -29,8 +29,8 @@ def _zh(base: type[f.Field], **messages: str) -> type[f.Field]:
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 # No text field is unbounded: one without a declared length still stops here.
 MAX_TEXT = 10_000
-# Integers fit a signed 64-bit column on both databases.
-INT64 = 2**63
+# Integers fit the INTEGER columns of both databases (signed 32-bit: ids, lengths, counts).
+INT_LIMIT = 2**31
 
 
 class String(_zh(f.String, invalid="应为字符串", control="含有不允许的控制字符或无效字符",
@@ -47,7 +47,7 @@ class String(_zh(f.String, invalid="应为字符串", control="含有不允许�
 class Integer(_zh(f.Integer, invalid="应为整数", too_large="数值过大")):
     def _deserialize(self, value, attr, data, **kwargs):
         number = super()._deserialize(value, attr, data, **kwargs)
-        if number is not None and not -INT64 <= number < INT64:
+        if number is not None and not -INT_LIMIT <= number < INT_LIMIT:
             raise self.make_error("too_large")
         return number
 
@@ -70,9 +70,21 @@ class Nested(f.Nested):
 
 
 class Schema(_Schema):
-    """Base schema: Chinese schema-level messages, unknown fields rejected."""
+    """Base schema: Chinese schema-level messages, unknown fields rejected. A dump-only
+    field reports what is stored, which may be nothing: it is nullable (and documented so)."""
 
     error_messages = {"unknown": "不允许的字段", "type": "请求体应为 JSON 对象"}
+
+    def on_bind_field(self, field_name: str, field_obj: f.Field) -> None:
+        if field_obj.dump_only:
+            field_obj.allow_none = True
+
+
+class ResponseSchema(Schema):
+    """A schema only ever dumped (an answer, never a request): every field may be null."""
+
+    def on_bind_field(self, field_name: str, field_obj: f.Field) -> None:
+        field_obj.allow_none = True
 
 
 def one_of(choices, label: str = "取值") -> validate.OneOf:

@@ -21,7 +21,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
-    app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["int"] = IdConverter
     app.config.update(settings)
     app.config["SECRET_KEY"] = ensure_secret_key(settings)
     # Request bodies: werkzeug refuses larger ones with 413 before reading them. Flask 3.1
@@ -54,12 +54,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-class Int64Converter(IntegerConverter):
-    """``<int:id>`` within a 64-bit column: a larger number is no record (404), not a
-    driver error."""
+class IdConverter(IntegerConverter):
+    """``<int:id>`` within the ids' INTEGER column (32-bit on PostgreSQL): a larger
+    number is no record (404), not a driver error."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
 
 

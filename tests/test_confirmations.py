@@ -251,3 +251,19 @@ def test_signing_key_generated_on_first_start_or_configured(app, tmp_path, datab
         assert "missing.json" in str(exc)
     else:
         raise AssertionError("a configured but missing key file was accepted")
+
+
+# Private keys whose public key begins with "04": gmssl's constructor strips that as if it
+# were the uncompressed-point prefix (and more, with lstrip), so one key in 128 signed
+# against the wrong point before the fix. Found by search; any such key will do.
+KEYS_WITH_04 = ("b780e92555f7ab8deae6eae0a3f0a01ace5670435189dca50c77b2dc6fd349e9",
+                "4d95d2760710cf79128812b5cdce4b1849d1fac53230b75507cf81e985ddb488")
+
+
+def test_keys_whose_public_key_begins_with_04_sign_and_verify():
+    for private in KEYS_WITH_04:
+        signer = signing.SoftwareSM2Signer(private)
+        assert signer.public_key.startswith("04") and len(signer.public_key) == 128
+        message = "新数确〔2026〕1号".encode()
+        assert signing.verify(signer.public_key, message, signer.sign(message))
+        assert not signing.verify(signer.public_key, message + b"!", signer.sign(message))

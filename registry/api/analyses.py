@@ -12,6 +12,7 @@ from catalog_schemas.fields import (
     Integer,
     List,
     Nested,
+    ResponseSchema,
     Schema,
     String,
     one_of,
@@ -41,6 +42,7 @@ from .base import (
     signed_in_actor,
     with_etag,
 )
+from .openapi import download
 
 blp = Blueprint("analyses", __name__, url_prefix="/api/v1", description="数据流图分析、问题整改与数据元匹配")
 
@@ -56,7 +58,7 @@ class AnalysisRequestSchema(Schema):
     match = Boolean(load_default=True, metadata={"description": "先为未匹配的信息项匹配数据元"})
 
 
-class AnalysisRunSchema(Schema):
+class AnalysisRunSchema(ResponseSchema):
     id = Integer()
     scope_kind = String()
     scope_value = String()
@@ -67,7 +69,7 @@ class AnalysisRunSchema(Schema):
     summary = Dict()
 
 
-class FindingSchema(Schema):
+class FindingSchema(ResponseSchema):
     id = Integer()
     kind = String()
     subject_type = String()
@@ -115,7 +117,11 @@ class MatchDecisionSchema(Schema):
     element_identifier = String(load_default=None, metadata={"description": "空值表示该信息项不对应任何数据元"})
 
 
-class QueueEntrySchema(Schema):
+class MatchDecisionResultSchema(ResponseSchema):
+    items = Integer(metadata={"description": "按此决定更新的信息项数"})
+
+
+class QueueEntrySchema(ResponseSchema):
     name = String()
     suggested = String(metadata={"description": "建议的数据元标识符"})
     confidence = Float()
@@ -130,6 +136,7 @@ def _settings():
 class Analyses(MethodView):
     @blp.arguments(AnalysisRequestSchema)
     @blp.response(201, AnalysisRunSchema)
+    @blp.doc(responses={404: "NOT_FOUND"})  # the scope names no county, department or project
     def post(self, data):
         """运行数据流图分析（大数据中心或发改委），写入问题清单"""
         run = analyses_svc.run_analyses(db.session, current_actor(), scope_kind=data["scope"]["kind"],
@@ -175,6 +182,7 @@ for _action, _doc in (("rectifying", "报告正在整改（责任部门）"), ("
 @blp.route("/graph/<string:kind>/<int:node_id>")
 class GraphNode(MethodView):
     @blp.arguments(GraphArgs, location="query")
+    @blp.doc(**download("application/json", description="节点、邻居（距离）与其间的边"))
     def get(self, args, kind, node_id):
         """节点的邻域（方向、深度受限，分页；看不到的资源不出现）"""
         return graph_svc.node_neighbourhood(db.session, current_actor(), kind=kind, node_id=node_id, **args)
@@ -183,6 +191,8 @@ class GraphNode(MethodView):
 @blp.route("/graph/export")
 class GraphExport(MethodView):
     @blp.arguments(ExportArgs, location="query")
+    @blp.doc(**download("application/json", "application/graphml+xml", description="数据流图"),
+             responses={404: "NOT_FOUND"})  # the scope names no county, department or project
     def get(self, args):
         """导出一个范围的数据流图（JSON 或 GraphML；看不到的资源不出现）"""
         fmt = args.pop("format")
@@ -202,6 +212,7 @@ class MatchReviews(MethodView):
         return matching_svc.review_queue(db.session, current_actor())
 
     @blp.arguments(MatchDecisionSchema)
+    @blp.response(200, MatchDecisionResultSchema)
     def post(self, data):
         """确认或更正一个信息项名称对应的数据元（此后自动沿用）"""
         return matching_svc.decide_match(db.session, current_actor(), name=data["name"],

@@ -14,6 +14,7 @@ from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
+from webargs.flaskparser import FlaskParser
 
 from catalog_schemas.fields import Schema, String, text_length
 
@@ -21,6 +22,7 @@ from ..authz import Actor, require_login
 from ..db import db
 from ..errors import BadRequest, PreconditionFailed, Unauthenticated
 from ..services.users import actor_for_token
+from .openapi import ErrorSchema, TruthfulErrors
 
 
 def schema_name(schema: Any) -> str:
@@ -36,9 +38,12 @@ def schema_name(schema: Any) -> str:
 
 
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def __init__(self, app=None, **kwargs):
         plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
-        super().__init__(app, spec_kwargs={"marshmallow_plugin": plugin}, **kwargs)
+        super().__init__(app, spec_kwargs={"marshmallow_plugin": plugin, "extra_plugins": [TruthfulErrors()]},
+                         **kwargs)
 
     def handle_http_exception(self, error):
         from .errors import handle_http_exception
@@ -46,15 +51,25 @@ class Api(flask_smorest.Api):
         return handle_http_exception(error)
 
 
+class _QueryParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+
+
 class Blueprint(flask_smorest.Blueprint):
-    pass
+    # A bad query parameter is a 400 (bad_query), a bad body a 422: so answered, so documented.
+    PAGINATION_ARGUMENTS_PARSER = _QueryParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        if location == "query":
+            kwargs.setdefault("error_status_code", 400)
+        return super().arguments(schema, location=location, **kwargs)
 
 
 class SQLPage(Page):
     """Page through a SQLAlchemy Select: one COUNT and one windowed SELECT."""
 
     # flask-smorest bounds page_size but not page; an OFFSET must fit the databases' 64 bits.
-    MAX_PAGE = 10**9
+    MAX_PAGE = 10**7
 
     def __init__(self, collection, page_params) -> None:
         if page_params.page > self.MAX_PAGE:
@@ -153,6 +168,7 @@ def register_transition(blp: Blueprint, rule: str, action: str, doc: str, schema
 
     @blp.arguments(ReasonSchema)
     @blp.response(200, schema)
+    @blp.doc(**{"x-if-match": True})
     def post(self, data, **ids):
         (record_id,) = ids.values()
         record = transition(db.session, current_actor(), record_id, action=action, reason=data["reason"],

@@ -6,7 +6,7 @@ from flask import Response, current_app, render_template, request
 from flask.views import MethodView
 from sqlalchemy import select
 
-from catalog_schemas.fields import DateTime, Dict, Integer, List, Schema, String
+from catalog_schemas.fields import DateTime, Dict, Integer, List, ResponseSchema, Schema, String
 
 from ..authz import AUDITOR, NDRC, REVIEWER, require_role
 from ..confirmations import pdf
@@ -26,12 +26,13 @@ from .base import (
     signed_in_actor,
     with_etag,
 )
+from .openapi import download
 
 blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="数据共享完成确认意见（第十五条）")
 verify_blp = Blueprint("verify", __name__, url_prefix="/verify", description="确认意见公开核验")
 
 
-class ConfirmationSchema(Schema):
+class ConfirmationSchema(ResponseSchema):
     id = Integer()
     project_id = Integer()
     status = String()
@@ -100,6 +101,7 @@ class ConfirmationItem(MethodView):
 class ConfirmationIssue(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, ConfirmationSchema)
+    @blp.doc(**{"x-if-match": True})
     def post(self, data, confirmation_id):
         """签发（大数据中心）：签名并编号；有检查未通过时须记录理由"""
         conf = svc.issue_confirmation(db.session, current_actor(), confirmation_id, expected_version=if_match_version(),
@@ -121,6 +123,7 @@ def _issued(confirmation_id: int) -> Confirmation:
 
 @blp.route("/confirmations/<int:confirmation_id>/document")
 class ConfirmationDocument(MethodView):
+    @blp.doc(**download("application/json", description="签名文件：document、canonical、digest、signature、public_key"))
     def get(self, confirmation_id):
         """下载已签名的确认意见（JSON，可用 registry confirm verify 离线核验）"""
         conf = _issued(confirmation_id)
@@ -130,6 +133,7 @@ class ConfirmationDocument(MethodView):
 
 @blp.route("/confirmations/<int:confirmation_id>/pdf")
 class ConfirmationPdf(MethodView):
+    @blp.doc(**download("application/pdf", description="确认意见 PDF"))
     def get(self, confirmation_id):
         """确认意见 PDF（中文，含二维码核验地址）"""
         conf = _issued(confirmation_id)
@@ -141,6 +145,7 @@ class ConfirmationPdf(MethodView):
 
 @blp.route("/confirmations/<int:confirmation_id>/print")
 class ConfirmationPrint(MethodView):
+    @blp.doc(**download("text/html", description="可打印页面"))
     def get(self, confirmation_id):
         """可打印的确认意见页面"""
         conf = _issued(confirmation_id)
@@ -151,6 +156,10 @@ class ConfirmationPrint(MethodView):
 
 @verify_blp.route("/<path:number>")
 class Verify(MethodView):
+    @verify_blp.doc(**download("text/html", "application/json", description="核验结果（页面，或 JSON）"),
+                    responses={404: {"description": "没有这个编号的确认意见", "content": {
+                        "text/html": {"schema": {"type": "string"}},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}})
     def get(self, number):
         """公开核验：有效、已撤销、已被取代，或签发后资源目录已变化（HTML；Accept: application/json 返回 JSON）"""
         wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"

@@ -60,6 +60,7 @@ def register_crud(
 
     @blp.arguments(schema(partial=True))
     @blp.response(200, schema)
+    @blp.doc(**{"x-if-match": True})
     def patch_view(self, changes, record_id):
         record = update(db.session, current_actor(), record_id, changes=changes,
                         expected_version=if_match_version())
@@ -72,6 +73,7 @@ def register_crud(
     item_methods: dict[str, Any] = {"get": get_view, "patch": patch_view}
     if delete is not None:
         @blp.response(204)
+        @blp.doc(**{"x-if-match": True})
         def delete_view(self, record_id):
             delete(db.session, current_actor(), record_id, expected_version=if_match_version())
 

@@ -2,7 +2,16 @@
 
 from flask.views import MethodView
 
-from catalog_schemas.fields import DateTime, Dict, Integer, List, Schema, String, text_length
+from catalog_schemas.fields import (
+    DateTime,
+    Dict,
+    Integer,
+    List,
+    ResponseSchema,
+    Schema,
+    String,
+    text_length,
+)
 
 from ..db import db
 from ..models import DataElement
@@ -38,7 +47,7 @@ class DataElementArgs(ListArgs):
     family = String()
 
 
-class ElementVersionSchema(Schema):
+class ElementVersionSchema(ResponseSchema):
     version = Integer()
     action = String()
     actor_id = Integer()

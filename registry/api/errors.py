@@ -29,8 +29,17 @@ _HTTP_MESSAGES = {
 }
 
 
+def _text_keys(value):
+    """marshmallow keys list errors by index (int) beside ``_schema`` (str): JSON wants text."""
+    if isinstance(value, dict):
+        return {str(k): _text_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(v) for v in value]
+    return value
+
+
 def envelope(status: int, code: str, message: str, errors: dict | None = None, headers=None):
-    response = jsonify({"code": code, "message": message, "errors": errors or {}})
+    response = jsonify({"code": code, "message": message, "errors": _text_keys(errors or {})})
     response.status_code = status
     if headers:
         response.headers.update(headers)
@@ -55,7 +64,7 @@ def handle_http_exception(error: HTTPException):
     errors = {}
     if "messages" in data:
         errors, locations = _flatten(data["messages"])
-        if status == 422 and locations == {"query"}:
+        if locations == {"query"}:
             status, code, message = 400, "bad_query", "查询参数无效"
         elif status == 400 and "_body" in errors:
             message, errors = "请求体不是有效的 JSON 对象", {"_body": ["请求体不是有效的 JSON"]}

@@ -9,7 +9,17 @@ from flask.views import MethodView
 from marshmallow import validate
 from sqlalchemy import select
 
-from catalog_schemas.fields import Boolean, DateTime, Dict, Integer, List, Schema, String, one_of
+from catalog_schemas.fields import (
+    Boolean,
+    DateTime,
+    Dict,
+    Integer,
+    List,
+    ResponseSchema,
+    Schema,
+    String,
+    one_of,
+)
 from importers.writers import write_csv, write_json, write_xlsx
 
 from .. import unit_of_work
@@ -21,6 +31,7 @@ from ..services._records import get_record, where_equal
 from ..services.exports import export_records
 from ..services.imports import ReadLimits, import_file, safe_filename
 from .base import Blueprint, ListArgs, apply_sort, current_actor, paginate, signed_in_actor
+from .openapi import XLSX, download
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1", description="目录导入与导出")
 
@@ -30,7 +41,7 @@ class ImportArgs(Schema):
     department = String(load_default=None, metadata={"description": "默认提供方部门代码"})
 
 
-class ImportSchema(Schema):
+class ImportSchema(ResponseSchema):
     id = Integer()
     actor_name = String()
     filename = String()
@@ -61,6 +72,10 @@ class ExportArgs(Schema):
 class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.response(201, ImportSchema)
+    @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "description": "目录文件：xlsx、xls、et、csv 或 json"}}}}}})
     def post(self, args):
         """上传目录文件（multipart 字段 file）：先出导入计划；dry_run=true 只看计划；有问题则整体不写入"""
         actor = signed_in_actor()
@@ -112,6 +127,7 @@ class ImportItem(MethodView):
 
 @blp.route("/imports/template")
 class ImportTemplate(MethodView):
+    @blp.doc(**download(XLSX, description="目录模板"))
     def get(self):
         """下载目录模板（xlsx，含下拉列表、填写提示和示例行）"""
         buf = io.BytesIO()
@@ -123,6 +139,7 @@ class ImportTemplate(MethodView):
 @blp.route("/exports")
 class Exports(MethodView):
     @blp.arguments(ExportArgs, location="query")
+    @blp.doc(**download(XLSX, "text/csv", "application/json", description="目录导出"))
     def get(self, args):
         """导出可见的目录（可按部门、分类、状态筛选），格式与模板一致，可修改后再导入"""
         fmt = args.pop("format")

@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask.views import MethodView
+from marshmallow import ValidationError
 
 from catalog_schemas.codes import PROJECT_STAGES
 from catalog_schemas.fields import (
@@ -12,9 +13,9 @@ from catalog_schemas.fields import (
     Integer,
     List,
     Nested,
+    ResponseSchema,
     Schema,
     String,
-    at_least,
     one_of,
     text_length,
 )
@@ -36,7 +37,7 @@ class MaterialSchema(Schema):
     reference = String(allow_none=True, metadata={"description": "文号或文件编号"})
 
 
-class StageChangeSchema(Schema):
+class StageChangeSchema(ResponseSchema):
     from_stage = String()
     to_stage = String()
     actor_id = Integer()
@@ -45,14 +46,23 @@ class StageChangeSchema(Schema):
     at = DateTime()
 
 
+def _not_negative(value) -> None:
+    # A function, not validate.Range: Range would put a Decimal minimum into the document.
+    if value < 0:
+        raise ValidationError("不能小于 0")
+
+
 class ProjectSchema(Schema):
     id = Integer(dump_only=True)
     code = String(required=True, validate=text_length(1, 64))
     name = String(required=True, validate=text_length(1, 200))
     lead_department_id = Integer(metadata={"description": "默认为当前用户所在部门"})
     co_department_ids = List(Integer(), metadata={"description": "共建部门"})
-    investment = DecimalField(required=True, places=2, as_string=True, validate=at_least(0),
-                              metadata={"description": "总投资（万元）"})
+    # Money travels as a decimal string ("300.00"), exact to the fen; numbers are accepted.
+    investment = DecimalField(required=True, places=2, as_string=True, validate=_not_negative,
+                              metadata={"description": "总投资（万元），两位小数的十进制字符串", "type": "string",
+                                        "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$",
+                                        "example": "300.00"})
     in_county_plan = Boolean(load_default=False)
     planned_acceptance_date = Date(allow_none=True)
     acceptance_materials = Dict(keys=String(), values=Nested(MaterialSchema),
@@ -95,6 +105,7 @@ register_crud(
 class ProjectStage(MethodView):
     @blp.arguments(StageMoveSchema)
     @blp.response(200, ProjectSchema)
+    @blp.doc(**{"x-if-match": True})
     def post(self, data, project_id):
         """推进项目阶段（发改委；须带 If-Match）"""
         project = svc.move_project_stage(db.session, current_actor(), project_id,
@@ -106,6 +117,7 @@ class ProjectStage(MethodView):
 class ProjectExtension(MethodView):
     @blp.arguments(ExtensionSchema)
     @blp.response(200, ProjectSchema)
+    @blp.doc(**{"x-if-match": True})
     def post(self, data, project_id):
         """延期验收申请（第十六条；须带 If-Match）"""
         project = svc.record_extension_request(db.session, current_actor(), project_id,

@@ -4,7 +4,16 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from catalog_schemas import DataItemSchema, ResourceSchema
-from catalog_schemas.fields import DateTime, Dict, Integer, List, Nested, Schema, String
+from catalog_schemas.fields import (
+    DateTime,
+    Dict,
+    Integer,
+    List,
+    Nested,
+    ResponseSchema,
+    Schema,
+    String,
+)
 
 from ..db import db
 from ..services import resources as svc
@@ -40,7 +49,7 @@ class ItemsSchema(Schema):
     items = List(Nested(DataItemSchema), required=True)
 
 
-class VersionSchema(Schema):
+class VersionSchema(ResponseSchema):
     version = Integer()
     action = String()
     status = String()
@@ -76,6 +85,7 @@ class ResourceItem(MethodView):
 
     @blp.arguments(ResourceSchema(partial=True))
     @blp.response(200, ResourceOut)
+    @blp.doc(**{"x-if-match": True})
     def patch(self, changes, resource_id):
         """修改信息资源（部分更新，须带 If-Match；给出 items 时整体替换信息项）"""
         resource = svc.update_resource(db.session, current_actor(), resource_id, changes=changes,
@@ -92,6 +102,7 @@ class ResourceItems(MethodView):
 
     @blp.arguments(ItemsSchema)
     @blp.response(200, DataItemSchema(many=True))
+    @blp.doc(**{"x-if-match": True})
     def put(self, data, resource_id):
         """整体替换信息项（须带资源的 If-Match）"""
         resource = svc.replace_items(db.session, current_actor(), resource_id, items=data["items"],
@@ -100,6 +111,7 @@ class ResourceItems(MethodView):
 
     @blp.arguments(DataItemSchema)
     @blp.response(201, DataItemSchema(many=True))
+    @blp.doc(**{"x-if-match": True})
     def post(self, item, resource_id):
         """追加一个信息项（须带资源的 If-Match）"""
         resource = svc.add_item(db.session, current_actor(), resource_id, item=item,

@@ -11,6 +11,7 @@ from catalog_schemas.fields import (
     List,
     Nested,
     Raw,
+    ResponseSchema,
     Schema,
     String,
     one_of,
@@ -43,13 +44,13 @@ class SearchArgs(Schema):
                   metadata={"description": "需要的分面；缺省为全部"})
 
 
-class FacetValueSchema(Schema):
+class FacetValueSchema(ResponseSchema):
     value = Raw(metadata={"description": "取值：部门为 ID，其余为代码或名称"})
     label = String()
     count = Integer()
 
 
-class SearchHitSchema(Schema):
+class SearchHitSchema(ResponseSchema):
     id = Integer()
     code = String()
     name = String()
@@ -68,20 +69,20 @@ class SearchHitSchema(Schema):
     highlights = Dict(keys=String(), values=List(String()))
 
 
-class SynonymSchema(Schema):
+class SynonymSchema(ResponseSchema):
     term = String()
     element = String()
     expanded_to = List(String())
 
 
-class QueryEchoSchema(Schema):
+class QueryEchoSchema(ResponseSchema):
     q = String()
     terms = List(String())
     synonyms = List(Nested(SynonymSchema))
     sort = String()
 
 
-class SearchResultSchema(Schema):
+class SearchResultSchema(ResponseSchema):
     total = Integer()
     hits = List(Nested(SearchHitSchema))
     facets = Dict(keys=String(), values=List(Nested(FacetValueSchema)))

@@ -3,7 +3,16 @@
 from flask.views import MethodView
 from marshmallow import validate
 
-from catalog_schemas.fields import Boolean, DateTime, Integer, Schema, String, one_of, text_length
+from catalog_schemas.fields import (
+    Boolean,
+    DateTime,
+    Integer,
+    ResponseSchema,
+    Schema,
+    String,
+    one_of,
+    text_length,
+)
 
 from ..authz import ADMIN, AUDITOR, require_role
 from ..db import db
@@ -31,7 +40,7 @@ class UserArgs(ListArgs):
     department_id = Integer()
 
 
-class TokenSchema(Schema):
+class TokenSchema(ResponseSchema):
     token = String(dump_only=True, metadata={"description": "仅此一次显示，请妥善保存"})
 
 
@@ -53,7 +62,7 @@ class TokenRequestSchema(Schema):
                               metadata={"description": "有效天数；不填则长期有效，直至撤销"})
 
 
-class TokenInfoSchema(Schema):
+class TokenInfoSchema(ResponseSchema):
     id = Integer()
     prefix = String(metadata={"description": "令牌开头几位，便于辨认"})
     created_at = DateTime()

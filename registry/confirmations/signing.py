@@ -32,8 +32,17 @@ def key_id_for(public_key: str) -> str:
     return sm3_hex(bytes.fromhex(public_key))[:16]
 
 
-def public_key_for(private_key: str) -> str:
+def _context(private_key: str, public_key: str) -> sm2.CryptSM2:
+    """gmssl's context with the public key as given. Its constructor strips a leading
+    "04" with ``lstrip("04")``, which also eats the key's own leading 0s and 4s: about
+    one key in 128 (x beginning with 04) then signed and verified against a wrong point."""
     ctx = sm2.CryptSM2(private_key=private_key, public_key="")
+    ctx.public_key = public_key
+    return ctx
+
+
+def public_key_for(private_key: str) -> str:
+    ctx = _context(private_key, "")
     return ctx._kg(int(private_key, 16), sm2.default_ecc_table["g"])  # gmssl's point multiply
 
 
@@ -48,7 +57,7 @@ class SoftwareSM2Signer:
         self._private = private_key
         self.public_key = public_key_for(private_key)
         self.key_id = key_id_for(self.public_key)
-        self._ctx = sm2.CryptSM2(private_key=private_key, public_key=self.public_key)
+        self._ctx = _context(private_key, self.public_key)
 
     def sign(self, data: bytes, *, k: str | None = None) -> str:
         """``k`` only for reproducing published test vectors; never pass it in production."""
@@ -69,6 +78,6 @@ class SoftwareSM2Signer:
 
 def verify(public_key: str, data: bytes, signature: str) -> bool:
     try:
-        return bool(sm2.CryptSM2(private_key="", public_key=public_key).verify_with_sm3(signature, data))
+        return bool(_context("", public_key).verify_with_sm3(signature, data))
     except (ValueError, TypeError, IndexError):
         return False

@@ -17,9 +17,16 @@ T = TypeVar("T")
 _SKIP = frozenset({"created_at", "updated_at", "version"})
 
 
-def get_record(session: Session, model: type[T], record_id: int, *, label: str = "记录") -> T:
-    obj = session.get(model, record_id)
+def get_record(session: Session, model: type[T], record_id: int, *, label: str = "记录",
+               field: str | None = None) -> T:
+    """The record, or: 404 when it is the one the URL names; 422 naming ``field`` when it
+    is one the request refers to."""
+    obj = session.get(model, record_id) if record_id is not None else None
     if obj is None:
+        if field is not None:
+            from ..errors import Invalid
+
+            raise Invalid(errors={field: [f"{label}（ID {record_id}）不存在"]})
         raise NotFound(f"{label}（ID {record_id}）不存在")
     return obj
 

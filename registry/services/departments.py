@@ -39,7 +39,7 @@ def _validate(session: Session, data: dict[str, Any], local_pattern: str | None,
     if data.get("parent_id") is not None:
         if data["parent_id"] == exclude_id:
             raise Invalid(errors={"parent_id": ["上级部门不能是自己"]})
-        get_record(session, Department, data["parent_id"], label="上级部门")
+        get_record(session, Department, data["parent_id"], label="上级部门", field="parent_id")
 
 
 def create_department(session: Session, actor: Actor, *, data: dict[str, Any],

@@ -31,7 +31,7 @@ def create_interface(session: Session, actor: Actor, *, data: dict[str, Any]) ->
     data = dict(data)
     department_id = data.pop("department_id", None) or actor.department_id
     require_department_editor(actor, department_id)
-    get_record(session, Department, department_id, label="部门")
+    get_record(session, Department, department_id, label="部门", field="department_id")
     interface = Interface(department_id=department_id)
     _apply_resources(session, actor, interface, data)
     for key, value in data.items():

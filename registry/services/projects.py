@@ -41,7 +41,7 @@ def create_project(session: Session, actor: Actor, *, data: dict[str, Any]) -> P
     data = dict(data)
     lead = data.get("lead_department_id") or actor.department_id
     require_department_editor(actor, lead, NDRC)
-    get_record(session, Department, lead, label="牵头部门")
+    get_record(session, Department, lead, label="牵头部门", field="lead_department_id")
     ensure_unique(session, Project, "code", data["code"], label="项目编码")
     check_art17_block(session, [lead, *data.get("co_department_ids", [])])
     project = Project(lead_department_id=lead, stage="planned")

@@ -152,7 +152,7 @@ def create_resource(session: Session, actor: Actor, *, data: dict[str, Any],
                     cause: str | None = None) -> Resource:
     data = dict(data)
     provider = (department_by_code(session, data.pop("provider_code")) if data.get("provider_code")
-                else get_record(session, Department, actor.department_id or 0, label="提供方部门"))
+                else get_record(session, Department, actor.department_id or 0, label="提供方部门", field="provider_code"))
     require_department_editor(actor, provider.id)
     systems = _systems(session, data.pop("system_ids", []), provider.id)
     (resource_id,) = create_resources(session, actor, [NewResource(data, provider.id, [s.id for s in systems])],

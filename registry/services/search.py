@@ -65,7 +65,7 @@ def _query(groups: tuple[TermGroup, ...], filters: dict[str, list[Any]], actor: 
         raise BadRequest("每页条数无效", code="bad_query", errors={"limit": [f"应为 1 至 {MAX_LIMIT}"]})
     query = Query(groups=groups, filters={k: tuple(v) for k, v in filters.items() if v},
                   visibility=resource_visibility(actor), sort=sort, limit=limit,
-                  facets=tuple(facets) if facets is not None else FACETS)
+                  facets=tuple(dict.fromkeys(facets)) if facets is not None else FACETS)
     if cursor:
         try:
             after = decode_cursor(cursor, query.effective_sort)

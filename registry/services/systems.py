@@ -38,7 +38,7 @@ def create_system(session: Session, actor: Actor, *, data: dict[str, Any]) -> In
     data = dict(data)
     department_id = data.get("department_id") or actor.department_id
     require_department_editor(actor, department_id)
-    get_record(session, Department, department_id, label="部门")
+    get_record(session, Department, department_id, label="部门", field="department_id")
     ensure_unique(session, InformationSystem, "code", data["code"], label="系统编码")
     system = InformationSystem(department_id=department_id)
     _apply_links(session, actor, system, data)

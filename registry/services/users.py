@@ -33,7 +33,7 @@ def _check_role(data: dict[str, Any], session: Session) -> None:
     if role == EDITOR and not data.get("department_id"):
         raise Invalid(errors={"department_id": ["部门编辑须属于一个部门"]})
     if data.get("department_id"):
-        get_record(session, Department, data["department_id"], label="部门")
+        get_record(session, Department, data["department_id"], label="部门", field="department_id")
 
 
 def create_user(session: Session, actor: Actor, *, data: dict[str, Any]) -> User:
