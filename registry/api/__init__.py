@@ -10,9 +10,12 @@ from . import (
     departments,
     elements,
     errors,
+    findings,
     flows,
+    graph,
     imports,
     interfaces,
+    match_reviews,
     projects,
     resources,
     search,
@@ -22,7 +25,7 @@ from . import (
 from .base import Api
 
 BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses,
-              confirmations, imports, search)
+              findings, graph, match_reviews, confirmations, imports, search)
 
 
 def init_app(app: Flask) -> None:
