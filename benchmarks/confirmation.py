@@ -23,15 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from catalog_schemas import ResourceSchema, credit_code_check_char  # noqa: E402
 from registry import create_app  # noqa: E402
+from registry import crypto as signing  # noqa: E402
 from registry.audit import canonical_json, sm3_hex  # noqa: E402
 from registry.authz import Actor  # noqa: E402
-from registry.confirmations import signing  # noqa: E402
-from registry.confirmations.checks import load_coverage  # noqa: E402
-from registry.confirmations.service import apply_for_confirmation, issue_confirmation  # noqa: E402
 from registry.db import Database, db, write_intent  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
 from registry.models import Project  # noqa: E402
 from registry.services import departments, interfaces, projects, resources, systems  # noqa: E402
+from registry.services.confirmation_checks import load_coverage  # noqa: E402
+from registry.services.confirmations import apply_for_confirmation, issue_confirmation  # noqa: E402
 
 ACTOR = Actor.system("benchmark")
 

@@ -48,7 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     # The confirmation signing key: read from SIGNING_KEY_PATH, or generated into the
     # instance folder on first start (DESIGN.md), so its public key exists before any issue.
-    from .confirmations.service import signer_for
+    from .services.confirmations import signer_for
 
     signer_for(app.config)
     if "127.0.0.1" in app.config["PUBLIC_BASE_URL"] and not (app.testing or app.debug):

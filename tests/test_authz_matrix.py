@@ -206,7 +206,7 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
 def _confirmation(w: World, issued: bool = False):
     from flask import current_app
 
-    from registry.confirmations import service
+    from registry.services import confirmations as service
 
     conf = service.apply_for_confirmation(db.session, SYSTEM, _project(w, "construction").id)
     if issued:

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from registry.confirmations import signing
-from registry.confirmations.service import verify_file
+from registry import crypto as signing
 from registry.db import db
 from registry.models import AuditEvent, Confirmation, Project
+from registry.services.confirmations import verify_file
 
 # GB/T 32918.5-2017 Annex A (= GM/T 0003.5-2012): signature on the recommended curve.
 VECTOR = {

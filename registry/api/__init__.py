@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, send_from_directory
 
+from ..web import confirmations as confirmation_pages
 from . import (
     analyses,
     confirmations,
@@ -48,7 +49,9 @@ def init_app(app: Flask) -> None:
     api = Api(app)  # one per app: the OpenAPI document is built per application
     for module in BLUEPRINTS:
         api.register_blueprint(module.blp)
-    api.register_blueprint(confirmations.verify_blp)
+    # Pages that are also API answers (print, PDF, public verification): documented here.
+    api.register_blueprint(confirmation_pages.blp)
+    api.register_blueprint(confirmation_pages.verify)
     errors.register(app)
 
     @app.get("/api/v1/docs/static/<path:filename>")

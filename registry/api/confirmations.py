@@ -1,19 +1,16 @@
 """/api/v1/projects/{id}/confirmation-applications, /api/v1/confirmations/…, and /verify/{number}"""
 
-from dataclasses import asdict
 
-from flask import Response, current_app, render_template, request
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 
 from catalog_schemas.fields import DateTime, Dict, Integer, List, ResponseSchema, Schema, String
 
 from ..authz import AUDITOR, NDRC, REVIEWER, require_role
-from ..confirmations import pdf
-from ..confirmations import service as svc
 from ..db import db
-from ..errors import Conflict, NotFound
 from ..models import Confirmation, SigningKey
+from ..services import confirmations as svc
 from ..services._records import where_equal
 from .base import (
     Blueprint,
@@ -29,7 +26,6 @@ from .base import (
 from .openapi import download
 
 blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="数据共享完成确认意见（第十五条）")
-verify_blp = Blueprint("verify", __name__, url_prefix="/verify", description="确认意见公开核验")
 
 
 class ConfirmationSchema(ResponseSchema):
@@ -62,10 +58,6 @@ class DecisionSchema(Schema):
 class ConfirmationArgs(ListArgs):
     project_id = Integer()
     status = String()
-
-
-def _verify_url(number: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/verify/{number}"
 
 
 @blp.route("/projects/<int:project_id>/confirmation-applications")
@@ -114,61 +106,11 @@ for _action, _doc in (("reject", "退回（大数据中心，须写明意见 rea
                         ConfirmationSchema, svc.close_confirmation)
 
 
-def _issued(confirmation_id: int) -> Confirmation:
-    conf = svc.get_confirmation(db.session, signed_in_actor(), confirmation_id)
-    if conf.number is None:
-        raise Conflict("该确认意见尚未签发", code="not_issued")
-    return conf
-
-
 @blp.route("/confirmations/<int:confirmation_id>/document")
 class ConfirmationDocument(MethodView):
     @blp.doc(**download("application/json", description="签名文件：document、canonical、digest、signature、public_key"))
     def get(self, confirmation_id):
         """下载已签名的确认意见（JSON，可用 registry confirm verify 离线核验）"""
-        conf = _issued(confirmation_id)
+        conf = svc.get_issued_confirmation(db.session, current_actor(), confirmation_id)
         key = db.session.get(SigningKey, conf.key_id)
         return svc.signed_file(conf, key.public_key)
-
-
-@blp.route("/confirmations/<int:confirmation_id>/pdf")
-class ConfirmationPdf(MethodView):
-    @blp.doc(**download("application/pdf", description="确认意见 PDF"))
-    def get(self, confirmation_id):
-        """确认意见 PDF（中文，含二维码核验地址）"""
-        conf = _issued(confirmation_id)
-        body = pdf.render_pdf(conf.document, digest=conf.digest, key_id=conf.key_id,
-                              verify_url=_verify_url(conf.number), font_path=current_app.config.get("PDF_FONT_PATH"))
-        return Response(body, mimetype="application/pdf",
-                        headers={"Content-Disposition": f"inline; filename=confirmation-{conf.id}.pdf"})
-
-
-@blp.route("/confirmations/<int:confirmation_id>/print")
-class ConfirmationPrint(MethodView):
-    @blp.doc(**download("text/html", description="可打印页面"))
-    def get(self, confirmation_id):
-        """可打印的确认意见页面"""
-        conf = _issued(confirmation_id)
-        return render_template("confirmations/print.html", doc=conf.document, digest=conf.digest,
-                               status_zh=pdf.STATUS_ZH, verify_url=_verify_url(conf.number),
-                               pdf_url=f"/api/v1/confirmations/{conf.id}/pdf")
-
-
-@verify_blp.route("/<path:number>")
-class Verify(MethodView):
-    @verify_blp.doc(**download("text/html", "application/json", description="核验结果（页面，或 JSON）"),
-                    responses={404: {"description": "没有这个编号的确认意见", "content": {
-                        "text/html": {"schema": {"type": "string"}},
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}})
-    def get(self, number):
-        """公开核验：有效、已撤销、已被取代，或签发后资源目录已变化（HTML；Accept: application/json 返回 JSON）"""
-        wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
-        try:
-            result = svc.verify_number(db.session, number, timezone=current_app.config["LOCAL_TIMEZONE"])
-        except NotFound:
-            if wants_json:
-                raise
-            return render_template("confirmations/verify.html", v=None, number=number), 404
-        if wants_json:
-            return asdict(result)
-        return render_template("confirmations/verify.html", v=result, number=number)

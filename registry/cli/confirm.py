@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..confirmations.service import verify_file
+from ..services.confirmations import verify_file
 
 
 @click.group("confirm")

@@ -28,6 +28,7 @@ from ._records import (
     snapshot,
     update_record,
 )
+from .confirmations import check_acceptance_gate
 from .findings import check_art17_block
 
 
@@ -101,8 +102,6 @@ def move_project_stage(session: Session, actor: Actor, project_id: int, *, to_st
     if to_stage == "construction":
         check_technical_review(project, evidence, city_threshold=Decimal(str(settings["CITY_REVIEW_THRESHOLD"])))
     if to_stage == "acceptance_requested":
-        from ..confirmations.gate import check_acceptance_gate
-
         evidence = {**evidence, **check_acceptance_gate(session, project, settings)}
     before = snapshot(project)
     session.add(ProjectStageChange(project=project, from_stage=project.stage, to_stage=to_stage,

@@ -21,9 +21,9 @@ from ..models import (
     interface_resources,
     project_systems,
 )
-from ..services._records import snapshot
-from ..services.findings import open_findings
-from ..services.resources import resource_snapshot
+from ._records import snapshot
+from .findings import open_findings
+from .resources import resource_snapshot
 
 SHAREABLE = ("无条件共享", "有条件共享")
 # Art. 9(3): data meant for general sharing may not be opened only to particular companies.

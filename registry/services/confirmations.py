@@ -15,26 +15,33 @@ from sqlalchemy.orm import Session
 from catalog_schemas.catalog import OPEN_NONE
 
 from .. import audit
+from .. import crypto as signing
 from ..audit import canonical_json, sm3_hex
 from ..authz import REVIEWER, Actor, reads_all, require_department_editor, require_role
 from ..db import local_now, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Confirmation, ConfirmationSequence, Project, Resource, SigningKey
-from ..services._records import check_version, get_record, next_counter, snapshot
-from . import signing
-from .checks import as_dicts, catalog_state, evaluate, load_coverage
+from ._records import check_version, get_record, next_counter, snapshot
+from .confirmation_checks import as_dicts, catalog_state, evaluate, load_coverage
 
 APPLY_STAGES = ("construction",)
 
 
+_signers: dict[Path, signing.SoftwareSM2Signer] = {}
+
+
 def signer_for(settings: dict[str, Any]) -> signing.SoftwareSM2Signer:
-    """The configured key file (which must exist), or one generated into the instance folder."""
+    """The configured key file (which must exist), or one generated into the instance
+    folder; read once per process and key file (computing the public key is a point
+    multiplication, ~10 ms)."""
     configured = settings.get("SIGNING_KEY_PATH")
-    if configured:
-        if not Path(configured).exists():
+    path = Path(configured) if configured else Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json"
+    if path not in _signers:
+        if configured and not path.exists():
             raise RuntimeError(f"SIGNING_KEY_PATH {configured} does not exist")
-        return signing.SoftwareSM2Signer.from_file(Path(configured))
-    return signing.SoftwareSM2Signer.load_or_create(Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json")
+        _signers[path] = (signing.SoftwareSM2Signer.from_file(path) if configured
+                          else signing.SoftwareSM2Signer.load_or_create(path))
+    return _signers[path]
 
 
 def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> Confirmation:
@@ -183,6 +190,14 @@ MESSAGES = {
 }
 
 
+def get_issued_confirmation(session: Session, actor: Actor, confirmation_id: int) -> Confirmation:
+    """An issued confirmation the actor may read (its document, print and PDF exist)."""
+    conf = get_confirmation(session, actor, confirmation_id)
+    if conf.number is None:
+        raise Conflict("该确认意见尚未签发", code="not_issued")
+    return conf
+
+
 def confirmation_status(session: Session, conf: Confirmation) -> tuple[str, bool, list[dict]]:
     """Is this issued confirmation still good? (result, signature valid, every change with
     its code). The acceptance gate asks this directly; the public page redacts it."""
@@ -275,3 +290,32 @@ def verify_file(data: dict, public_key: str | None = None) -> tuple[bool, str]:
     if not signing.verify(key, canonical, data.get("signature") or ""):
         return False, "签名无效：文件可能被篡改"
     return True, "签名有效"
+
+
+# -- the acceptance gate (Art. 15, 16) ----------------------------------------------------
+
+def check_acceptance_gate(session: Session, project: Project, settings: dict[str, Any]) -> dict[str, Any]:
+    """Raise with the rule and what is missing, or return the evidence the move rests on."""
+    conf = session.scalar(select(Confirmation).where(Confirmation.project_id == project.id,
+                                                     Confirmation.status == "issued")
+                          .order_by(Confirmation.id.desc()))
+    if conf is None:  # Art. 15: no confirmation, no acceptance
+        raise Conflict("第十五条：未取得大数据中心出具的数据共享完成确认意见，不得申请验收",
+                       code="art15_no_confirmation")
+    result, _, changed = confirmation_status(session, conf)
+    if result != "valid":
+        raise Conflict(f"第十五条：确认意见 {conf.number} 当前不可用（{MESSAGES[result]}）",
+                       code="art15_confirmation_invalid",
+                       errors={"changed": [f"{c['type']} {c['code']}：{c['change']}" for c in changed]})
+    required = settings["ACCEPTANCE_MATERIALS"]
+    materials = project.acceptance_materials or {}
+    missing = [title for key, title in required.items() if not (materials.get(key) or {}).get("present")]
+    if missing:
+        raise Conflict("第十六条：验收申请材料不全", code="art16_materials_missing",
+                       errors={"acceptance_materials": missing})
+    due = project.planned_acceptance_date
+    if due is not None and local_now(settings["LOCAL_TIMEZONE"]).date() > due:
+        raise Conflict(f"第十六条：已超过计划验收日期 {due.isoformat()}，须先提出延期验收申请",
+                       code="art16_extension_required")
+    return {"confirmation": conf.number, "confirmation_digest": conf.digest,
+            "materials": sorted(required)}

@@ -1,4 +1,5 @@
-"""SM2 signatures over SM3 (GB/T 32918, GB/T 32905) behind one small interface, so a
+"""Our cryptography in one module: SM3 digests and canonical JSON (from ``audit``), and
+SM2 signatures over SM3 (GB/T 32918, GB/T 32905) behind one small interface, so a
 certified hardware device can replace the software key without touching callers.
 
 Library: gmssl 3.2.2 (pure Python). Chosen after it reproduced the GB/T 32918.5-2017
@@ -16,7 +17,7 @@ from typing import Protocol
 
 from gmssl import sm2
 
-from ..audit import sm3_hex
+from .audit import canonical_json, sm3_hex  # noqa: F401  (one home for the primitives)
 
 _CURVE_N = int(sm2.default_ecc_table["n"], 16)
 

@@ -1,1 +1,0 @@
-"""The confirmation gate (Art. 15): checks, issue/revoke/verify, signing, documents."""
