@@ -25,10 +25,12 @@ run: $(STAMP)
 ## The whole suite: SQLite and a throw-away PostgreSQL cluster (started by the tests).
 test: $(STAMP)
 	$(BIN)/ruff check registry catalog_schemas importers config tests benchmarks
+	$(BIN)/ruff format --check registry catalog_schemas importers config tests benchmarks
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check registry catalog_schemas importers config tests benchmarks
+	$(BIN)/ruff format --check registry catalog_schemas importers config tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/registry_core.py

@@ -40,7 +40,9 @@ def peak_mb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=["province", "county"], default="province")
     parser.add_argument("--database-url")
     parser.add_argument("--keep", type=Path)
@@ -60,14 +62,18 @@ def main() -> None:
             s.commit()
             report["demo_load_s"] = round(time.perf_counter() - t, 1)
         report["items"] = s.scalar(select(func.count()).select_from(DataItem))
-        s.execute(update(DataItem).values(element_id=None, match_status=None, match_confidence=None))
+        s.execute(
+            update(DataItem).values(element_id=None, match_status=None, match_confidence=None)
+        )
         s.execute(Finding.__table__.delete())
         s.commit()
         report["peak_rss_mb_before"] = peak_mb()
 
         # The whole run, as `registry analyse` does it.
         t = time.perf_counter()
-        run = run_analyses(s, actor, scope_kind="all", scope_value=None, analyses=list(ANALYSES), settings=settings)
+        run = run_analyses(
+            s, actor, scope_kind="all", scope_value=None, analyses=list(ANALYSES), settings=settings
+        )
         s.commit()
         report["whole_run_s"] = round(time.perf_counter() - t, 2)
         report["whole_run_peak_rss_mb"] = peak_mb()
@@ -75,7 +81,9 @@ def main() -> None:
         report["matching_counts"] = run.summary["matching"]
 
         # Breakdown: matching alone (again from scratch), then build and each analysis.
-        s.execute(update(DataItem).values(element_id=None, match_status=None, match_confidence=None))
+        s.execute(
+            update(DataItem).values(element_id=None, match_status=None, match_confidence=None)
+        )
         s.commit()
         t = time.perf_counter()
         match_items(s, threshold=settings["MATCH_THRESHOLD"])
@@ -95,10 +103,12 @@ def main() -> None:
 
         # Baseline: one GROUP BY counting original collectors per element.
         t = time.perf_counter()
-        s.execute(select(DataItem.element_id, func.count(func.distinct(resource_systems.c.system_id)))
-                  .join(resource_systems, resource_systems.c.resource_id == DataItem.resource_id)
-                  .where(DataItem.collection_mode == "collected", DataItem.element_id.is_not(None))
-                  .group_by(DataItem.element_id)).all()
+        s.execute(
+            select(DataItem.element_id, func.count(func.distinct(resource_systems.c.system_id)))
+            .join(resource_systems, resource_systems.c.resource_id == DataItem.resource_id)
+            .where(DataItem.collection_mode == "collected", DataItem.element_id.is_not(None))
+            .group_by(DataItem.element_id)
+        ).all()
         baseline = time.perf_counter() - t
         report["baseline_group_by_s"] = round(baseline, 3)
         dup = times["duplicate_collection"] + times["build_graph"]

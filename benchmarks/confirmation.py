@@ -38,34 +38,83 @@ ACTOR = Actor.system("benchmark")
 
 def build_project(session) -> int:
     body = "113300990000000" + "01"
-    dept = departments.create_department(session, ACTOR, data={
-        "code": body + credit_code_check_char(body), "name": "基准县民政局", "kind": "政府"})
-    project = projects.create_project(session, ACTOR, data={
-        "code": "XM-BENCH", "name": "基准项目", "lead_department_id": dept.id, "investment": 800})
+    dept = departments.create_department(
+        session,
+        ACTOR,
+        data={"code": body + credit_code_check_char(body), "name": "基准县民政局", "kind": "政府"},
+    )
+    project = projects.create_project(
+        session,
+        ACTOR,
+        data={
+            "code": "XM-BENCH",
+            "name": "基准项目",
+            "lead_department_id": dept.id,
+            "investment": 800,
+        },
+    )
     schema = ResourceSchema()
     for s in range(10):
-        system = systems.create_system(session, ACTOR, data={
-            "code": f"BENCH-{s}", "name": f"基准系统{s}", "department_id": dept.id, "deployment": "政务云",
-            "in_system_catalog": True, "project_ids": [project.id]})
+        system = systems.create_system(
+            session,
+            ACTOR,
+            data={
+                "code": f"BENCH-{s}",
+                "name": f"基准系统{s}",
+                "department_id": dept.id,
+                "deployment": "政务云",
+                "in_system_catalog": True,
+                "project_ids": [project.id],
+            },
+        )
         for r in range(30):
-            res = resources.create_resource(session, ACTOR, data=schema.load({
-                "classification_code": "307001", "name": f"基准资源{s}-{r}", "summary": "基准",
-                "provider_code": dept.code, "format_class": "数据库", "format_detail": "oracle",
-                "share_type": "有条件共享", "share_condition": "仅限政务用途", "share_method_class": "共享平台方式",
-                "share_method_platform": "接口", "open_type": "不予开放", "update_cycle": "每日",
-                "publish_date": "2026-01-01", "system_ids": [system.id],
-                "items": [{"name": f"信息项{i}", "data_type": "C", "length": 50} for i in range(20)]}))
+            res = resources.create_resource(
+                session,
+                ACTOR,
+                data=schema.load(
+                    {
+                        "classification_code": "307001",
+                        "name": f"基准资源{s}-{r}",
+                        "summary": "基准",
+                        "provider_code": dept.code,
+                        "format_class": "数据库",
+                        "format_detail": "oracle",
+                        "share_type": "有条件共享",
+                        "share_condition": "仅限政务用途",
+                        "share_method_class": "共享平台方式",
+                        "share_method_platform": "接口",
+                        "open_type": "不予开放",
+                        "update_cycle": "每日",
+                        "publish_date": "2026-01-01",
+                        "system_ids": [system.id],
+                        "items": [
+                            {"name": f"信息项{i}", "data_type": "C", "length": 50}
+                            for i in range(20)
+                        ],
+                    }
+                ),
+            )
             res.status = "published"
-            interfaces.create_interface(session, ACTOR, data={
-                "name": f"接口{s}-{r}", "kind": "api", "department_id": dept.id, "platform_connected": True,
-                "resource_ids": [res.id]})
+            interfaces.create_interface(
+                session,
+                ACTOR,
+                data={
+                    "name": f"接口{s}-{r}",
+                    "kind": "api",
+                    "department_id": dept.id,
+                    "platform_connected": True,
+                    "resource_ids": [res.id],
+                },
+            )
     project.stage = "construction"
     session.flush()
     return project.id
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url")
     parser.add_argument("--documents", type=int, default=1000)
     args = parser.parse_args()
@@ -86,9 +135,16 @@ def main() -> None:
             runs.append(time.perf_counter() - t)
         s.commit()
         cov = load_coverage(s, s.get(Project, pid))
-        report["evaluation_s"] = {"median": round(statistics.median(runs), 3), "max": round(max(runs), 3)}
-        report["covered"] = {"systems": len(cov.systems), "resources": len(cov.resources),
-                             "items": sum(len(r.items) for r in cov.resources), "interfaces": len(cov.interfaces)}
+        report["evaluation_s"] = {
+            "median": round(statistics.median(runs), 3),
+            "max": round(max(runs), 3),
+        }
+        report["covered"] = {
+            "systems": len(cov.systems),
+            "resources": len(cov.resources),
+            "items": sum(len(r.items) for r in cov.resources),
+            "interfaces": len(cov.interfaces),
+        }
         # baseline for (a): the SM3 digests of the same snapshots alone, snapshots prebuilt
         from registry.services.resources import resource_snapshot
 
@@ -97,13 +153,23 @@ def main() -> None:
         for blob in snaps:
             sm3_hex(blob)
         report["baseline_sm3_of_catalog_s"] = round(time.perf_counter() - t, 4)
-        issued = issue_confirmation(s, ACTOR, conf.id, opinion="同意", override_reason=None,
-                                    expected_version=conf.version, settings=app.config)
+        issued = issue_confirmation(
+            s,
+            ACTOR,
+            conf.id,
+            opinion="同意",
+            override_reason=None,
+            expected_version=conf.version,
+            settings=app.config,
+        )
         s.commit()
         document = issued.document
 
     signer = signing.SoftwareSM2Signer(signing.generate_private_key())
-    docs = [canonical_json({**document, "number": f"新数确〔2026〕{n}号"}) for n in range(args.documents)]
+    docs = [
+        canonical_json({**document, "number": f"新数确〔2026〕{n}号"})
+        for n in range(args.documents)
+    ]
     t = time.perf_counter()
     for d in docs:
         sm3_hex(d)
@@ -112,7 +178,9 @@ def main() -> None:
     signatures = [signer.sign(d) for d in docs]
     sign_s = time.perf_counter() - t
     t = time.perf_counter()
-    ok = all(signing.verify(signer.public_key, d, sig) for d, sig in zip(docs, signatures, strict=True))
+    ok = all(
+        signing.verify(signer.public_key, d, sig) for d, sig in zip(docs, signatures, strict=True)
+    )
     verify_s = time.perf_counter() - t
     n = len(docs)
     report["documents"] = n

@@ -31,13 +31,30 @@ ITEMS_PER_RESOURCE = 20
 
 def records(n: int, offset: int = 0):
     for i in range(offset, offset + n):
-        yield {"key": i + 1, "classification_code": "307001", "name": f"基准导入资源{i}",
-               "summary": "由基准脚本生成的信息资源，用于测量导入性能", "format_class": "数据库",
-               "format_detail": "oracle", "share_type": "有条件共享", "share_condition": "仅限政务用途",
-               "share_method_class": "共享平台方式", "share_method_platform": "接口", "open_type": "不予开放",
-               "update_cycle": "每月", "publish_date": "2026-01-15",
-               "items": [{"name": f"信息项{k:02d}", "data_type": "字符型C", "length": 50,
-                          "collection_mode": "collected"} for k in range(ITEMS_PER_RESOURCE)]}
+        yield {
+            "key": i + 1,
+            "classification_code": "307001",
+            "name": f"基准导入资源{i}",
+            "summary": "由基准脚本生成的信息资源，用于测量导入性能",
+            "format_class": "数据库",
+            "format_detail": "oracle",
+            "share_type": "有条件共享",
+            "share_condition": "仅限政务用途",
+            "share_method_class": "共享平台方式",
+            "share_method_platform": "接口",
+            "open_type": "不予开放",
+            "update_cycle": "每月",
+            "publish_date": "2026-01-15",
+            "items": [
+                {
+                    "name": f"信息项{k:02d}",
+                    "data_type": "字符型C",
+                    "length": 50,
+                    "collection_mode": "collected",
+                }
+                for k in range(ITEMS_PER_RESOURCE)
+            ],
+        }
 
 
 def make_files(tmp: Path, n: int, province: int) -> None:
@@ -62,8 +79,15 @@ def fresh_app(tmp: Path, name: str):
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp), "IMPORT_MAX_BYTES": 2**40})
     with app.app_context(), write_intent():
         body = "11330099000000099"
-        dept = departments.create_department(db.session, Actor.system("bench"), data={
-            "code": body + credit_code_check_char(body), "name": "基准县大数据中心", "kind": "事业单位"})
+        dept = departments.create_department(
+            db.session,
+            Actor.system("bench"),
+            data={
+                "code": body + credit_code_check_char(body),
+                "name": "基准县大数据中心",
+                "kind": "事业单位",
+            },
+        )
         db.session.commit()
         code = dept.code
     return app, code
@@ -107,9 +131,19 @@ def stage_bulk(tmp: Path, n: int, offset: int) -> dict:
             rec.pop("key")
             from datetime import date
 
-            batch_r.append({**rec, "publish_date": date(2026, 1, 15), "id": rid, "code": f"307001/{rid:06d}",
-                            "provider_department_id": 1, "status": "draft", "item_count": len(items),
-                            "related_codes": [], "version": 1})
+            batch_r.append(
+                {
+                    **rec,
+                    "publish_date": date(2026, 1, 15),
+                    "id": rid,
+                    "code": f"307001/{rid:06d}",
+                    "provider_department_id": 1,
+                    "status": "draft",
+                    "item_count": len(items),
+                    "related_codes": [],
+                    "version": 1,
+                }
+            )
             batch_i.extend({"resource_id": rid, "position": k, **it} for k, it in enumerate(items))
             if len(batch_r) == 500:
                 s.execute(insert(Resource), batch_r)
@@ -136,21 +170,40 @@ def stage_import(tmp: Path, path: Path, batch_size: int | None) -> dict:
         t_read = time.perf_counter() - t
         problems: list = []
         recs = iter_records(parsed, problems)  # streamed for the flattened CSV layout
-        run, plan = run_import(db.session, Actor.system("bench"), records=recs, problems=problems,
-                               filename=path.name, digest="-", kind="bench", dry_run=False,
-                               default_department_code=code, batch_size=batch_size, commit=db.session.commit)
+        run, plan = run_import(
+            db.session,
+            Actor.system("bench"),
+            records=recs,
+            problems=problems,
+            filename=path.name,
+            digest="-",
+            kind="bench",
+            dry_run=False,
+            default_department_code=code,
+            batch_size=batch_size,
+            commit=db.session.commit,
+        )
         db.session.commit()
-        return {"status": run.status, "counts": run.counts["resources"], "items": run.counts["items"]["create"],
-                "read_s": t_read, "seconds": time.perf_counter() - t}
+        return {
+            "status": run.status,
+            "counts": run.counts["resources"],
+            "items": run.counts["items"]["create"],
+            "read_s": t_read,
+            "seconds": time.perf_counter() - t,
+        }
 
 
 def run_stage(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--stage", *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--stage", *args], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--resources", type=int, default=20000)
     parser.add_argument("--province-resources", type=int, default=120000)
     parser.add_argument("--skip-province", action="store_true")
@@ -159,9 +212,11 @@ def main() -> None:
     if args.stage:
         kind, tmp, *rest = args.stage
         tmp = Path(tmp)
-        result = {"read": lambda: stage_read(Path(rest[0])),
-                  "bulk": lambda: stage_bulk(tmp, int(rest[0]), int(rest[1])),
-                  "import": lambda: stage_import(tmp, Path(rest[0]), int(rest[1]) or None)}[kind]()
+        result = {
+            "read": lambda: stage_read(Path(rest[0])),
+            "bulk": lambda: stage_bulk(tmp, int(rest[0]), int(rest[1])),
+            "import": lambda: stage_import(tmp, Path(rest[0]), int(rest[1]) or None),
+        }[kind]()
         result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         print(json.dumps(result, ensure_ascii=False))
         return
@@ -180,12 +235,26 @@ def main() -> None:
         items = n * ITEMS_PER_RESOURCE
         floor = read["seconds"] + bulk["seconds"]
         report[label] = {
-            "file_mb": round(path.stat().st_size / 2**20, 1), "resources": n, "items": items,
-            "import": {"seconds": round(imp["seconds"], 1), "rows_per_s": round((n + items) / imp["seconds"]),
-                       "peak_rss_mb": imp["peak_rss_mb"], "read_s": round(imp["read_s"], 1), "status": imp["status"],
-                       "created": imp["counts"]["create"], "items_created": imp["items"]},
-            "baseline_read": {"seconds": round(read["seconds"], 1), "peak_rss_mb": read["peak_rss_mb"]},
-            "baseline_bulk_insert": {"seconds": round(bulk["seconds"], 1), "peak_rss_mb": bulk["peak_rss_mb"]},
+            "file_mb": round(path.stat().st_size / 2**20, 1),
+            "resources": n,
+            "items": items,
+            "import": {
+                "seconds": round(imp["seconds"], 1),
+                "rows_per_s": round((n + items) / imp["seconds"]),
+                "peak_rss_mb": imp["peak_rss_mb"],
+                "read_s": round(imp["read_s"], 1),
+                "status": imp["status"],
+                "created": imp["counts"]["create"],
+                "items_created": imp["items"],
+            },
+            "baseline_read": {
+                "seconds": round(read["seconds"], 1),
+                "peak_rss_mb": read["peak_rss_mb"],
+            },
+            "baseline_bulk_insert": {
+                "seconds": round(bulk["seconds"], 1),
+                "peak_rss_mb": bulk["peak_rss_mb"],
+            },
             "ratio_import_to_read_plus_bulk": round(imp["seconds"] / floor, 2),
         }
     print(json.dumps(report, ensure_ascii=False, indent=1))

@@ -43,11 +43,20 @@ ITEMS = [{"name": f"信息项{n:02d}", "data_type": "字符型C", "length": 50} 
 
 def payload(n: int, provider_code: str) -> dict:
     return {
-        "classification_code": "309999", "name": f"基准资源{n}", "summary": "基准测试用信息资源",
-        "provider_code": provider_code, "format_class": "数据库", "format_detail": "KingbaseES",
-        "share_type": "有条件共享", "share_condition": "仅限政务用途", "share_method_class": "共享平台方式",
-        "share_method_platform": "接口", "open_type": "不予开放", "update_cycle": "每日",
-        "publish_date": "2026-01-01", "items": ITEMS,
+        "classification_code": "309999",
+        "name": f"基准资源{n}",
+        "summary": "基准测试用信息资源",
+        "provider_code": provider_code,
+        "format_class": "数据库",
+        "format_detail": "KingbaseES",
+        "share_type": "有条件共享",
+        "share_condition": "仅限政务用途",
+        "share_method_class": "共享平台方式",
+        "share_method_platform": "接口",
+        "open_type": "不予开放",
+        "update_cycle": "每日",
+        "publish_date": "2026-01-01",
+        "items": ITEMS,
     }
 
 
@@ -81,9 +90,22 @@ def bench_create(app, n: int, batch: int = 100) -> dict:
                 row = schema.load(payload(rid, code))
                 for key in ("items", "system_ids", "provider_code"):
                     row.pop(key)
-                rows.append({**row, "id": rid, "code": f"309998/{rid:07d}", "provider_department_id": dept_id,
-                             "status": "draft", "item_count": 20, "version": 1})
-            items = [{"resource_id": rid, "position": k, **item} for rid in ids for k, item in enumerate(ITEMS)]
+                rows.append(
+                    {
+                        **row,
+                        "id": rid,
+                        "code": f"309998/{rid:07d}",
+                        "provider_department_id": dept_id,
+                        "status": "draft",
+                        "item_count": 20,
+                        "version": 1,
+                    }
+                )
+            items = [
+                {"resource_id": rid, "position": k, **item}
+                for rid in ids
+                for k, item in enumerate(ITEMS)
+            ]
             batches.append((rows, items))
         start = time.perf_counter()
         for rows, items in batches:
@@ -91,9 +113,13 @@ def bench_create(app, n: int, batch: int = 100) -> dict:
             s.execute(insert(DataItem).values(items))
             s.commit()
         bulk_s = time.perf_counter() - start
-    return {"resources": n, "items_per_resource": 20,
-            "service_per_s": round(n / service_s, 1), "bulk_core_per_s": round(n / bulk_s, 1),
-            "ratio_service_to_bulk": round(service_s / bulk_s, 2)}
+    return {
+        "resources": n,
+        "items_per_resource": 20,
+        "service_per_s": round(n / service_s, 1),
+        "bulk_core_per_s": round(n / bulk_s, 1),
+        "ratio_service_to_bulk": round(service_s / bulk_s, 2),
+    }
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -106,14 +132,24 @@ def _percentile(values: list[float], p: float) -> float:
 def bench_lists(app, repeat: int) -> dict:
     with app.app_context(), write_intent():
         s = db.session
-        dept = s.scalar(select(Department).where(Department.name.like("%公安局")).order_by(Department.id.desc()))
+        dept = s.scalar(
+            select(Department).where(Department.name.like("%公安局")).order_by(Department.id.desc())
+        )
         system = Actor.system("benchmark")
-        editor = s.scalar(select(User).where(User.name == "bench-editor")) or user_service.create_user(
-            s, system, data={"name": "bench-editor", "role": "dept_editor", "department_id": dept.id})
-        admin = s.scalar(select(User).where(User.name == "bench-admin")) or user_service.create_user(
-            s, system, data={"name": "bench-admin", "role": "admin"})
-        tokens = {"editor": user_service.issue_token(s, system, user_id=editor.id),
-                  "admin": user_service.issue_token(s, system, user_id=admin.id)}
+        editor = s.scalar(
+            select(User).where(User.name == "bench-editor")
+        ) or user_service.create_user(
+            s,
+            system,
+            data={"name": "bench-editor", "role": "dept_editor", "department_id": dept.id},
+        )
+        admin = s.scalar(
+            select(User).where(User.name == "bench-admin")
+        ) or user_service.create_user(s, system, data={"name": "bench-admin", "role": "admin"})
+        tokens = {
+            "editor": user_service.issue_token(s, system, user_id=editor.id),
+            "admin": user_service.issue_token(s, system, user_id=admin.id),
+        }
         dept = db.session.get(Department, editor.department_id)
         s.commit()
         dept_id = dept.id
@@ -146,8 +182,15 @@ def bench_lists(app, repeat: int) -> dict:
             r = client.get(url, headers=headers)
             timings.append((time.perf_counter() - t) * 1000)
             assert r.status_code == 200, (url, r.get_json())
-        results.append({"as": who, "url": url, "p50_ms": round(statistics.median(timings), 2),
-                        "p95_ms": round(_percentile(timings, 0.95), 2), "rows": len(r.get_json())})
+        results.append(
+            {
+                "as": who,
+                "url": url,
+                "p50_ms": round(statistics.median(timings), 2),
+                "p95_ms": round(_percentile(timings, 0.95), 2),
+                "rows": len(r.get_json()),
+            }
+        )
 
     def statements(url: str) -> int:
         seen: list[str] = []
@@ -163,17 +206,24 @@ def bench_lists(app, repeat: int) -> dict:
         return len(seen)
 
     queries = {size: statements(f"/api/v1/resources?page_size={size}") for size in (20, 200)}
-    return {"requests": results, "sql_statements_per_list_request": queries,
-            "max_p95_ms": max(r["p95_ms"] for r in results)}
+    return {
+        "requests": results,
+        "sql_statements_per_list_request": queries,
+        "max_p95_ms": max(r["p95_ms"] for r in results),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=["province", "county"], default="province")
     parser.add_argument("--database-url")
     parser.add_argument("--create", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--keep", type=Path, help="keep (or reuse) the loaded instance in this folder")
+    parser.add_argument(
+        "--keep", type=Path, help="keep (or reuse) the loaded instance in this folder"
+    )
     args = parser.parse_args()
 
     instance = args.keep or Path(tempfile.mkdtemp(prefix="registry-bench-"))

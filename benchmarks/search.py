@@ -45,15 +45,63 @@ from registry.search.query import load_synonyms, parse  # noqa: E402
 from registry.services.search import _query, search_resources  # noqa: E402
 
 QUERIES = [
-    "人口", "身份证号", "企业登记", "不动产登记", "社保缴费", "医保", "营业执照", "婚姻登记", "出生医学证明", "低保",
-    "残疾人", "学生学籍", "车辆", "驾驶证", "税务登记", "公积金", "养老保险", "户籍", "死亡登记", "殡葬",
-    "房屋", "土地", "林权", "水利", "环境监测", "食品经营许可", "药品", "疫苗接种", "卫生监督", "法人",
-    "统一社会信用代码", "信用", "失信", "行政处罚", "行政许可", "投资项目", "农业补贴", "渔业", "交通", "公交",
-    "气象", "应急", "消防", "安全生产", "统计", "教育", "就业", "退役军人", "联系电话", "地址",
+    "人口",
+    "身份证号",
+    "企业登记",
+    "不动产登记",
+    "社保缴费",
+    "医保",
+    "营业执照",
+    "婚姻登记",
+    "出生医学证明",
+    "低保",
+    "残疾人",
+    "学生学籍",
+    "车辆",
+    "驾驶证",
+    "税务登记",
+    "公积金",
+    "养老保险",
+    "户籍",
+    "死亡登记",
+    "殡葬",
+    "房屋",
+    "土地",
+    "林权",
+    "水利",
+    "环境监测",
+    "食品经营许可",
+    "药品",
+    "疫苗接种",
+    "卫生监督",
+    "法人",
+    "统一社会信用代码",
+    "信用",
+    "失信",
+    "行政处罚",
+    "行政许可",
+    "投资项目",
+    "农业补贴",
+    "渔业",
+    "交通",
+    "公交",
+    "气象",
+    "应急",
+    "消防",
+    "安全生产",
+    "统计",
+    "教育",
+    "就业",
+    "退役军人",
+    "联系电话",
+    "地址",
 ]
 MODES = {
     "plain": {"facets": []},
-    "filters": {"facets": [], "filters": {"share_type": ["无条件共享", "有条件共享"], "category": ["1", "3"]}},
+    "filters": {
+        "facets": [],
+        "filters": {"share_type": ["无条件共享", "有条件共享"], "category": ["1", "3"]},
+    },
     "facets": {"facets": None},
 }
 USER = Actor(None, "benchmark", "ndrc_officer")
@@ -65,7 +113,11 @@ def pct(values: list[float], p: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
-    return {"p50_ms": pct(values, 50), "p95_ms": pct(values, 95), "mean_ms": round(statistics.mean(values) * 1000, 2)}
+    return {
+        "p50_ms": pct(values, 50),
+        "p95_ms": pct(values, 95),
+        "mean_ms": round(statistics.mean(values) * 1000, 2),
+    }
 
 
 def timed(fn, repeat: int = 3) -> list[float]:
@@ -102,14 +154,25 @@ def build(app, label: str, report: dict) -> None:
         if db.session.get_bind().dialect.name == "sqlite":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
-    report[f"{label}_build"] = {"documents": count, "seconds": round(elapsed, 1),
-                                "documents_per_s": round(count / elapsed)}
+    report[f"{label}_build"] = {
+        "documents": count,
+        "seconds": round(elapsed, 1),
+        "documents_per_s": round(count / elapsed),
+    }
     print(f"{label}: built {count} documents in {elapsed:.1f} s", file=sys.stderr)
 
 
 def layered(app, q: str, mode: dict) -> None:
-    search_resources(db.session, search.backend(app), USER, q=q, filters=mode.get("filters"),
-                     facets=mode["facets"], limit=20, synonyms_recheck=app.config["SEARCH_SYNONYMS_RECHECK"])
+    search_resources(
+        db.session,
+        search.backend(app),
+        USER,
+        q=q,
+        filters=mode.get("filters"),
+        facets=mode["facets"],
+        limit=20,
+        synonyms_recheck=app.config["SEARCH_SYNONYMS_RECHECK"],
+    )
 
 
 def sql_latencies(app, label: str, report: dict) -> None:
@@ -120,7 +183,9 @@ def sql_latencies(app, label: str, report: dict) -> None:
             for q in QUERIES:
                 captured: list[tuple[str, object]] = []
 
-                def capture(_conn, _cursor, statement, parameters, _context, _many, captured=captured):
+                def capture(
+                    _conn, _cursor, statement, parameters, _context, _many, captured=captured
+                ):
                     if "search_documents" in statement:
                         captured.append((statement, parameters))
 
@@ -138,8 +203,11 @@ def sql_latencies(app, label: str, report: dict) -> None:
                     cursor.close()
 
                 raw += timed(replay)
-            report[f"{label}_{name}"] = {"ours": summary(ours), "raw_sql": summary(raw),
-                                         "overhead_p95": round(pct(ours, 95) / pct(raw, 95) - 1, 3)}
+            report[f"{label}_{name}"] = {
+                "ours": summary(ours),
+                "raw_sql": summary(raw),
+                "overhead_p95": round(pct(ours, 95) / pct(raw, 95) - 1, 3),
+            }
             print(f"{label} {name}: {report[f'{label}_{name}']}", file=sys.stderr)
 
 
@@ -149,7 +217,9 @@ def engine_latencies(app, url: str, label: str, report: dict) -> None:
     alias = app.config["SEARCH_INDEX"]
 
     def raw_search(body: bytes) -> None:
-        conn.request("POST", f"/{alias}/_search", body=body, headers={"content-type": "application/json"})
+        conn.request(
+            "POST", f"/{alias}/_search", body=body, headers={"content-type": "application/json"}
+        )
         response = conn.getresponse()
         json.loads(response.read())
 
@@ -158,12 +228,23 @@ def engine_latencies(app, url: str, label: str, report: dict) -> None:
         for name, mode in MODES.items():
             ours, raw = [], []
             for q in QUERIES:
-                query = _query(parse(q, synonyms), mode.get("filters") or {}, USER, None, 20, None, mode["facets"])
+                query = _query(
+                    parse(q, synonyms),
+                    mode.get("filters") or {},
+                    USER,
+                    None,
+                    20,
+                    None,
+                    mode["facets"],
+                )
                 body = json.dumps(search_body(query), ensure_ascii=False).encode()
                 ours += timed(lambda q=q, mode=mode: layered(app, q, mode))
                 raw += timed(lambda body=body: raw_search(body))
-            report[f"{label}_{name}"] = {"ours": summary(ours), "raw_search": summary(raw),
-                                         "overhead_p95": round(pct(ours, 95) / pct(raw, 95) - 1, 3)}
+            report[f"{label}_{name}"] = {
+                "ours": summary(ours),
+                "raw_search": summary(raw),
+                "overhead_p95": round(pct(ours, 95) / pct(raw, 95) - 1, 3),
+            }
             print(f"{label} {name}: {report[f'{label}_{name}']}", file=sys.stderr)
     conn.close()
 
@@ -176,19 +257,29 @@ def tokenizers(app, report: dict) -> None:
 
     jieba.setLogLevel(logging.WARNING)
     with app.app_context():
-        texts = [" ".join([d["name"], d["summary"], *d["items"]])
-                 for batch in _first_batches(db.session, 10) for d in batch]
+        texts = [
+            " ".join([d["name"], d["summary"], *d["items"]])
+            for batch in _first_batches(db.session, 10)
+            for d in batch
+        ]
     chars = sum(map(len, texts))
-    for name, cut in (("jieba", lambda s: jieba.lcut(s, cut_all=True)),
-                      ("rjieba", lambda s: rjieba.cut_all(s))):
+    for name, cut in (
+        ("jieba", lambda s: jieba.lcut(s, cut_all=True)),
+        ("rjieba", lambda s: rjieba.cut_all(s)),
+    ):
         cut(texts[0])
         t = time.perf_counter()
         for s in texts:
             cut(s)
         elapsed = time.perf_counter() - t
-        report[f"tokenizer_{name}"] = {"documents": len(texts), "mchars_per_s": round(chars / elapsed / 1e6, 2),
-                                       "documents_per_s": round(len(texts) / elapsed)}
-    print(f"tokenizers: {report['tokenizer_jieba']} vs {report['tokenizer_rjieba']}", file=sys.stderr)
+        report[f"tokenizer_{name}"] = {
+            "documents": len(texts),
+            "mchars_per_s": round(chars / elapsed / 1e6, 2),
+            "documents_per_s": round(len(texts) / elapsed),
+        }
+    print(
+        f"tokenizers: {report['tokenizer_jieba']} vs {report['tokenizer_rjieba']}", file=sys.stderr
+    )
 
 
 def _first_batches(session, n: int):
@@ -201,7 +292,9 @@ def _first_batches(session, n: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=["province", "county"], default="province")
     parser.add_argument("--database-url")
     parser.add_argument("--search-url")
@@ -223,16 +316,38 @@ def main() -> None:
         search_url = args.search_url
         if not search_url:
             node_dir = Path(tempfile.mkdtemp(prefix="registry-bench-node-"))
-            search_url = subprocess.run([str(ROOT / "scripts" / "search-node"), "start", str(node_dir), "opensearch", "4g"],
-                                        check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+            search_url = (
+                subprocess.run(
+                    [
+                        str(ROOT / "scripts" / "search-node"),
+                        "start",
+                        str(node_dir),
+                        "opensearch",
+                        "4g",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
         try:
-            engine_app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
-                                     "SEARCH_URL": search_url, "SEARCH_INDEX": "registry-bench"})
+            engine_app = create_app(
+                {
+                    "DATABASE_URL": url,
+                    "INSTANCE_PATH": str(instance),
+                    "SEARCH_URL": search_url,
+                    "SEARCH_INDEX": "registry-bench",
+                }
+            )
             build(engine_app, "engine", report)
             engine_latencies(engine_app, search_url, "engine", report)
         finally:
             if node_dir:
-                subprocess.run([str(ROOT / "scripts" / "search-node"), "stop", str(node_dir)], check=False)
+                subprocess.run(
+                    [str(ROOT / "scripts" / "search-node"), "stop", str(node_dir)], check=False
+                )
     print(json.dumps(report, ensure_ascii=False, indent=1))
 
 

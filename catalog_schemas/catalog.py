@@ -41,7 +41,9 @@ class DataItemSchema(Schema):
     data_type = String(required=True)
     length = Integer(allow_none=True, validate=at_least(1))
     description = String(allow_none=True, validate=text_length(max=500))
-    collection_mode = String(load_default="collected", validate=one_of(codes.COLLECTION_MODES, "采集方式"))
+    collection_mode = String(
+        load_default="collected", validate=one_of(codes.COLLECTION_MODES, "采集方式")
+    )
     share_type = String(allow_none=True, validate=one_of(codes.SHARE_TYPES, "共享类型"))
     open_type = String(allow_none=True, validate=one_of(OPEN_TYPES, "开放属性"))
     element_identifier = String(allow_none=True, validate=text_length(1, 64))
@@ -74,7 +76,9 @@ class ResourceSchema(Schema):
     format_detail = String(allow_none=True, validate=text_length(max=200))
     share_type = String(required=True, validate=one_of(codes.SHARE_TYPES, "共享类型"))
     share_condition = String(allow_none=True, validate=text_length(max=1000))
-    share_method_class = String(allow_none=True, validate=one_of(codes.SHARE_METHOD_CLASSES, "共享方式"))
+    share_method_class = String(
+        allow_none=True, validate=one_of(codes.SHARE_METHOD_CLASSES, "共享方式")
+    )
     share_method_platform = String(
         allow_none=True, validate=one_of(codes.PLATFORM_SHARE_METHODS, "共享平台方式")
     )

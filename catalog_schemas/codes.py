@@ -13,16 +13,38 @@ from dataclasses import dataclass, field
 # 信息资源分类: 类 → 项.
 CATEGORY_NAMES = {"1": "基础信息资源", "2": "主题信息资源", "3": "部门信息资源"}
 SUBJECTS: dict[str, dict[str, str]] = {
-    "1": {"01": "人口", "02": "法人单位", "03": "自然资源和空间地理", "04": "社会信用", "05": "电子证照"},
+    "1": {
+        "01": "人口",
+        "02": "法人单位",
+        "03": "自然资源和空间地理",
+        "04": "社会信用",
+        "05": "电子证照",
+    },
     "2": {
-        "01": "公共服务", "02": "健康保障", "03": "社会保障", "04": "食品药品安全",
-        "05": "安全生产", "06": "价格监管", "07": "能源安全", "08": "信用体系",
-        "09": "城乡建设", "10": "社区治理", "11": "生态环保", "12": "应急维稳",
+        "01": "公共服务",
+        "02": "健康保障",
+        "03": "社会保障",
+        "04": "食品药品安全",
+        "05": "安全生产",
+        "06": "价格监管",
+        "07": "能源安全",
+        "08": "信用体系",
+        "09": "城乡建设",
+        "10": "社区治理",
+        "11": "生态环保",
+        "12": "应急维稳",
     },
     # 部门信息资源: 项 by the department's place in the state structure.
     "3": {
-        "01": "党委", "02": "人大", "03": "政府", "04": "政协", "05": "法院",
-        "06": "检察院", "07": "事业单位", "08": "乡镇", "09": "群团组织",
+        "01": "党委",
+        "02": "人大",
+        "03": "政府",
+        "04": "政协",
+        "05": "法院",
+        "06": "检察院",
+        "07": "事业单位",
+        "08": "乡镇",
+        "09": "群团组织",
     },
 }
 BASE_RESOURCE_SUBJECTS = tuple(SUBJECTS["1"].values())
@@ -37,10 +59,21 @@ SHARE_METHOD_CLASSES = (SHARE_METHOD_PLATFORM, "邮件方式", "介质方式")
 # Under the platform: 数据库(库表) / 接口(服务) / 文件.
 PLATFORM_SHARE_METHODS = ("库表", "接口", "文件")
 # How departments' own workbooks spell them.
-_PLATFORM_SPELLINGS = {"库表": "库表", "数据库": "库表", "数据库(库表)": "库表", "库表(数据库)": "库表",
-                       "接口": "接口", "服务": "接口", "接口(服务)": "接口", "服务接口": "接口", "文件": "文件"}
+_PLATFORM_SPELLINGS = {
+    "库表": "库表",
+    "数据库": "库表",
+    "数据库(库表)": "库表",
+    "库表(数据库)": "库表",
+    "接口": "接口",
+    "服务": "接口",
+    "接口(服务)": "接口",
+    "服务接口": "接口",
+    "文件": "文件",
+}
 _PLATFORM_CLASS_SPELLINGS = ("共享平台方式", "共享平台", "平台方式", "平台")
-_COMBINED = re.compile(r"^\s*(" + "|".join(_PLATFORM_CLASS_SPELLINGS) + r")\s*[/／\-—–:：(\s]\s*(.+?)\s*\)?\s*$")
+_COMBINED = re.compile(
+    r"^\s*(" + "|".join(_PLATFORM_CLASS_SPELLINGS) + r")\s*[/／\-—–:：(\s]\s*(.+?)\s*\)?\s*$"
+)
 
 
 def platform_share_method(text: str) -> str | None:
@@ -58,10 +91,21 @@ def split_share_method(text: str) -> tuple[str, str] | None:
     platform = platform_share_method(m.group(2))
     return (SHARE_METHOD_PLATFORM, platform) if platform else None
 
+
 FORMATS: dict[str, tuple[str, ...]] = {
     "电子文件": ("OFD", "wps", "xml", "txt", "doc", "docx", "html", "pdf", "ppt"),
     "电子表格": ("et", "xls", "xlsx"),
-    "数据库": ("Dm", "KingbaseES", "access", "dbf", "dbase", "sysbase", "oracle", "sql server", "db2"),
+    "数据库": (
+        "Dm",
+        "KingbaseES",
+        "access",
+        "dbf",
+        "dbase",
+        "sysbase",
+        "oracle",
+        "sql server",
+        "db2",
+    ),
     "图形图像": ("jpg", "gif", "bmp"),
     "流媒体": ("swf", "rm", "mpg"),
     "自描述格式": (),
@@ -73,8 +117,17 @@ FORMATS_DESCRIBED_BY_PROVIDER = ("自描述格式", "其他")
 FORMATS_REQUIRING_ITEMS = ("数据库", "电子表格")
 
 DATA_TYPES = {
-    "C": "字符型C", "N": "数值型N", "Y": "货币型Y", "D": "日期型D", "T": "日期时间型T",
-    "L": "逻辑型L", "M": "备注型M", "G": "通用型G", "B": "双精度型B", "I": "整型I", "F": "浮点型F",
+    "C": "字符型C",
+    "N": "数值型N",
+    "Y": "货币型Y",
+    "D": "日期型D",
+    "T": "日期时间型T",
+    "L": "逻辑型L",
+    "M": "备注型M",
+    "G": "通用型G",
+    "B": "双精度型B",
+    "I": "整型I",
+    "F": "浮点型F",
 }
 DATA_TYPE_ALIASES = {"字符串型C": "字符型C"}
 
@@ -82,13 +135,29 @@ NATIONAL_UPDATE_CYCLES = ("实时", "每日", "每周", "每月", "每季度", "
 
 COLLECTION_MODES = ("collected", "obtained")  # 原始采集 / 共享获取
 
-DEPARTMENT_KINDS = ("党委", "人大", "政府", "政协", "法院", "检察院", "事业单位", "乡镇", "群团组织")
+DEPARTMENT_KINDS = (
+    "党委",
+    "人大",
+    "政府",
+    "政协",
+    "法院",
+    "检察院",
+    "事业单位",
+    "乡镇",
+    "群团组织",
+)
 
 RESOURCE_STATUSES = ("draft", "submitted", "published", "retired")
 
 PROJECT_STAGES = (
-    "planned", "proposal", "feasibility", "preliminary_design",
-    "technical_review", "construction", "acceptance_requested", "accepted",
+    "planned",
+    "proposal",
+    "feasibility",
+    "preliminary_design",
+    "technical_review",
+    "construction",
+    "acceptance_requested",
+    "accepted",
 )
 
 SYSTEM_DEPLOYMENTS = ("政务云", "政务外网", "其他")

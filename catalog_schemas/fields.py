@@ -33,8 +33,14 @@ MAX_TEXT = 10_000
 INT_LIMIT = 2**31
 
 
-class String(_zh(f.String, invalid="应为字符串", control="含有不允许的控制字符或无效字符",
-                 too_long=f"长度不能超过 {MAX_TEXT}")):
+class String(
+    _zh(
+        f.String,
+        invalid="应为字符串",
+        control="含有不允许的控制字符或无效字符",
+        too_long=f"长度不能超过 {MAX_TEXT}",
+    )
+):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if len(text) > MAX_TEXT:

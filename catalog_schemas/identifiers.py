@@ -11,14 +11,18 @@ _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
-CLASSIFICATION_RE = re.compile(r"^(?P<cat>[1-3])(?P<subject>\d{2})(?P<item>\d{3})(?P<detail>\d{0,6})$")
+CLASSIFICATION_RE = re.compile(
+    r"^(?P<cat>[1-3])(?P<subject>\d{2})(?P<item>\d{3})(?P<detail>\d{0,6})$"
+)
 RESOURCE_CODE_RE = re.compile(r"^(?P<classification>[1-3]\d{5}\d{0,6})/(?P<sequence>\d{6,})$")
 SEQUENCE_WIDTH = 6
 
 
 def credit_code_check_char(first17: str) -> str:
     """The 18th character of a 统一社会信用代码 per GB 32100-2015."""
-    total = sum(CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_CHARSET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True)
+    )
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 

@@ -19,22 +19,100 @@ from typing import Protocol
 DEFAULT_THRESHOLD = 0.8
 
 # Who or what a field is about; stripped to reach the element's own name.
-ROLE_PREFIXES = tuple(sorted((
-    "申请人", "户主", "当事人", "经办人", "患者", "学生", "被救助人", "救助对象", "参保人", "持证人",
-    "监护人", "企业", "单位", "机构", "法人", "法定代表人", "负责人", "个人", "人员", "本人", "配偶",
-    "父亲", "母亲", "子女", "被执行人", "申报人", "受益人", "投诉人", "举报人", "驾驶人", "车主",
-    "业主", "房屋所有权人", "职工", "从业人员", "会员", "老人", "儿童", "残疾人", "退役军人", "死者",
-    "新生儿", "产妇", "被监护人", "委托代理人", "代理人", "股东", "市场主体", "纳税人", "用人单位",
-    "社会组织", "学校", "医疗机构", "出租人", "承租人", "买受人", "出卖人", "家庭成员", "成员",
-    "联系人", "法人代表", "被处罚人", "被检查人", "被许可人", "权利人", "义务人", "原", "现",
-), key=len, reverse=True))
+ROLE_PREFIXES = tuple(
+    sorted(
+        (
+            "申请人",
+            "户主",
+            "当事人",
+            "经办人",
+            "患者",
+            "学生",
+            "被救助人",
+            "救助对象",
+            "参保人",
+            "持证人",
+            "监护人",
+            "企业",
+            "单位",
+            "机构",
+            "法人",
+            "法定代表人",
+            "负责人",
+            "个人",
+            "人员",
+            "本人",
+            "配偶",
+            "父亲",
+            "母亲",
+            "子女",
+            "被执行人",
+            "申报人",
+            "受益人",
+            "投诉人",
+            "举报人",
+            "驾驶人",
+            "车主",
+            "业主",
+            "房屋所有权人",
+            "职工",
+            "从业人员",
+            "会员",
+            "老人",
+            "儿童",
+            "残疾人",
+            "退役军人",
+            "死者",
+            "新生儿",
+            "产妇",
+            "被监护人",
+            "委托代理人",
+            "代理人",
+            "股东",
+            "市场主体",
+            "纳税人",
+            "用人单位",
+            "社会组织",
+            "学校",
+            "医疗机构",
+            "出租人",
+            "承租人",
+            "买受人",
+            "出卖人",
+            "家庭成员",
+            "成员",
+            "联系人",
+            "法人代表",
+            "被处罚人",
+            "被检查人",
+            "被许可人",
+            "权利人",
+            "义务人",
+            "原",
+            "现",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _BRACKETS = re.compile(r"[（(\[【<《].*?[）)\]】>》]")
 _NOISE = re.compile(r"[\s\u3000:：,，、;；.。·•/\\|_\-—~～'\"“”‘’*#]+")
 _TRAILING = ("信息", "内容")
 # 证件号码 is 公民身份号码 only when the certificate is the resident identity card.
 _ID_CARD_HINTS = ("身份证", "居民身份证", "公民身份")
-_TYPE_GROUPS = {"C": "text", "M": "text", "N": "number", "B": "number", "F": "number", "I": "number",
-                "Y": "number", "D": "date", "T": "date", "L": "bool", "G": "binary"}
+_TYPE_GROUPS = {
+    "C": "text",
+    "M": "text",
+    "N": "number",
+    "B": "number",
+    "F": "number",
+    "I": "number",
+    "Y": "number",
+    "D": "date",
+    "T": "date",
+    "L": "bool",
+    "G": "binary",
+}
 
 
 class ElementLike(Protocol):
@@ -70,7 +148,7 @@ def strip_role(name: str) -> str:
     """Remove one leading role word: 申请人身份证号 → 身份证号."""
     for role in ROLE_PREFIXES:
         if name.startswith(role) and len(name) > len(role) + 1:
-            return name[len(role):]
+            return name[len(role) :]
     return name
 
 
@@ -87,12 +165,16 @@ def _fixed_length(fmt: str | None) -> int | None:
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
 class Matcher:
-    def __init__(self, elements: Iterable[ElementLike], decisions: Mapping[str, str | None] | None = None,
-                 threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self,
+        elements: Iterable[ElementLike],
+        decisions: Mapping[str, str | None] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
         self.elements = {e.identifier: e for e in elements}
         self.decisions = dict(decisions or {})
         self.threshold = threshold
@@ -105,8 +187,15 @@ class Matcher:
         self._known = {**self.by_synonym, **self.by_name}
         self._grams = {key: _bigrams(key) for key in self._known}
 
-    def match(self, name: str, *, data_type: str | None = None, length: int | None = None,
-              description: str | None = None, declared: str | None = None) -> Match:
+    def match(
+        self,
+        name: str,
+        *,
+        data_type: str | None = None,
+        length: int | None = None,
+        description: str | None = None,
+        declared: str | None = None,
+    ) -> Match:
         if declared and declared.strip().upper() in self.elements:
             return Match(declared.strip().upper(), 1.0, "declared")
         key = normalise(name)
@@ -118,7 +207,9 @@ class Matcher:
             return self._fuzzy(key)
         identifier, confidence, method = found
         identifier, confidence = self._traps(identifier, confidence, name, length, description)
-        return Match(identifier, round(self._check(identifier, confidence, data_type, length), 3), method)
+        return Match(
+            identifier, round(self._check(identifier, confidence, data_type, length), 3), method
+        )
 
     def _lookup(self, key: str) -> tuple[str, float, str] | None:
         if key in self.by_name:
@@ -136,10 +227,20 @@ class Matcher:
                 return self._known[key[i:]], 0.85, "suffix"
         return None
 
-    def _traps(self, identifier: str, confidence: float, name: str, length: int | None,
-               description: str | None) -> tuple[str, float]:
+    def _traps(
+        self,
+        identifier: str,
+        confidence: float,
+        name: str,
+        length: int | None,
+        description: str | None,
+    ) -> tuple[str, float]:
         context = f"{name}{description or ''}"
-        if identifier == "ZJHM" and any(h in context for h in _ID_CARD_HINTS) and "GMSFHM" in self.elements:
+        if (
+            identifier == "ZJHM"
+            and any(h in context for h in _ID_CARD_HINTS)
+            and "GMSFHM" in self.elements
+        ):
             return "GMSFHM", min(confidence, 0.9)
         # 统一社会信用代码 (18) contains the old 组织机构代码 (9): the length tells them apart.
         if identifier == "ZZJGDM" and length == 18 and "TYSHXYDM" in self.elements:
@@ -148,13 +249,17 @@ class Matcher:
             return "ZZJGDM", 0.7
         return identifier, confidence
 
-    def _check(self, identifier: str, confidence: float, data_type: str | None, length: int | None) -> float:
+    def _check(
+        self, identifier: str, confidence: float, data_type: str | None, length: int | None
+    ) -> float:
         element = self.elements[identifier]
         item_type, element_type = _type_letter(data_type), _type_letter(element.data_type)
         if item_type and element_type and _TYPE_GROUPS[item_type] != _TYPE_GROUPS[element_type]:
             # Dates kept as text and codes kept as numbers are common; only a clash of
             # incompatible kinds (text vs binary, number vs date) is suspicious.
-            confidence *= 0.9 if "text" in (_TYPE_GROUPS[item_type], _TYPE_GROUPS[element_type]) else 0.6
+            confidence *= (
+                0.9 if "text" in (_TYPE_GROUPS[item_type], _TYPE_GROUPS[element_type]) else 0.6
+            )
         fixed = _fixed_length(element.format)
         if fixed and length and length < fixed:
             confidence *= 0.7  # the column cannot hold the element
@@ -170,4 +275,6 @@ class Matcher:
         if best is None or best_score < 0.6:
             return Match(None, 0.0, "none")
         # Look-alikes are suggestions for a reviewer, never accepted automatically.
-        return Match(self._known[best], round(min(best_score * 0.75, self.threshold - 0.05), 3), "fuzzy")
+        return Match(
+            self._known[best], round(min(best_score * 0.75, self.threshold - 0.05), 3), "fuzzy"
+        )

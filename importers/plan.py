@@ -34,8 +34,14 @@ class Problem:
     code: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "field": self.field,
-                "message": self.message, "code": self.code}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
+            "code": self.code,
+        }
 
 
 @dataclass
@@ -47,9 +53,13 @@ class Record:
     items: list[dict[str, Any]] | None = None
     item_rows: list[Row] = field(default_factory=list)
 
-    def problem(self, field_name: str | None, message: str, code: str, item: int | None = None) -> Problem:
+    def problem(
+        self, field_name: str | None, message: str, code: str, item: int | None = None
+    ) -> Problem:
         row = self.item_rows[item] if item is not None and item < len(self.item_rows) else self.row
-        return Problem(row.sheet, row.row, row.columns.get(field_name or ""), field_name, message, code)
+        return Problem(
+            row.sheet, row.row, row.columns.get(field_name or ""), field_name, message, code
+        )
 
 
 def _text(v: Any) -> Any:
@@ -112,7 +122,11 @@ def normalise_resource(values: dict[str, Any]) -> dict[str, Any]:
         else:
             v = _text(v)
         if k == "open_type" and v in ("是", "否"):  # 是否向社会开放
-            v = ("有条件开放" if values.get("open_condition") else "无条件开放") if v == "是" else "不予开放"
+            v = (
+                ("有条件开放" if values.get("open_condition") else "无条件开放")
+                if v == "是"
+                else "不予开放"
+            )
         if k == "share_method_platform" and isinstance(v, str):
             v = platform_share_method(v) or v  # 数据库 → 库表, 接口(服务) → 接口
         if v is not None:
@@ -141,7 +155,11 @@ def _raw_identity(values: dict[str, Any]) -> Any:
         if values.get(key) is not None:
             return (key, str(values[key]).strip())
     if values.get("name") is not None:
-        return ("name", str(values["name"]).strip(), values.get("provider_code") or values.get("provider_name"))
+        return (
+            "name",
+            str(values["name"]).strip(),
+            values.get("provider_code") or values.get("provider_name"),
+        )
     return None
 
 
@@ -162,7 +180,9 @@ def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
             if values.get(key) not in (None, CLEAR):
                 ref = (key, str(values[key]))
                 if ref in by_ref:
-                    problems.append(rec.problem(key, f"与第 {by_ref[ref].row.row} 行重复", "duplicate_row"))
+                    problems.append(
+                        rec.problem(key, f"与第 {by_ref[ref].row.row} 行重复", "duplicate_row")
+                    )
                 by_ref[ref] = rec
     for row in parsed.items:
         values = normalise_item(row.values)
@@ -172,8 +192,16 @@ def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
         rec = by_ref.get(("key", str(key))) if key is not None else None
         rec = rec or (by_ref.get(("code", str(code))) if code is not None else None)
         if rec is None:
-            problems.append(Problem(row.sheet, row.row, row.columns.get("key"), "key",
-                                    "信息项找不到所属资源（资源序号或信息资源代码不匹配）", "orphan_item"))
+            problems.append(
+                Problem(
+                    row.sheet,
+                    row.row,
+                    row.columns.get("key"),
+                    "key",
+                    "信息项找不到所属资源（资源序号或信息资源代码不匹配）",
+                    "orphan_item",
+                )
+            )
             continue
         if rec.items is None:
             rec.items = []
@@ -208,9 +236,16 @@ def iter_flat_records(parsed: ParsedFile, problems: list[Problem]):
         if identity is not None and identity != current_identity:
             if current is not None:
                 yield current
-            current, current_identity = Record(res_row, normalise_resource(res_row.values)), identity
+            current, current_identity = (
+                Record(res_row, normalise_resource(res_row.values)),
+                identity,
+            )
         elif current is None:
-            problems.append(Problem(res_row.sheet, res_row.row, None, None, "该行之前没有资源信息", "orphan_item"))
+            problems.append(
+                Problem(
+                    res_row.sheet, res_row.row, None, None, "该行之前没有资源信息", "orphan_item"
+                )
+            )
             continue
         item = normalise_item(item_row.values)
         item.pop("key", None)
@@ -226,8 +261,11 @@ def iter_flat_records(parsed: ParsedFile, problems: list[Problem]):
 
 def payload(values: dict[str, Any], items: list[dict[str, Any]] | None) -> dict[str, Any]:
     """Schema input: CLEAR becomes None (erase), bookkeeping fields are dropped."""
-    out = {k: (None if v is CLEAR else v) for k, v in values.items()
-           if k not in ("key", "code", "provider_name", "system_codes")}
+    out = {
+        k: (None if v is CLEAR else v)
+        for k, v in values.items()
+        if k not in ("key", "code", "provider_name", "system_codes")
+    }
     if items is not None:
         out["items"] = [{k: (None if v is CLEAR else v) for k, v in it.items()} for it in items]
     return out
@@ -239,11 +277,20 @@ def schema_problems(record: Record, errors: dict[str, Any]) -> list[Problem]:
     for field_name, messages in errors.items():
         if field_name == "items" and isinstance(messages, dict):
             for index, item_errors in messages.items():
-                for item_field, item_messages in (item_errors.items() if isinstance(item_errors, dict)
-                                                  else [("items", item_errors)]):
+                for item_field, item_messages in (
+                    item_errors.items()
+                    if isinstance(item_errors, dict)
+                    else [("items", item_errors)]
+                ):
                     for msg in item_messages:
-                        out.append(record.problem(item_field, f"信息项第 {int(index) + 1} 项：{msg}", "invalid",
-                                                  item=int(index)))
+                        out.append(
+                            record.problem(
+                                item_field,
+                                f"信息项第 {int(index) + 1} 项：{msg}",
+                                "invalid",
+                                item=int(index),
+                            )
+                        )
             continue
         for msg in messages if isinstance(messages, list) else [str(messages)]:
             out.append(record.problem(field_name, msg, "invalid"))

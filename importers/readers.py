@@ -44,7 +44,9 @@ class Row:
     sheet: str
     row: int
     values: dict[str, Any] | None
-    columns: dict[str, str] = field(default_factory=dict)  # field → column label, shared by a sheet's rows
+    columns: dict[str, str] = field(
+        default_factory=dict
+    )  # field → column label, shared by a sheet's rows
 
 
 @dataclass
@@ -74,8 +76,14 @@ def sniff(head: bytes, name: str) -> str:
     return "csv"
 
 
-def read_file(path: Path, *, max_bytes: int, max_csv_bytes: int | None = None, max_rows: int | None = None,
-              max_unpacked_bytes: int | None = None) -> ParsedFile:
+def read_file(
+    path: Path,
+    *,
+    max_bytes: int,
+    max_csv_bytes: int | None = None,
+    max_rows: int | None = None,
+    max_unpacked_bytes: int | None = None,
+) -> ParsedFile:
     """``max_csv_bytes``: a separate limit for CSV, which is streamed (the command line
     takes a province's catalog this way); workbooks are read whole and keep ``max_bytes``,
     at most ``max_rows`` rows over all sheets and, for .xlsx, ``max_unpacked_bytes``
@@ -88,8 +96,11 @@ def read_file(path: Path, *, max_bytes: int, max_csv_bytes: int | None = None, m
     kind = sniff(head, path.name)
     limit = max_csv_bytes if kind == "csv" and max_csv_bytes is not None else max_bytes
     if size > limit:
-        raise FileProblem(f"文件过大（{size / 2**20:.0f} MB），上限为 {limit / 2**20:.0f} MB；"
-                          "请拆分文件，或用命令行以 CSV 分批导入", "file_too_large")
+        raise FileProblem(
+            f"文件过大（{size / 2**20:.0f} MB），上限为 {limit / 2**20:.0f} MB；"
+            "请拆分文件，或用命令行以 CSV 分批导入",
+            "file_too_large",
+        )
     if kind == "xlsx":
         return _read_xlsx(path, max_rows, max_unpacked_bytes)
     if kind == "ole2":
@@ -101,6 +112,7 @@ def read_file(path: Path, *, max_bytes: int, max_csv_bytes: int | None = None, m
 
 # -- tables --------------------------------------------------------------------------------
 
+
 def _label(i: int) -> str:
     label = ""
     i += 1
@@ -110,11 +122,16 @@ def _label(i: int) -> str:
     return label
 
 
-def _find_header(rows: list[list[Any]], index: dict[str, Column]) -> tuple[int, dict[int, Column]] | None:
+def _find_header(
+    rows: list[list[Any]], index: dict[str, Column]
+) -> tuple[int, dict[int, Column]] | None:
     best = None
     for n, row in enumerate(rows[:MAX_HEADER_SCAN]):
-        found = {i: index[normalise_header(v)] for i, v in enumerate(row)
-                 if v is not None and normalise_header(v) in index}
+        found = {
+            i: index[normalise_header(v)]
+            for i, v in enumerate(row)
+            if v is not None and normalise_header(v) in index
+        }
         required = sum(1 for c in found.values() if c.required)
         if required >= 2 and (best is None or len(found) > len(best[1])):
             best = (n, found)
@@ -122,8 +139,11 @@ def _find_header(rows: list[list[Any]], index: dict[str, Column]) -> tuple[int, 
         # The 编制指南's two-row header: 共享方式 (merged) over 共享方式分类 | 共享方式类型.
         # A next row holding nothing but known labels refines the columns below it.
         below = rows[best[0] + 1]
-        labels = {i: normalise_header(v) for i, v in enumerate(below)
-                  if v is not None and (not isinstance(v, str) or v.strip())}
+        labels = {
+            i: normalise_header(v)
+            for i, v in enumerate(below)
+            if v is not None and (not isinstance(v, str) or v.strip())
+        }
         if labels and all(label in index for label in labels.values()):
             best = (best[0] + 1, {**best[1], **{i: index[label] for i, label in labels.items()}})
     return best
@@ -151,8 +171,13 @@ def _values(raw: list[Any], mapping: dict[int, Column]) -> dict[str, Any]:
     return out
 
 
-def _table_rows(sheet: str, rows: Iterable[list[Any]], mapping: dict[int, Column], first_row: int,
-                fill_down: set[str]) -> Iterator[Row]:
+def _table_rows(
+    sheet: str,
+    rows: Iterable[list[Any]],
+    mapping: dict[int, Column],
+    first_row: int,
+    fill_down: set[str],
+) -> Iterator[Row]:
     last: dict[str, Any] = {}
     columns = {col.field: _label(i) for i, col in mapping.items()}
     for n, raw in enumerate(rows, start=first_row):
@@ -178,25 +203,34 @@ def _split_sheets(sheets: Iterable[tuple[str, Iterator[list[Any]]]]) -> ParsedFi
         item_fields = {c.field for c in itm[1].values()} if itm else set()
         if res and itm and res[0] == itm[0] and {"name", "data_type"} <= item_fields:
             # One sheet holding both: the flattened layout, one row per data item.
-            body = itertools.chain(head[res[0] + 1:], row_iter)
+            body = itertools.chain(head[res[0] + 1 :], row_iter)
             res_cols = {c.field: _label(i) for i, c in res[1].items()}
             item_cols = {c.field: _label(i) for i, c in itm[1].items()}
-            pairs = ((Row(name, n, _values(raw, res[1]), res_cols), Row(name, n, _values(raw, itm[1]), item_cols))
-                     for n, raw in enumerate(body, start=res[0] + 2) if not _is_note(raw))
+            pairs = (
+                (
+                    Row(name, n, _values(raw, res[1]), res_cols),
+                    Row(name, n, _values(raw, itm[1]), item_cols),
+                )
+                for n, raw in enumerate(body, start=res[0] + 2)
+                if not _is_note(raw)
+            )
             return ParsedFile("", [], (), flattened=True, pairs=pairs)
         if itm and (name.startswith(ITEM_SHEET) or not res or len(itm[1]) > len(res[1])):
-            body = itertools.chain(head[itm[0] + 1:], row_iter)
+            body = itertools.chain(head[itm[0] + 1 :], row_iter)
             item_iters.append(_table_rows(name, body, itm[1], itm[0] + 2, {"key", "resource_code"}))
         elif res:
-            body = itertools.chain(head[res[0] + 1:], row_iter)
+            body = itertools.chain(head[res[0] + 1 :], row_iter)
             resources.extend(_table_rows(name, body, res[1], res[0] + 2, set()))
     if not resources and not item_iters:
-        raise FileProblem("未找到可识别的表头：请使用目录模板（registry template）或检查列名", "no_header")
+        raise FileProblem(
+            "未找到可识别的表头：请使用目录模板（registry template）或检查列名", "no_header"
+        )
     return ParsedFile("", resources, itertools.chain.from_iterable(item_iters))
 
 
-
-def _read_xlsx(path: Path, max_rows: int | None = None, max_unpacked_bytes: int | None = None) -> ParsedFile:
+def _read_xlsx(
+    path: Path, max_rows: int | None = None, max_unpacked_bytes: int | None = None
+) -> ParsedFile:
     import openpyxl
 
     try:
@@ -205,8 +239,12 @@ def _read_xlsx(path: Path, max_rows: int | None = None, max_unpacked_bytes: int 
     except zipfile.BadZipFile as exc:
         raise FileProblem("文件已损坏，无法作为 xlsx 打开", "corrupt_file") from exc
     if max_unpacked_bytes is not None and unpacked > max_unpacked_bytes:
-        raise FileProblem(f"工作簿解压后过大（{unpacked / 2**20:.0f} MB），上限为 {max_unpacked_bytes / 2**20:.0f} MB；"
-                          "请拆分文件，或另存为 CSV 用命令行分批导入", "workbook_too_large")
+        raise FileProblem(
+            f"工作簿解压后过大（{unpacked / 2**20:.0f} MB），"
+            f"上限为 {max_unpacked_bytes / 2**20:.0f} MB；"
+            "请拆分文件，或另存为 CSV 用命令行分批导入",
+            "workbook_too_large",
+        )
     seen = 0
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -221,8 +259,10 @@ def _read_xlsx(path: Path, max_rows: int | None = None, max_unpacked_bytes: int 
             for r in ws.iter_rows(values_only=True):
                 seen += 1
                 if max_rows is not None and seen > max_rows:
-                    raise FileProblem(f"工作簿超过 {max_rows} 行；请拆分文件，或另存为 CSV 用命令行分批导入",
-                                      "too_many_rows")
+                    raise FileProblem(
+                        f"工作簿超过 {max_rows} 行；请拆分文件，或另存为 CSV 用命令行分批导入",
+                        "too_many_rows",
+                    )
                 yield list(r)
         except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
             raise FileProblem("工作表内容已损坏", "corrupt_file") from exc
@@ -249,7 +289,9 @@ def _read_ole2(path: Path) -> ParsedFile:
     except xlrd.XLRDError as exc:
         message = str(exc)
         if "encrypt" in message.lower() or "password" in message.lower():
-            raise FileProblem("工作簿设置了打开密码，请取消密码后再导入", "password_protected") from exc
+            raise FileProblem(
+                "工作簿设置了打开密码，请取消密码后再导入", "password_protected"
+            ) from exc
         raise FileProblem("无法读取该 xls/et 文件", "corrupt_file") from exc
     sheets = {}
     for sh in book.sheets():
@@ -278,7 +320,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    raise FileProblem("无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8 和 GB18030）", "unknown_encoding")
+    raise FileProblem(
+        "无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8 和 GB18030）", "unknown_encoding"
+    )
 
 
 def _read_csv(path: Path) -> ParsedFile:
@@ -313,7 +357,9 @@ def _csv_encoding(path: Path) -> str:
             return encoding
         except UnicodeDecodeError:
             continue
-    raise FileProblem("无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8 和 GB18030）", "unknown_encoding")
+    raise FileProblem(
+        "无法识别文件编码（支持 UTF-8、带 BOM 的 UTF-8 和 GB18030）", "unknown_encoding"
+    )
 
 
 def _read_json(path: Path) -> ParsedFile:
@@ -335,8 +381,15 @@ def _read_json(path: Path) -> ParsedFile:
         for k, v in rec.items():
             if k == "items":
                 continue
-            f = k if k in res_fields else (res_index.get(normalise_header(k)).field
-                                           if normalise_header(k) in res_index else None)
+            f = (
+                k
+                if k in res_fields
+                else (
+                    res_index.get(normalise_header(k)).field
+                    if normalise_header(k) in res_index
+                    else None
+                )
+            )
             if f:
                 values[f] = v
         values.setdefault("key", n)
@@ -344,7 +397,9 @@ def _read_json(path: Path) -> ParsedFile:
         for m, it in enumerate(rec.get("items") or [], start=1):
             ivals = {}
             for k, v in (it or {}).items():
-                col = next((c for c in ITEM_COLUMNS if c.field == k), None) or item_index.get(normalise_header(k))
+                col = next((c for c in ITEM_COLUMNS if c.field == k), None) or item_index.get(
+                    normalise_header(k)
+                )
                 if col:
                     ivals[col.field] = v
             ivals["key"] = values["key"]

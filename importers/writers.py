@@ -21,14 +21,31 @@ from catalog_schemas.columns import (
 
 _MODES_ZH = {"collected": "原始采集", "obtained": "共享获取"}
 EXAMPLE = {
-    "key": 1, "classification_code": "101001", "name": "人口基础信息", "provider_name": "某县公安局",
-    "provider_code": "11330001000000010X", "summary": "全县户籍人口的基础信息", "format_class": "数据库",
-    "format_detail": "KingbaseES", "share_type": "有条件共享", "share_condition": "仅限政务用途，经审核后使用",
-    "share_method_class": "共享平台方式", "share_method_platform": "接口", "open_type": "不予开放",
-    "update_cycle": "每日", "publish_date": "2026-01-15",
-    "items": [{"name": "公民身份号码", "data_type": "字符型C", "length": 18, "collection_mode": "collected",
-               "element_identifier": "GMSFHM"},
-              {"name": "姓名", "data_type": "字符型C", "length": 50, "collection_mode": "collected"}],
+    "key": 1,
+    "classification_code": "101001",
+    "name": "人口基础信息",
+    "provider_name": "某县公安局",
+    "provider_code": "11330001000000010X",
+    "summary": "全县户籍人口的基础信息",
+    "format_class": "数据库",
+    "format_detail": "KingbaseES",
+    "share_type": "有条件共享",
+    "share_condition": "仅限政务用途，经审核后使用",
+    "share_method_class": "共享平台方式",
+    "share_method_platform": "接口",
+    "open_type": "不予开放",
+    "update_cycle": "每日",
+    "publish_date": "2026-01-15",
+    "items": [
+        {
+            "name": "公民身份号码",
+            "data_type": "字符型C",
+            "length": 18,
+            "collection_mode": "collected",
+            "element_identifier": "GMSFHM",
+        },
+        {"name": "姓名", "data_type": "字符型C", "length": 50, "collection_mode": "collected"},
+    ],
 }
 
 
@@ -53,7 +70,9 @@ def rows_of(records: Iterable[dict]) -> tuple[list[list[Any]], list[list[Any]]]:
     return resources, items
 
 
-def write_xlsx(records: Iterable[dict], out: io.BufferedIOBase | str, *, template: bool = False) -> None:
+def write_xlsx(
+    records: Iterable[dict], out: io.BufferedIOBase | str, *, template: bool = False
+) -> None:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -62,7 +81,10 @@ def write_xlsx(records: Iterable[dict], out: io.BufferedIOBase | str, *, templat
 
     wb = Workbook(write_only=not template)
     res_rows, item_rows = rows_of([EXAMPLE] if template else records)
-    for title, columns, rows in ((RESOURCE_SHEET, RESOURCE_COLUMNS, res_rows), (ITEM_SHEET, ITEM_COLUMNS, item_rows)):
+    for title, columns, rows in (
+        (RESOURCE_SHEET, RESOURCE_COLUMNS, res_rows),
+        (ITEM_SHEET, ITEM_COLUMNS, item_rows),
+    ):
         ws = wb.create_sheet(title)
         if template:
             ws.append([f"{c.header}*" if c.required else c.header for c in columns])
@@ -74,9 +96,16 @@ def write_xlsx(records: Iterable[dict], out: io.BufferedIOBase | str, *, templat
                 if c.hint:
                     cell.comment = Comment(c.hint, "目录模板")
                 if c.choices:
-                    dv = DataValidation(type="list", formula1='"' + ",".join(c.choices) + '"', allow_blank=True,
-                                        showErrorMessage=True, errorTitle="取值无效",
-                                        error="请从下拉列表中选择", promptTitle=c.header, prompt=c.hint or "从列表中选择")
+                    dv = DataValidation(
+                        type="list",
+                        formula1='"' + ",".join(c.choices) + '"',
+                        allow_blank=True,
+                        showErrorMessage=True,
+                        errorTitle="取值无效",
+                        error="请从下拉列表中选择",
+                        promptTitle=c.header,
+                        prompt=c.hint or "从列表中选择",
+                    )
                     dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}5000")
                     ws.add_data_validation(dv)
             ws.freeze_panes = "A2"
@@ -87,10 +116,12 @@ def write_xlsx(records: Iterable[dict], out: io.BufferedIOBase | str, *, templat
     if template:
         del wb["Sheet"]
         notes = wb.create_sheet("填表说明")
-        for line in ("带 * 的列为必填项；有下拉列表的列请从列表中选择。",
-                     "信息项表用“资源序号”（或已登记资源的“信息资源代码”）关联到信息资源表。",
-                     "新登记的资源不填“信息资源代码”，由系统按 分类码/顺序码 生成。",
-                     "修改已登记资源时，空白单元格保持原值不变；要清空某项，请填写 #清空。"):
+        for line in (
+            "带 * 的列为必填项；有下拉列表的列请从列表中选择。",
+            "信息项表用“资源序号”（或已登记资源的“信息资源代码”）关联到信息资源表。",
+            "新登记的资源不填“信息资源代码”，由系统按 分类码/顺序码 生成。",
+            "修改已登记资源时，空白单元格保持原值不变；要清空某项，请填写 #清空。",
+        ):
             notes.append([line])
     wb.save(out)
 

@@ -30,10 +30,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # _limit_body below).
     app.config["MAX_CONTENT_LENGTH"] = settings["IMPORT_MAX_BYTES"] + 2**20
     app.json.ensure_ascii = False
-    configure_local_codes(LocalCodes(
-        extra_update_cycles=tuple(settings["EXTRA_UPDATE_CYCLES"]),
-        share_request_deadline_days=int(settings["SHARE_REQUEST_DEADLINE_DAYS"]),
-    ))
+    configure_local_codes(
+        LocalCodes(
+            extra_update_cycles=tuple(settings["EXTRA_UPDATE_CYCLES"]),
+            share_request_deadline_days=int(settings["SHARE_REQUEST_DEADLINE_DAYS"]),
+        )
+    )
 
     _database.init_app(app)
     _register_transaction_hooks(app)
@@ -52,8 +54,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     signer_for(app.config)
     if "127.0.0.1" in app.config["PUBLIC_BASE_URL"] and not (app.testing or app.debug):
-        app.logger.warning("PUBLIC_BASE_URL is %s: printed confirmations will point there; set it to the "
-                           "address people reach this registry at", app.config["PUBLIC_BASE_URL"])
+        app.logger.warning(
+            "PUBLIC_BASE_URL is %s: printed confirmations will point there; set it to the "
+            "address people reach this registry at",
+            app.config["PUBLIC_BASE_URL"],
+        )
     return app
 
 
@@ -113,9 +118,11 @@ def _register_http_hooks(app: Flask) -> None:
             # Every script, style and image is served by the app itself (no CDN), so
             # 'self' is the whole policy; the OpenAPI page needs its inline bootstrap.
             inline = " 'unsafe-inline'" if request.path.startswith("/api/v1/docs") else ""
-            headers.setdefault("Content-Security-Policy",
-                               f"default-src 'self'; script-src 'self'{inline}; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+            headers.setdefault(
+                "Content-Security-Policy",
+                f"default-src 'self'; script-src 'self'{inline}; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+            )
             headers.setdefault("X-Frame-Options", "DENY")
         headers.pop("Server", None)
         return response

@@ -116,22 +116,47 @@ def record_many(session: Session, actor: Actor, entries: list[dict[str, Any]]) -
     if not entries:
         return
     lock_chain(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    prev = (
+        session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    )
     rows = []
     at = utcnow()
     for e in entries:
-        ev = AuditEvent(at=at, actor_id=actor.user_id, actor_name=actor.name, action=e["action"],
-                        subject_type=e["subject_type"], subject_id=str(e["subject_id"]),
-                        before_digest=digest(e.get("before")), after_digest=digest(e.get("after")),
-                        cause=e.get("cause"), prev_hash=prev)
+        ev = AuditEvent(
+            at=at,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            action=e["action"],
+            subject_type=e["subject_type"],
+            subject_id=str(e["subject_id"]),
+            before_digest=digest(e.get("before")),
+            after_digest=digest(e.get("after")),
+            cause=e.get("cause"),
+            prev_hash=prev,
+        )
         ev.hash = prev = chain_hash(prev, ev)
-        rows.append({c: getattr(ev, c) for c in ("at", "actor_id", "actor_name", "action", "subject_type",
-                                                  "subject_id", "before_digest", "after_digest", "cause",
-                                                  "prev_hash", "hash")})
+        rows.append(
+            {
+                c: getattr(ev, c)
+                for c in (
+                    "at",
+                    "actor_id",
+                    "actor_name",
+                    "action",
+                    "subject_type",
+                    "subject_id",
+                    "before_digest",
+                    "after_digest",
+                    "cause",
+                    "prev_hash",
+                    "hash",
+                )
+            }
+        )
     from sqlalchemy import insert
 
     for start in range(0, len(rows), 5000):
-        session.execute(insert(AuditEvent.__table__), rows[start:start + 5000])
+        session.execute(insert(AuditEvent.__table__), rows[start : start + 5000])
 
 
 @dataclass

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from .errors import Forbidden, Unauthenticated
 
 EDITOR, REVIEWER, NDRC, AUDITOR, ADMIN = (
-    "dept_editor", "center_reviewer", "ndrc_officer", "auditor", "admin",
+    "dept_editor",
+    "center_reviewer",
+    "ndrc_officer",
+    "auditor",
+    "admin",
 )
 # Roles that see every record, drafts included.
 READ_ALL_ROLES = frozenset({REVIEWER, AUDITOR, ADMIN})
@@ -83,6 +87,7 @@ def may_read_import(actor: Actor, actor_id: int | None) -> bool:
 
 # -- reading catalog entries -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Visibility:
     """Which catalog entries (信息资源) a caller may read, as a value every reader applies:
@@ -127,19 +132,63 @@ def resource_visibility(actor: Actor) -> Visibility:
 # What an update may change, per kind of record. Anything else in a PATCH is refused by
 # name: moving a record to another department, or changing its owner, is not an edit.
 EDITABLE_FIELDS: dict[str, frozenset[str]] = {
-    "system": frozenset({"code", "name", "in_system_catalog", "deployment", "status", "project_ids"}),
-    "interface": frozenset({"name", "kind", "endpoint", "protocol", "openapi", "platform_connected",
-                            "health", "resource_ids"}),
-    "flow": frozenset({"source_system_id", "source_department_id", "target_system_id",
-                       "target_department_id", "resource_id", "interface_id", "via_platform", "origin",
-                       "project_id", "description"}),
-    "project": frozenset({"code", "name", "co_department_ids", "investment", "in_county_plan",
-                          "planned_acceptance_date", "acceptance_materials"}),
+    "system": frozenset(
+        {"code", "name", "in_system_catalog", "deployment", "status", "project_ids"}
+    ),
+    "interface": frozenset(
+        {
+            "name",
+            "kind",
+            "endpoint",
+            "protocol",
+            "openapi",
+            "platform_connected",
+            "health",
+            "resource_ids",
+        }
+    ),
+    "flow": frozenset(
+        {
+            "source_system_id",
+            "source_department_id",
+            "target_system_id",
+            "target_department_id",
+            "resource_id",
+            "interface_id",
+            "via_platform",
+            "origin",
+            "project_id",
+            "description",
+        }
+    ),
+    "project": frozenset(
+        {
+            "code",
+            "name",
+            "co_department_ids",
+            "investment",
+            "in_county_plan",
+            "planned_acceptance_date",
+            "acceptance_materials",
+        }
+    ),
     "department": frozenset({"code", "name", "kind", "parent_id", "region", "function"}),
     "user": frozenset({"name", "display_name", "role", "department_id", "active"}),
-    "data_element": frozenset({"identifier", "name", "synonyms", "data_type", "format", "value_domain",
-                               "source_function", "family", "source_department_id", "source_system_id",
-                               "source_resource_id"}),
+    "data_element": frozenset(
+        {
+            "identifier",
+            "name",
+            "synonyms",
+            "data_type",
+            "format",
+            "value_domain",
+            "source_function",
+            "family",
+            "source_department_id",
+            "source_system_id",
+            "source_resource_id",
+        }
+    ),
 }
 # Who may re-home a record (a change of owner, not an edit): the admin moves a system
 # between departments (both departments' catalogs change); 发改委 names a project's lead.
@@ -158,11 +207,16 @@ def check_editable(actor: Actor, kind: str, changes: dict) -> None:
         allowed.add(rehome[0])
     refused = sorted(set(changes) - allowed)
     if refused:
-        raise Forbidden("以下字段不能修改：" + "、".join(refused), code="field_not_editable",
-                        errors={name: ["不能修改此字段"] for name in refused})
+        raise Forbidden(
+            "以下字段不能修改：" + "、".join(refused),
+            code="field_not_editable",
+            errors={name: ["不能修改此字段"] for name in refused},
+        )
 
 
-def may_link_project(actor: Actor, *, lead_department_id: int, co_department_ids: list[int]) -> bool:
+def may_link_project(
+    actor: Actor, *, lead_department_id: int, co_department_ids: list[int]
+) -> bool:
     """A department links its systems (or flows) to a project it leads or co-builds;
     发改委 and the admin to any. Linking changes what the project's Art. 15
     confirmation covers, so it is the project's departments' decision."""

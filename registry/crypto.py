@@ -72,7 +72,9 @@ class SoftwareSM2Signer:
     def load_or_create(cls, path: Path) -> SoftwareSM2Signer:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"algorithm": "SM2", "private_key": generate_private_key()}), "utf-8")
+            path.write_text(
+                json.dumps({"algorithm": "SM2", "private_key": generate_private_key()}), "utf-8"
+            )
             path.chmod(0o600)
         return cls.from_file(path)
 

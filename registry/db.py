@@ -119,8 +119,11 @@ class Database:
     """Flask extension: an engine per app and a session per application context."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False),
-                             busy_timeout=app.config["DATABASE_BUSY_TIMEOUT"])
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            echo=app.config.get("SQL_ECHO", False),
+            busy_timeout=app.config["DATABASE_BUSY_TIMEOUT"],
+        )
         app.extensions["registry.db"] = _State(engine)
         app.teardown_appcontext(self._teardown)
 

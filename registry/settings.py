@@ -29,7 +29,7 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         settings.update({k: v for k, v in namespace.items() if k.isupper()})
     for key, raw in os.environ.items():
         if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "CONFIG":
-            name = key[len(ENV_PREFIX):]
+            name = key[len(ENV_PREFIX) :]
             settings[name] = raw if name.endswith(("_URL", "_PATH")) else _env_value(raw)
     settings.update(overrides or {})
 

@@ -59,7 +59,9 @@ def read_phase() -> Iterator[None]:
 def _drain_in_background(app: Flask) -> None:
     if not _draining.acquire(blocking=False):
         return  # one drain per process at a time; it loops until the outbox is empty
-    thread = threading.Thread(target=_drain_rest, args=(app,), name="search-outbox-drain", daemon=True)
+    thread = threading.Thread(
+        target=_drain_rest, args=(app,), name="search-outbox-drain", daemon=True
+    )
     thread.start()
 
 

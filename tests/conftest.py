@@ -39,15 +39,20 @@ def pg_server() -> Iterator[str]:
     # PostgreSQL runs as its own user, which must be able to reach the directory.
     base = Path(tempfile.mkdtemp(prefix="registry-pg-", dir="/tmp"))
     base.chmod(0o755)
-    result = subprocess.run([str(ROOT / "scripts" / "pg-test-cluster"), "start", str(base / "pg")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "pg-test-cluster"), "start", str(base / "pg")],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"could not start PostgreSQL:\n{result.stderr}")
     try:
         yield result.stdout.strip().splitlines()[-1]
     finally:
-        subprocess.run([str(ROOT / "scripts" / "pg-test-cluster"), "stop", str(base / "pg")],
-                       capture_output=True)
+        subprocess.run(
+            [str(ROOT / "scripts" / "pg-test-cluster"), "stop", str(base / "pg")],
+            capture_output=True,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -83,7 +88,9 @@ def make_app(database_url: str, instance: Path, **overrides):
     from config import testing
 
     settings = {k: v for k, v in vars(testing).items() if k.isupper()}
-    return create_app({**settings, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), **overrides})
+    return create_app(
+        {**settings, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), **overrides}
+    )
 
 
 @contextlib.contextmanager
@@ -172,7 +179,9 @@ class _LazyUrls(dict):
         self._factory, self._request = factory, request
 
     def __missing__(self, backend: str) -> str:
-        url = self[backend] = fresh_database(backend, self._factory.mktemp(f"search-{backend}"), self._request)
+        url = self[backend] = fresh_database(
+            backend, self._factory.mktemp(f"search-{backend}"), self._request
+        )
         return url
 
 
@@ -187,8 +196,13 @@ def search_app(search_kind, catalog_urls, tmp_path, request):
     backend gets an index of its own, deleted afterwards."""
     overrides = {}
     if search_kind in ("opensearch", "elasticsearch"):
-        node = request.getfixturevalue("search_node" if search_kind == "opensearch" else "elasticsearch_node")
-        overrides = {"SEARCH_URL": node, "SEARCH_INDEX": f"registry-test-{os.getpid()}-{next(_search_counter)}"}
+        node = request.getfixturevalue(
+            "search_node" if search_kind == "opensearch" else "elasticsearch_node"
+        )
+        overrides = {
+            "SEARCH_URL": node,
+            "SEARCH_INDEX": f"registry-test-{os.getpid()}-{next(_search_counter)}",
+        }
     url = catalog_urls["postgresql" if search_kind == "postgresql" else "sqlite"]
     with rolled_back(make_app(url, tmp_path, **overrides)) as app:
         yield app

@@ -43,14 +43,18 @@ ROLE_USERS = {
 def build_world(app) -> World:
     with app.app_context():
         s = db.session
-        a = departments.create_department(s, SYSTEM, data={
-            "code": credit_code(101), "name": "县公安局", "kind": "政府"})
-        b = departments.create_department(s, SYSTEM, data={
-            "code": credit_code(202), "name": "县市场监督管理局", "kind": "政府"})
+        a = departments.create_department(
+            s, SYSTEM, data={"code": credit_code(101), "name": "县公安局", "kind": "政府"}
+        )
+        b = departments.create_department(
+            s, SYSTEM, data={"code": credit_code(202), "name": "县市场监督管理局", "kind": "政府"}
+        )
         world = World(a.id, b.id, a.code, b.code)
         for name, (role, dept) in ROLE_USERS.items():
             dept_id = {"a": a.id, "b": b.id, None: None}[dept]
-            user = users.create_user(s, SYSTEM, data={"name": name, "role": role, "department_id": dept_id})
+            user = users.create_user(
+                s, SYSTEM, data={"name": name, "role": role, "department_id": dept_id}
+            )
             world.user_ids[name] = user.id
             world.tokens[name] = users.issue_token(s, SYSTEM, user_id=user.id)
         s.commit()
@@ -105,13 +109,19 @@ class ApiClient:
         return self.client.get(url, headers=self._headers(None, kw.pop("headers", None)), **kw)
 
     def post(self, url: str, json: Any = None, etag: str | None = None, **kw):
-        return self.client.post(url, json=json, headers=self._headers(etag, kw.pop("headers", None)), **kw)
+        return self.client.post(
+            url, json=json, headers=self._headers(etag, kw.pop("headers", None)), **kw
+        )
 
     def patch(self, url: str, json: Any = None, etag: str | None = None, **kw):
-        return self.client.patch(url, json=json, headers=self._headers(etag, kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            url, json=json, headers=self._headers(etag, kw.pop("headers", None)), **kw
+        )
 
     def put(self, url: str, json: Any = None, etag: str | None = None, **kw):
-        return self.client.put(url, json=json, headers=self._headers(etag, kw.pop("headers", None)), **kw)
+        return self.client.put(
+            url, json=json, headers=self._headers(etag, kw.pop("headers", None)), **kw
+        )
 
     def delete(self, url: str, etag: str | None = None, **kw):
         return self.client.delete(url, headers=self._headers(etag, kw.pop("headers", None)), **kw)

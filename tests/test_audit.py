@@ -16,17 +16,24 @@ def _events(app):
 
 def test_sm3_known_answer():
     # GB/T 32905-2016 Appendix A, example 1: SM3("abc").
-    assert audit.sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert (
+        audit.sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    )
     # Example 2: "abcd" repeated 16 times.
     assert audit.sm3_hex(b"abcd" * 16) == (
-        "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")
+        "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+    )
 
 
 def test_each_mutation_writes_one_event(app, api):
     start = len(_events(app))
     body, etag = api.create_resource()
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{body['id']}", json={"summary": "改"}, etag=etag)
-    api.as_("editor_a").post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=r.headers["ETag"])
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{body['id']}", json={"summary": "改"}, etag=etag
+    )
+    api.as_("editor_a").post(
+        f"/api/v1/resources/{body['id']}/submit", json={}, etag=r.headers["ETag"]
+    )
     events = _events(app)[start:]
     assert [e.action for e in events] == ["resource.create", "resource.update", "resource.submit"]
     assert all(e.actor_name == "editor_a" and e.subject_id == str(body["id"]) for e in events)
@@ -37,8 +44,20 @@ def test_each_mutation_writes_one_event(app, api):
 
 def test_failed_mutation_leaves_no_event(app, api):
     start = len(_events(app))
-    assert api.as_("editor_b").post("/api/v1/systems", json={
-        "code": "S", "name": "x", "deployment": "政务云", "department_id": api.world.dept_a}).status_code == 403
+    assert (
+        api.as_("editor_b")
+        .post(
+            "/api/v1/systems",
+            json={
+                "code": "S",
+                "name": "x",
+                "deployment": "政务云",
+                "department_id": api.world.dept_a,
+            },
+        )
+        .status_code
+        == 403
+    )
     assert len(_events(app)) == start
 
 
@@ -50,7 +69,9 @@ def test_chain_verifies_and_reports_first_broken_link(app, api):
         assert report.ok and report.checked == len(_events(app))
         ids = db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()
         target = ids[len(ids) // 2]
-        db.session.execute(text("UPDATE audit_events SET actor_name = 'mallory' WHERE id = :i"), {"i": target})
+        db.session.execute(
+            text("UPDATE audit_events SET actor_name = 'mallory' WHERE id = :i"), {"i": target}
+        )
         report = audit.verify_chain(db.session)
         assert not report.ok and report.broken_at == target and "内容" in report.reason
         db.session.rollback()

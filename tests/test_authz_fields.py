@@ -17,13 +17,21 @@ from .helpers import SYSTEM, resource_payload
 
 
 def _entry(dept_code: str, *, status: str = "draft", **overrides):
-    res = resources.create_resource(db.session, SYSTEM, data=ResourceSchema().load(
-        resource_payload(provider_code=dept_code, **overrides)))
-    steps = {"draft": [], "submitted": ["submit"], "published": ["submit", "publish"],
-             "retired": ["submit", "publish", "retire"]}[status]
+    res = resources.create_resource(
+        db.session,
+        SYSTEM,
+        data=ResourceSchema().load(resource_payload(provider_code=dept_code, **overrides)),
+    )
+    steps = {
+        "draft": [],
+        "submitted": ["submit"],
+        "published": ["submit", "publish"],
+        "retired": ["submit", "publish", "retire"],
+    }[status]
     for action in steps:
-        res = resources.transition_resource(db.session, SYSTEM, res.id, action=action, reason="测试",
-                                            expected_version=res.version)
+        res = resources.transition_resource(
+            db.session, SYSTEM, res.id, action=action, reason="测试", expected_version=res.version
+        )
     return res
 
 
@@ -33,18 +41,52 @@ def records(app, world):
     with app.app_context():
         s = db.session
         out = {
-            "system_a": systems.create_system(s, SYSTEM, data={
-                "code": "SYS-A", "name": "甲系统", "department_id": world.dept_a, "deployment": "政务云"}),
-            "system_b": systems.create_system(s, SYSTEM, data={
-                "code": "SYS-B", "name": "乙系统", "department_id": world.dept_b, "deployment": "政务云"}),
-            "interface_a": interfaces.create_interface(s, SYSTEM, data={
-                "name": "甲接口", "kind": "api", "department_id": world.dept_a}),
-            "interface_b": interfaces.create_interface(s, SYSTEM, data={
-                "name": "乙接口", "kind": "api", "department_id": world.dept_b}),
-            "project_a": projects.create_project(s, SYSTEM, data={
-                "code": "XM-A", "name": "甲项目", "lead_department_id": world.dept_a, "investment": 100}),
-            "project_b": projects.create_project(s, SYSTEM, data={
-                "code": "XM-B", "name": "乙项目", "lead_department_id": world.dept_b, "investment": 100}),
+            "system_a": systems.create_system(
+                s,
+                SYSTEM,
+                data={
+                    "code": "SYS-A",
+                    "name": "甲系统",
+                    "department_id": world.dept_a,
+                    "deployment": "政务云",
+                },
+            ),
+            "system_b": systems.create_system(
+                s,
+                SYSTEM,
+                data={
+                    "code": "SYS-B",
+                    "name": "乙系统",
+                    "department_id": world.dept_b,
+                    "deployment": "政务云",
+                },
+            ),
+            "interface_a": interfaces.create_interface(
+                s, SYSTEM, data={"name": "甲接口", "kind": "api", "department_id": world.dept_a}
+            ),
+            "interface_b": interfaces.create_interface(
+                s, SYSTEM, data={"name": "乙接口", "kind": "api", "department_id": world.dept_b}
+            ),
+            "project_a": projects.create_project(
+                s,
+                SYSTEM,
+                data={
+                    "code": "XM-A",
+                    "name": "甲项目",
+                    "lead_department_id": world.dept_a,
+                    "investment": 100,
+                },
+            ),
+            "project_b": projects.create_project(
+                s,
+                SYSTEM,
+                data={
+                    "code": "XM-B",
+                    "name": "乙项目",
+                    "lead_department_id": world.dept_b,
+                    "investment": 100,
+                },
+            ),
             "draft_b": _entry(world.dept_b_code, name="乙部门草稿资源"),
             "published_b": _entry(world.dept_b_code, status="published", name="乙部门已发布资源"),
         }
@@ -59,13 +101,43 @@ FIELD_CASES = [
     ("interface re-homed by the admin", "admin", "interface_a", {"department_id": "B"}, 403),
     ("system re-homed by its editor", "editor_a", "system_a", {"department_id": "B"}, 403),
     ("system re-homed by the admin", "admin", "system_a", {"department_id": "B"}, 200),
-    ("system linked to a foreign project", "editor_a", "system_a", {"project_ids": ["project_b"]}, 403),
-    ("system linked to its own project", "editor_a", "system_a", {"project_ids": ["project_a"]}, 200),
-    ("system linked to any project by the admin", "admin", "system_a", {"project_ids": ["project_b"]}, 200),
-    ("project lead changed by its editor", "editor_a", "project_a", {"lead_department_id": "B"}, 403),
+    (
+        "system linked to a foreign project",
+        "editor_a",
+        "system_a",
+        {"project_ids": ["project_b"]},
+        403,
+    ),
+    (
+        "system linked to its own project",
+        "editor_a",
+        "system_a",
+        {"project_ids": ["project_a"]},
+        200,
+    ),
+    (
+        "system linked to any project by the admin",
+        "admin",
+        "system_a",
+        {"project_ids": ["project_b"]},
+        200,
+    ),
+    (
+        "project lead changed by its editor",
+        "editor_a",
+        "project_a",
+        {"lead_department_id": "B"},
+        403,
+    ),
     ("project lead changed by 发改委", "ndrc", "project_a", {"lead_department_id": "B"}, 200),
     ("project stage written directly", "ndrc", "project_a", {"stage": "accepted"}, 422),
-    ("interface serving a foreign draft", "editor_a", "interface_a", {"resource_ids": ["draft_b"]}, 422),
+    (
+        "interface serving a foreign draft",
+        "editor_a",
+        "interface_a",
+        {"resource_ids": ["draft_b"]},
+        422,
+    ),
 ]
 PATHS = {"interface": "interfaces", "system": "systems", "project": "projects"}
 
@@ -86,7 +158,9 @@ def test_field_level_rights(api, world, records, case):
     if expected == 403:
         assert r.get_json()["code"] in ("field_not_editable", "foreign_project")
     if expected != 200:
-        assert records["draft_b"][2] not in r.get_data(as_text=True)  # a foreign draft is never named
+        assert records["draft_b"][2] not in r.get_data(
+            as_text=True
+        )  # a foreign draft is never named
 
 
 def test_flow_references_must_be_readable_and_linkable(api, world, records):
@@ -95,14 +169,23 @@ def test_flow_references_must_be_readable_and_linkable(api, world, records):
     r = api.as_("editor_a").post("/api/v1/flows", json={**base, "resource_id": draft_id})
     assert r.status_code == 422 and draft_code not in r.get_data(as_text=True)
     assert r.get_json()["errors"]["resource_id"] == ["信息资源不存在"]
-    r = api.as_("editor_a").post("/api/v1/flows", json={**base, "resource_id": records["published_b"][0]})
+    r = api.as_("editor_a").post(
+        "/api/v1/flows", json={**base, "resource_id": records["published_b"][0]}
+    )
     assert r.status_code == 201, r.get_json()
-    r = api.as_("editor_a").post("/api/v1/flows", json={**base, "project_id": records["project_b"][0]})
+    r = api.as_("editor_a").post(
+        "/api/v1/flows", json={**base, "project_id": records["project_b"][0]}
+    )
     assert r.status_code == 403 and r.get_json()["code"] == "foreign_project"
-    r = api.as_("editor_a").post("/api/v1/flows", json={**base, "project_id": records["project_a"][0]})
+    r = api.as_("editor_a").post(
+        "/api/v1/flows", json={**base, "project_id": records["project_a"][0]}
+    )
     assert r.status_code == 201
-    third = {"source_department_id": world.dept_a, "target_department_id": world.dept_a,
-             "interface_id": records["interface_b"][0]}
+    third = {
+        "source_department_id": world.dept_a,
+        "target_department_id": world.dept_a,
+        "interface_id": records["interface_b"][0],
+    }
     r = api.as_("editor_a").post("/api/v1/flows", json=third)
     assert r.status_code == 422 and "interface_id" in r.get_json()["errors"]
 
@@ -112,8 +195,16 @@ def _resource_nodes(body: dict) -> set[int]:
     return {int(n["id"].split(":")[1]) for n in nodes if n["id"].startswith("resource:")}
 
 
-@pytest.mark.parametrize("role, sees_draft", [("editor_a", False), ("ndrc", False), ("editor_b", True),
-                                              ("reviewer", True), ("auditor", True)])
+@pytest.mark.parametrize(
+    "role, sees_draft",
+    [
+        ("editor_a", False),
+        ("ndrc", False),
+        ("editor_b", True),
+        ("reviewer", True),
+        ("auditor", True),
+    ],
+)
 def test_graph_shows_only_readable_entries(api, world, records, role, sees_draft):
     draft, published = records["draft_b"][0], records["published_b"][0]
     r = api.as_(role).get(f"/api/v1/graph/department/{world.dept_b}?depth=1&scope_kind=all")
@@ -137,12 +228,19 @@ def test_one_visibility_for_reads_and_search(app, api, world):
     with app.app_context():
         for state in STATES:
             for open_type in ("无条件开放", "不予开放"):
-                made[(state, open_type)] = _entry(world.dept_a_code, status=state, open_type=open_type,
-                                                  name=f"可见性{state}{open_type}").id
+                made[(state, open_type)] = _entry(
+                    world.dept_a_code,
+                    status=state,
+                    open_type=open_type,
+                    name=f"可见性{state}{open_type}",
+                ).id
         unit_of_work.commit(app)  # commit, then index: as any entry point ends
     expected = {
         "anonymous": {("published", "无条件开放")},
-        "editor_a": set(made), "reviewer": set(made), "auditor": set(made), "admin": set(made),
+        "editor_a": set(made),
+        "reviewer": set(made),
+        "auditor": set(made),
+        "admin": set(made),
         "editor_b": {("published", "无条件开放"), ("published", "不予开放")},
         "ndrc": {("published", "无条件开放"), ("published", "不予开放")},
     }
@@ -150,6 +248,10 @@ def test_one_visibility_for_reads_and_search(app, api, world):
         client = api.as_(None if viewer == "anonymous" else viewer)
         listed = {r["id"] for r in client.get("/api/v1/resources?q=可见性&page_size=50").get_json()}
         found = {h["id"] for h in client.get("/api/v1/search?q=可见性&limit=50").get_json()["hits"]}
-        single = {rid for rid in made.values() if client.get(f"/api/v1/resources/{rid}").status_code == 200}
+        single = {
+            rid
+            for rid in made.values()
+            if client.get(f"/api/v1/resources/{rid}").status_code == 200
+        }
         want = {made[k] for k in expected[viewer]}
         assert listed == found == single == want, viewer

@@ -44,8 +44,16 @@ ROW_LEVEL = {("import.run", "editor_b"): 422}
 
 
 def _system(w: World):
-    return systems.create_system(db.session, SYSTEM, data={
-        "code": f"SYS-{w.dept_a}", "name": "人口库系统", "department_id": w.dept_a, "deployment": "政务云"})
+    return systems.create_system(
+        db.session,
+        SYSTEM,
+        data={
+            "code": f"SYS-{w.dept_a}",
+            "name": "人口库系统",
+            "department_id": w.dept_a,
+            "deployment": "政务云",
+        },
+    )
 
 
 def _resource(w: World, status: str = "draft"):
@@ -55,29 +63,50 @@ def _resource(w: World, status: str = "draft"):
     res = resources.create_resource(db.session, SYSTEM, data=ResourceSchema().load(data))
     steps = {"draft": [], "submitted": ["submit"], "published": ["submit", "publish"]}[status]
     for action in steps:
-        res = resources.transition_resource(db.session, SYSTEM, res.id, action=action, reason=None,
-                                            expected_version=res.version)
+        res = resources.transition_resource(
+            db.session, SYSTEM, res.id, action=action, reason=None, expected_version=res.version
+        )
     return res
 
 
 def _interface(w: World):
-    return interfaces.create_interface(db.session, SYSTEM, data={
-        "name": "人口查询接口", "kind": "api", "department_id": w.dept_a})
+    return interfaces.create_interface(
+        db.session, SYSTEM, data={"name": "人口查询接口", "kind": "api", "department_id": w.dept_a}
+    )
 
 
 def _flow(w: World):
-    return flows.create_flow(db.session, SYSTEM, data={
-        "source_department_id": w.dept_a, "target_department_id": w.dept_b})
+    return flows.create_flow(
+        db.session,
+        SYSTEM,
+        data={"source_department_id": w.dept_a, "target_department_id": w.dept_b},
+    )
 
 
 def _element(_w: World):
-    return elements.create_element(db.session, SYSTEM, data={
-        "identifier": "GMSFHM", "name": "公民身份号码", "data_type": "C", "synonyms": ["身份证号"]})
+    return elements.create_element(
+        db.session,
+        SYSTEM,
+        data={
+            "identifier": "GMSFHM",
+            "name": "公民身份号码",
+            "data_type": "C",
+            "synonyms": ["身份证号"],
+        },
+    )
 
 
 def _project(w: World, stage: str = "planned"):
-    project = projects.create_project(db.session, SYSTEM, data={
-        "code": "XM-001", "name": "智慧政务项目", "lead_department_id": w.dept_a, "investment": 300})
+    project = projects.create_project(
+        db.session,
+        SYSTEM,
+        data={
+            "code": "XM-001",
+            "name": "智慧政务项目",
+            "lead_department_id": w.dept_a,
+            "investment": 300,
+        },
+    )
     project.stage = stage
     db.session.flush()
     return project
@@ -101,8 +130,11 @@ def _token_id(w: World) -> int:
     from registry.models import ApiToken
 
     users.issue_token(db.session, SYSTEM, user_id=w.user_ids["ndrc"])
-    return db.session.scalars(select(ApiToken.id).where(ApiToken.user_id == w.user_ids["ndrc"])
-                              .order_by(ApiToken.id.desc())).first()
+    return db.session.scalars(
+        select(ApiToken.id)
+        .where(ApiToken.user_id == w.user_ids["ndrc"])
+        .order_by(ApiToken.id.desc())
+    ).first()
 
 
 def tag(obj) -> str:
@@ -111,95 +143,299 @@ def tag(obj) -> str:
 
 # endpoint name → (setup returning a Call, roles allowed)
 CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
-    "department.create": (lambda w: Call("POST", "/api/v1/departments", {
-        "code": credit_code(999), "name": "县新设局", "kind": "政府"}), {"admin"}),
-    "department.update": (lambda w: (d := _dept(w)) and Call(
-        "PATCH", f"/api/v1/departments/{d.id}", {"name": "县市场监管局"}, tag(d)), {"admin"}),
-    "department.delete": (lambda w: (d := _dept_unused()) and Call(
-        "DELETE", f"/api/v1/departments/{d.id}", None, tag(d)), {"admin"}),
-    "user.create": (lambda w: Call("POST", "/api/v1/users", {"name": "newbie", "role": "auditor"}), {"admin"}),
-    "user.update": (lambda w: (u := _user(w)) and Call(
-        "PATCH", f"/api/v1/users/{u.id}", {"display_name": "张三"}, tag(u)), {"admin"}),
-    "user.token": (lambda w: Call("POST", f"/api/v1/users/{w.user_ids['auditor']}/tokens"), {"admin"}),
-    "user.token.revoke": (lambda w: Call("DELETE", f"/api/v1/users/{w.user_ids['ndrc']}/tokens/{_token_id(w)}"),
-                          {"admin"}),
-    "system.create": (lambda w: Call("POST", "/api/v1/systems", {
-        "code": "SYS-NEW", "name": "新系统", "department_id": w.dept_a, "deployment": "政务云"}),
-        {"editor_a", "admin"}),
-    "system.update": (lambda w: (s := _system(w)) and Call(
-        "PATCH", f"/api/v1/systems/{s.id}", {"in_system_catalog": True}, tag(s)), {"editor_a", "admin"}),
-    "system.delete": (lambda w: (s := _system(w)) and Call(
-        "DELETE", f"/api/v1/systems/{s.id}", None, tag(s)), {"editor_a", "admin"}),
-    "resource.create": (lambda w: Call("POST", "/api/v1/resources", resource_payload(
-        provider_code=w.dept_a_code)), {"editor_a", "admin"}),
-    "resource.update": (lambda w: (r := _resource(w)) and Call(
-        "PATCH", f"/api/v1/resources/{r.id}", {"summary": "更新摘要"}, tag(r)), {"editor_a", "admin"}),
-    "resource.items.replace": (lambda w: (r := _resource(w)) and Call(
-        "PUT", f"/api/v1/resources/{r.id}/items", {"items": [{"name": "姓名", "data_type": "C"}]},
-        tag(r)), {"editor_a", "admin"}),
-    "resource.items.add": (lambda w: (r := _resource(w)) and Call(
-        "POST", f"/api/v1/resources/{r.id}/items", {"name": "性别", "data_type": "C"}, tag(r)),
-        {"editor_a", "admin"}),
-    "resource.submit": (lambda w: (r := _resource(w)) and Call(
-        "POST", f"/api/v1/resources/{r.id}/submit", {}, tag(r)), {"editor_a", "admin"}),
-    "resource.publish": (lambda w: (r := _resource(w, "submitted")) and Call(
-        "POST", f"/api/v1/resources/{r.id}/publish", {}, tag(r)), {"reviewer", "admin"}),
-    "resource.reject": (lambda w: (r := _resource(w, "submitted")) and Call(
-        "POST", f"/api/v1/resources/{r.id}/reject", {"reason": "摘要过简"}, tag(r)), {"reviewer", "admin"}),
-    "resource.retire": (lambda w: (r := _resource(w, "published")) and Call(
-        "POST", f"/api/v1/resources/{r.id}/retire", {"reason": "系统下线"}, tag(r)),
-        {"editor_a", "reviewer", "admin"}),
-    "interface.create": (lambda w: Call("POST", "/api/v1/interfaces", {
-        "name": "接口", "kind": "api", "department_id": w.dept_a}), {"editor_a", "admin"}),
-    "interface.update": (lambda w: (i := _interface(w)) and Call(
-        "PATCH", f"/api/v1/interfaces/{i.id}", {"platform_connected": True}, tag(i)), {"editor_a", "admin"}),
-    "interface.delete": (lambda w: (i := _interface(w)) and Call(
-        "DELETE", f"/api/v1/interfaces/{i.id}", None, tag(i)), {"editor_a", "admin"}),
-    "flow.create": (lambda w: Call("POST", "/api/v1/flows", {
-        "source_department_id": w.dept_a, "target_department_id": w.dept_a}),
-        {"editor_a", "reviewer", "ndrc", "admin"}),
-    "flow.update": (lambda w: (f := _flow(w)) and Call(
-        "PATCH", f"/api/v1/flows/{f.id}", {"via_platform": False}, tag(f)),
-        {"editor_a", "editor_b", "reviewer", "ndrc", "admin"}),
-    "flow.delete": (lambda w: (f := _flow(w)) and Call(
-        "DELETE", f"/api/v1/flows/{f.id}", None, tag(f)), {"editor_a", "editor_b", "reviewer", "ndrc", "admin"}),
-    "element.create": (lambda w: Call("POST", "/api/v1/data-elements", {
-        "identifier": "XM", "name": "姓名", "data_type": "C"}), {"reviewer", "admin"}),
-    "element.update": (lambda w: (e := _element(w)) and Call(
-        "PATCH", f"/api/v1/data-elements/{e.id}", {"synonyms": ["身份证号码"]}, tag(e)), {"reviewer", "admin"}),
-    "element.delete": (lambda w: (e := _element(w)) and Call(
-        "DELETE", f"/api/v1/data-elements/{e.id}", None, tag(e)), {"reviewer", "admin"}),
-    "project.create": (lambda w: Call("POST", "/api/v1/projects", {
-        "code": "XM-NEW", "name": "新项目", "lead_department_id": w.dept_a, "investment": "120.50"}),
-        {"editor_a", "ndrc", "admin"}),
-    "project.update": (lambda w: (p := _project(w)) and Call(
-        "PATCH", f"/api/v1/projects/{p.id}", {"name": "智慧政务二期"}, tag(p)), {"editor_a", "ndrc", "admin"}),
-    "project.stage": (lambda w: (p := _project(w)) and Call(
-        "POST", f"/api/v1/projects/{p.id}/stage", {"to_stage": "proposal"}, tag(p)), {"ndrc", "admin"}),
-    "analysis.run": (lambda w: Call("POST", "/api/v1/analyses", {"analyses": ["flow_cycle"], "match": False}),
-                     {"reviewer", "ndrc", "admin"}),
-    "finding.rectifying": (lambda w: (f := _finding(w)) and Call(
-        "POST", f"/api/v1/findings/{f.id}/rectifying", {}, tag(f)), {"editor_a", "reviewer", "admin"}),
-    "finding.resolve": (lambda w: (f := _finding(w)) and Call(
-        "POST", f"/api/v1/findings/{f.id}/resolve", {"reason": "已整改"}, tag(f)), {"reviewer", "admin"}),
-    "finding.waive": (lambda w: (f := _finding(w)) and Call(
-        "POST", f"/api/v1/findings/{f.id}/waive", {"reason": "系统待下线"}, tag(f)), {"reviewer", "admin"}),
-    "finding.reopen": (lambda w: (f := _finding(w, "resolved")) and Call(
-        "POST", f"/api/v1/findings/{f.id}/reopen", {"reason": "复查未通过"}, tag(f)), {"reviewer", "admin"}),
-    "match.decide": (lambda w: Call("POST", "/api/v1/match-reviews", {"name": "录入日期", "element_identifier": None}),
-                     {"reviewer", "admin"}),
-    "confirmation.apply": (lambda w: (p := _project(w, "construction")) and Call(
-        "POST", f"/api/v1/projects/{p.id}/confirmation-applications"), {"editor_a", "admin"}),
-    "confirmation.issue": (lambda w: (c := _confirmation(w)) and Call(
-        "POST", f"/api/v1/confirmations/{c.id}/issue", {"override_reason": "测试"}, tag(c)), {"reviewer", "admin"}),
-    "confirmation.reject": (lambda w: (c := _confirmation(w)) and Call(
-        "POST", f"/api/v1/confirmations/{c.id}/reject", {"reason": "材料不全"}, tag(c)), {"reviewer", "admin"}),
-    "confirmation.revoke": (lambda w: (c := _confirmation(w, issued=True)) and Call(
-        "POST", f"/api/v1/confirmations/{c.id}/revoke", {"reason": "撤销"}, tag(c)), {"reviewer", "admin"}),
-    "project.extension": (lambda w: (p := _project(w)) and Call(
-        "POST", f"/api/v1/projects/{p.id}/extension-requests", {"reason": "测评推迟", "new_date": "2030-01-01"},
-        tag(p)), {"editor_a", "ndrc", "admin"}),
-    "import.run": (lambda w: Call("POST", "/api/v1/imports", upload=_import_file(w)), {"editor_a", "admin"}),
+    "department.create": (
+        lambda w: Call(
+            "POST",
+            "/api/v1/departments",
+            {"code": credit_code(999), "name": "县新设局", "kind": "政府"},
+        ),
+        {"admin"},
+    ),
+    "department.update": (
+        lambda w: (
+            (d := _dept(w))
+            and Call("PATCH", f"/api/v1/departments/{d.id}", {"name": "县市场监管局"}, tag(d))
+        ),
+        {"admin"},
+    ),
+    "department.delete": (
+        lambda w: (
+            (d := _dept_unused()) and Call("DELETE", f"/api/v1/departments/{d.id}", None, tag(d))
+        ),
+        {"admin"},
+    ),
+    "user.create": (
+        lambda w: Call("POST", "/api/v1/users", {"name": "newbie", "role": "auditor"}),
+        {"admin"},
+    ),
+    "user.update": (
+        lambda w: (
+            (u := _user(w))
+            and Call("PATCH", f"/api/v1/users/{u.id}", {"display_name": "张三"}, tag(u))
+        ),
+        {"admin"},
+    ),
+    "user.token": (
+        lambda w: Call("POST", f"/api/v1/users/{w.user_ids['auditor']}/tokens"),
+        {"admin"},
+    ),
+    "user.token.revoke": (
+        lambda w: Call("DELETE", f"/api/v1/users/{w.user_ids['ndrc']}/tokens/{_token_id(w)}"),
+        {"admin"},
+    ),
+    "system.create": (
+        lambda w: Call(
+            "POST",
+            "/api/v1/systems",
+            {
+                "code": "SYS-NEW",
+                "name": "新系统",
+                "department_id": w.dept_a,
+                "deployment": "政务云",
+            },
+        ),
+        {"editor_a", "admin"},
+    ),
+    "system.update": (
+        lambda w: (
+            (s := _system(w))
+            and Call("PATCH", f"/api/v1/systems/{s.id}", {"in_system_catalog": True}, tag(s))
+        ),
+        {"editor_a", "admin"},
+    ),
+    "system.delete": (
+        lambda w: (s := _system(w)) and Call("DELETE", f"/api/v1/systems/{s.id}", None, tag(s)),
+        {"editor_a", "admin"},
+    ),
+    "resource.create": (
+        lambda w: Call("POST", "/api/v1/resources", resource_payload(provider_code=w.dept_a_code)),
+        {"editor_a", "admin"},
+    ),
+    "resource.update": (
+        lambda w: (
+            (r := _resource(w))
+            and Call("PATCH", f"/api/v1/resources/{r.id}", {"summary": "更新摘要"}, tag(r))
+        ),
+        {"editor_a", "admin"},
+    ),
+    "resource.items.replace": (
+        lambda w: (
+            (r := _resource(w))
+            and Call(
+                "PUT",
+                f"/api/v1/resources/{r.id}/items",
+                {"items": [{"name": "姓名", "data_type": "C"}]},
+                tag(r),
+            )
+        ),
+        {"editor_a", "admin"},
+    ),
+    "resource.items.add": (
+        lambda w: (
+            (r := _resource(w))
+            and Call(
+                "POST",
+                f"/api/v1/resources/{r.id}/items",
+                {"name": "性别", "data_type": "C"},
+                tag(r),
+            )
+        ),
+        {"editor_a", "admin"},
+    ),
+    "resource.submit": (
+        lambda w: (
+            (r := _resource(w)) and Call("POST", f"/api/v1/resources/{r.id}/submit", {}, tag(r))
+        ),
+        {"editor_a", "admin"},
+    ),
+    "resource.publish": (
+        lambda w: (
+            (r := _resource(w, "submitted"))
+            and Call("POST", f"/api/v1/resources/{r.id}/publish", {}, tag(r))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "resource.reject": (
+        lambda w: (
+            (r := _resource(w, "submitted"))
+            and Call("POST", f"/api/v1/resources/{r.id}/reject", {"reason": "摘要过简"}, tag(r))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "resource.retire": (
+        lambda w: (
+            (r := _resource(w, "published"))
+            and Call("POST", f"/api/v1/resources/{r.id}/retire", {"reason": "系统下线"}, tag(r))
+        ),
+        {"editor_a", "reviewer", "admin"},
+    ),
+    "interface.create": (
+        lambda w: Call(
+            "POST", "/api/v1/interfaces", {"name": "接口", "kind": "api", "department_id": w.dept_a}
+        ),
+        {"editor_a", "admin"},
+    ),
+    "interface.update": (
+        lambda w: (
+            (i := _interface(w))
+            and Call("PATCH", f"/api/v1/interfaces/{i.id}", {"platform_connected": True}, tag(i))
+        ),
+        {"editor_a", "admin"},
+    ),
+    "interface.delete": (
+        lambda w: (
+            (i := _interface(w)) and Call("DELETE", f"/api/v1/interfaces/{i.id}", None, tag(i))
+        ),
+        {"editor_a", "admin"},
+    ),
+    "flow.create": (
+        lambda w: Call(
+            "POST",
+            "/api/v1/flows",
+            {"source_department_id": w.dept_a, "target_department_id": w.dept_a},
+        ),
+        {"editor_a", "reviewer", "ndrc", "admin"},
+    ),
+    "flow.update": (
+        lambda w: (
+            (f := _flow(w))
+            and Call("PATCH", f"/api/v1/flows/{f.id}", {"via_platform": False}, tag(f))
+        ),
+        {"editor_a", "editor_b", "reviewer", "ndrc", "admin"},
+    ),
+    "flow.delete": (
+        lambda w: (f := _flow(w)) and Call("DELETE", f"/api/v1/flows/{f.id}", None, tag(f)),
+        {"editor_a", "editor_b", "reviewer", "ndrc", "admin"},
+    ),
+    "element.create": (
+        lambda w: Call(
+            "POST", "/api/v1/data-elements", {"identifier": "XM", "name": "姓名", "data_type": "C"}
+        ),
+        {"reviewer", "admin"},
+    ),
+    "element.update": (
+        lambda w: (
+            (e := _element(w))
+            and Call("PATCH", f"/api/v1/data-elements/{e.id}", {"synonyms": ["身份证号码"]}, tag(e))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "element.delete": (
+        lambda w: (
+            (e := _element(w)) and Call("DELETE", f"/api/v1/data-elements/{e.id}", None, tag(e))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "project.create": (
+        lambda w: Call(
+            "POST",
+            "/api/v1/projects",
+            {
+                "code": "XM-NEW",
+                "name": "新项目",
+                "lead_department_id": w.dept_a,
+                "investment": "120.50",
+            },
+        ),
+        {"editor_a", "ndrc", "admin"},
+    ),
+    "project.update": (
+        lambda w: (
+            (p := _project(w))
+            and Call("PATCH", f"/api/v1/projects/{p.id}", {"name": "智慧政务二期"}, tag(p))
+        ),
+        {"editor_a", "ndrc", "admin"},
+    ),
+    "project.stage": (
+        lambda w: (
+            (p := _project(w))
+            and Call("POST", f"/api/v1/projects/{p.id}/stage", {"to_stage": "proposal"}, tag(p))
+        ),
+        {"ndrc", "admin"},
+    ),
+    "analysis.run": (
+        lambda w: Call("POST", "/api/v1/analyses", {"analyses": ["flow_cycle"], "match": False}),
+        {"reviewer", "ndrc", "admin"},
+    ),
+    "finding.rectifying": (
+        lambda w: (
+            (f := _finding(w)) and Call("POST", f"/api/v1/findings/{f.id}/rectifying", {}, tag(f))
+        ),
+        {"editor_a", "reviewer", "admin"},
+    ),
+    "finding.resolve": (
+        lambda w: (
+            (f := _finding(w))
+            and Call("POST", f"/api/v1/findings/{f.id}/resolve", {"reason": "已整改"}, tag(f))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "finding.waive": (
+        lambda w: (
+            (f := _finding(w))
+            and Call("POST", f"/api/v1/findings/{f.id}/waive", {"reason": "系统待下线"}, tag(f))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "finding.reopen": (
+        lambda w: (
+            (f := _finding(w, "resolved"))
+            and Call("POST", f"/api/v1/findings/{f.id}/reopen", {"reason": "复查未通过"}, tag(f))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "match.decide": (
+        lambda w: Call(
+            "POST", "/api/v1/match-reviews", {"name": "录入日期", "element_identifier": None}
+        ),
+        {"reviewer", "admin"},
+    ),
+    "confirmation.apply": (
+        lambda w: (
+            (p := _project(w, "construction"))
+            and Call("POST", f"/api/v1/projects/{p.id}/confirmation-applications")
+        ),
+        {"editor_a", "admin"},
+    ),
+    "confirmation.issue": (
+        lambda w: (
+            (c := _confirmation(w))
+            and Call(
+                "POST", f"/api/v1/confirmations/{c.id}/issue", {"override_reason": "测试"}, tag(c)
+            )
+        ),
+        {"reviewer", "admin"},
+    ),
+    "confirmation.reject": (
+        lambda w: (
+            (c := _confirmation(w))
+            and Call("POST", f"/api/v1/confirmations/{c.id}/reject", {"reason": "材料不全"}, tag(c))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "confirmation.revoke": (
+        lambda w: (
+            (c := _confirmation(w, issued=True))
+            and Call("POST", f"/api/v1/confirmations/{c.id}/revoke", {"reason": "撤销"}, tag(c))
+        ),
+        {"reviewer", "admin"},
+    ),
+    "project.extension": (
+        lambda w: (
+            (p := _project(w))
+            and Call(
+                "POST",
+                f"/api/v1/projects/{p.id}/extension-requests",
+                {"reason": "测评推迟", "new_date": "2030-01-01"},
+                tag(p),
+            )
+        ),
+        {"editor_a", "ndrc", "admin"},
+    ),
+    "import.run": (
+        lambda w: Call("POST", "/api/v1/imports", upload=_import_file(w)),
+        {"editor_a", "admin"},
+    ),
 }
 
 
@@ -210,16 +446,32 @@ def _confirmation(w: World, issued: bool = False):
 
     conf = service.apply_for_confirmation(db.session, SYSTEM, _project(w, "construction").id)
     if issued:
-        conf = service.issue_confirmation(db.session, SYSTEM, conf.id, opinion=None, override_reason="测试",
-                                          expected_version=conf.version, settings=current_app.config)
+        conf = service.issue_confirmation(
+            db.session,
+            SYSTEM,
+            conf.id,
+            opinion=None,
+            override_reason="测试",
+            expected_version=conf.version,
+            settings=current_app.config,
+        )
     return conf
 
 
 def _finding(w: World, status: str = "open"):
     from registry.models import Finding
 
-    f = Finding(kind="not_in_system_catalog", fingerprint=f"test:{status}", subject_type="system", subject_id=1,
-                department_id=w.dept_a, title="测试问题", evidence={}, status=status, history=[])
+    f = Finding(
+        kind="not_in_system_catalog",
+        fingerprint=f"test:{status}",
+        subject_type="system",
+        subject_id=1,
+        department_id=w.dept_a,
+        title="测试问题",
+        evidence={},
+        status=status,
+        history=[],
+    )
     db.session.add(f)
     db.session.flush()
     return f
@@ -228,8 +480,11 @@ def _finding(w: World, status: str = "open"):
 def _dept_unused():
     from registry.services import departments
 
-    return departments.create_department(db.session, SYSTEM, data={
-        "code": credit_code(777), "name": "县临时机构", "kind": "事业单位"})
+    return departments.create_department(
+        db.session,
+        SYSTEM,
+        data={"code": credit_code(777), "name": "县临时机构", "kind": "事业单位"},
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -243,9 +498,15 @@ def test_role_matrix(app, api, world, endpoint, role):
     if call.upload is not None:
         import io
 
-        headers = {"Authorization": f"Bearer {api.world.tokens[role]}"} if role != "anonymous" else {}
-        response = api.client.post(call.url, data={"file": (io.BytesIO(call.upload), "目录.xlsx")},
-                                   headers=headers, content_type="multipart/form-data")
+        headers = (
+            {"Authorization": f"Bearer {api.world.tokens[role]}"} if role != "anonymous" else {}
+        )
+        response = api.client.post(
+            call.url,
+            data={"file": (io.BytesIO(call.upload), "目录.xlsx")},
+            headers=headers,
+            content_type="multipart/form-data",
+        )
     else:
         method = getattr(client, call.method.lower())
         kwargs = {"etag": call.etag} if call.method != "GET" else {}
@@ -276,7 +537,11 @@ def test_matrix_covers_every_mutating_route(app, world):
             rule, _args = adapter.match(call.url, method=call.method, return_rule=True)
             covered.append((call.method, rule.rule))
             nested.rollback()
-    mutating = {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
-                for method in rule.methods & {"POST", "PATCH", "PUT", "DELETE"}}
+    mutating = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods & {"POST", "PATCH", "PUT", "DELETE"}
+    }
     assert len(covered) == len(set(covered))
     assert set(covered) == mutating, sorted(mutating ^ set(covered))

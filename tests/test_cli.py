@@ -18,8 +18,14 @@ def registry(instance: Path, *args: str, db_url: str | None = None) -> subproces
     env["REGISTRY_INSTANCE_PATH"] = str(instance)
     if db_url:
         env["REGISTRY_DATABASE_URL"] = db_url
-    return subprocess.run([sys.executable, "-m", "registry.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -36,13 +42,28 @@ def test_fresh_instance_end_to_end(backend, tmp_path, request):
     assert answers["counts"]["resources"] == 1200
     again = registry(tmp_path, "demo", "load", "--if-empty", db_url=db_url)
     assert again.returncode == 0 and "跳过" in again.stdout
-    ok(registry(tmp_path, "user", "add", "zhang", "--role", "dept_editor", "--department",
-                answers_dept_code(tmp_path, db_url), db_url=db_url))
+    ok(
+        registry(
+            tmp_path,
+            "user",
+            "add",
+            "zhang",
+            "--role",
+            "dept_editor",
+            "--department",
+            answers_dept_code(tmp_path, db_url),
+            db_url=db_url,
+        )
+    )
     token = registry(tmp_path, "token", "issue", "zhang", db_url=db_url)
     ok(token)
     assert token.stdout.strip().startswith("reg_")
     bad = registry(tmp_path, "user", "add", "li", "--role", "dept_editor", db_url=db_url)
-    assert bad.returncode == 1 and "部门编辑须属于一个部门" in bad.stderr and "Traceback" not in bad.stderr
+    assert (
+        bad.returncode == 1
+        and "部门编辑须属于一个部门" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
     verify = registry(tmp_path, "audit", "verify", db_url=db_url)
     ok(verify)
     assert "审计链完整" in verify.stdout
@@ -53,6 +74,8 @@ def answers_dept_code(instance: Path, db_url: str | None) -> str:
 
     engine = create_engine(db_url or f"sqlite:///{instance / 'registry.db'}")
     with engine.connect() as conn:
-        code = conn.execute(text("SELECT code FROM departments WHERE name LIKE '%公安局' LIMIT 1")).scalar_one()
+        code = conn.execute(
+            text("SELECT code FROM departments WHERE name LIKE '%公安局' LIMIT 1")
+        ).scalar_one()
     engine.dispose()
     return code

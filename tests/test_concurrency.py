@@ -28,7 +28,9 @@ def test_parallel_resource_creation(backend, request, tmp_path):
         client = ApiClient(app.test_client(), world, "editor_a" if n % 2 else "editor_b")
         barrier.wait()
         for i in range(PER_THREAD):
-            payload = resource_payload(name=f"并发资源{n}-{i}", classification_code=CLASSES[n % len(CLASSES)])
+            payload = resource_payload(
+                name=f"并发资源{n}-{i}", classification_code=CLASSES[n % len(CLASSES)]
+            )
             r = client.post("/api/v1/resources", json=payload)
             if r.status_code != 201:
                 errors.append(r.get_json())

@@ -20,14 +20,22 @@ from registry.services.confirmations import verify_file
 VECTOR = {
     "d": "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8",
     "public": "09f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020"
-              "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13",
+    "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13",
     "k": "59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21",
     "r": "f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3",
     "s": "b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa",
 }
-MATERIALS = {k: {"present": True, "reference": f"{k}-2026-01"} for k in (
-    "construction_summary", "financial_report", "audit_report", "sharing_assessment",
-    "security_assessment", "crypto_assessment")}
+MATERIALS = {
+    k: {"present": True, "reference": f"{k}-2026-01"}
+    for k in (
+        "construction_summary",
+        "financial_report",
+        "audit_report",
+        "sharing_assessment",
+        "security_assessment",
+        "crypto_assessment",
+    )
+}
 
 
 def test_sm2_published_vector():
@@ -40,19 +48,44 @@ def test_sm2_published_vector():
 
 
 def _project(api, *, investment="300", in_catalog=True, stage="construction", app=None):
-    s = api.as_("editor_a").post("/api/v1/systems", json={"code": f"SYS-{investment}", "name": "一网通办系统",
-                                                          "deployment": "政务云", "in_system_catalog": in_catalog})
+    s = api.as_("editor_a").post(
+        "/api/v1/systems",
+        json={
+            "code": f"SYS-{investment}",
+            "name": "一网通办系统",
+            "deployment": "政务云",
+            "in_system_catalog": in_catalog,
+        },
+    )
     system = s.get_json()
     body, etag = api.create_resource(system_ids=[system["id"]], name="社会救助对象信息")
-    etag = api.as_("editor_a").post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag).headers["ETag"]
+    etag = (
+        api.as_("editor_a")
+        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
+        .headers["ETag"]
+    )
     api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
-    i = api.as_("editor_a").post("/api/v1/interfaces", json={"name": "救助对象查询", "kind": "api",
-                                                             "platform_connected": True, "resource_ids": [body["id"]]})
+    i = api.as_("editor_a").post(
+        "/api/v1/interfaces",
+        json={
+            "name": "救助对象查询",
+            "kind": "api",
+            "platform_connected": True,
+            "resource_ids": [body["id"]],
+        },
+    )
     assert i.status_code == 201
-    p = api.as_("editor_a").post("/api/v1/projects", json={"code": f"XM-{investment}", "name": "社会救助一件事",
-                                                           "investment": investment}).get_json()
-    r = api.as_("editor_a").patch(f"/api/v1/systems/{system['id']}", json={"project_ids": [p["id"]]},
-                                  etag=s.headers["ETag"])
+    p = (
+        api.as_("editor_a")
+        .post(
+            "/api/v1/projects",
+            json={"code": f"XM-{investment}", "name": "社会救助一件事", "investment": investment},
+        )
+        .get_json()
+    )
+    r = api.as_("editor_a").patch(
+        f"/api/v1/systems/{system['id']}", json={"project_ids": [p["id"]]}, etag=s.headers["ETag"]
+    )
     assert r.status_code == 200
     with app.app_context():
         db.session.get(Project, p["id"]).stage = stage
@@ -68,7 +101,9 @@ def _apply_issue(api, pid, **decision):
     r = api.as_("editor_a").post(f"/api/v1/projects/{pid}/confirmation-applications")
     assert r.status_code == 201, r.get_json()
     conf = r.get_json()
-    r = api.as_("reviewer").post(f"/api/v1/confirmations/{conf['id']}/issue", json=decision, etag=r.headers["ETag"])
+    r = api.as_("reviewer").post(
+        f"/api/v1/confirmations/{conf['id']}/issue", json=decision, etag=r.headers["ETag"]
+    )
     return conf, r
 
 
@@ -82,20 +117,34 @@ def test_apply_issue_verify_revoke_supersede(app, api):
     assert set(statuses.values()) == {"pass"}, conf["checks"]
     year = date.today().year
     assert issued["number"] == f"新数确〔{year}〕1号" and issued["status"] == "issued"
-    v = api.as_(None).get(f"/verify/{issued['number']}", headers={"Accept": "application/json"}).get_json()
+    v = (
+        api.as_(None)
+        .get(f"/verify/{issued['number']}", headers={"Accept": "application/json"})
+        .get_json()
+    )
     assert v["result"] == "valid" and v["signature_valid"] is True
     page = api.as_(None).get(f"/verify/{issued['number']}", headers={"Accept": "text/html"})
     assert "有效" in page.get_data(as_text=True)
     # the catalog changes after issue: still signed, but no longer matching
     res_etag = _etag(api, f"/api/v1/resources/{rid}", "editor_a")
-    api.as_("editor_a").patch(f"/api/v1/resources/{rid}", json={"summary": "改过的摘要"}, etag=res_etag)
-    v = api.as_(None).get(f"/verify/{issued['number']}", headers={"Accept": "application/json"}).get_json()
+    api.as_("editor_a").patch(
+        f"/api/v1/resources/{rid}", json={"summary": "改过的摘要"}, etag=res_etag
+    )
+    v = (
+        api.as_(None)
+        .get(f"/verify/{issued['number']}", headers={"Accept": "application/json"})
+        .get_json()
+    )
     assert v["result"] == "catalog_changed" and [c["change"] for c in v["changed"]] == ["modified"]
     # re-apply and issue: the new one supersedes, numbering continues without gaps
     conf2, r2 = _apply_issue(api, pid)
     assert r2.get_json()["number"] == f"新数确〔{year}〕2号"
     assert r2.get_json()["document"]["supersedes"] == [issued["number"]]
-    v = api.as_(None).get(f"/verify/{issued['number']}", headers={"Accept": "application/json"}).get_json()
+    v = (
+        api.as_(None)
+        .get(f"/verify/{issued['number']}", headers={"Accept": "application/json"})
+        .get_json()
+    )
     assert v["result"] == "superseded"
     url = f"/api/v1/confirmations/{conf2['id']}"
     r = api.as_("reviewer").post(url + "/revoke", json={}, etag=_etag(api, url))
@@ -104,7 +153,11 @@ def test_apply_issue_verify_revoke_supersede(app, api):
     assert r.status_code == 200 and r.get_json()["status"] == "revoked"
     again = api.as_("reviewer").post(url + "/revoke", json={"reason": "再次"}, etag=_etag(api, url))
     assert again.status_code == 409
-    v = api.as_(None).get(f"/verify/{r.get_json()['number']}", headers={"Accept": "application/json"}).get_json()
+    v = (
+        api.as_(None)
+        .get(f"/verify/{r.get_json()['number']}", headers={"Accept": "application/json"})
+        .get_json()
+    )
     assert v["result"] == "revoked"
 
 
@@ -116,29 +169,49 @@ def test_failing_check_needs_audited_override(app, api):
     failing = next(c for c in conf["checks"] if c["name"] == "systems_in_system_catalog")
     assert failing["status"] == "fail" and failing["evidence"]["missing"][0]["code"] == "SYS-300"
     url = f"/api/v1/confirmations/{conf['id']}"
-    r = api.as_("reviewer").post(url + "/issue", json={"override_reason": "系统已报批列入目录，批文待下发"},
-                                 etag=_etag(api, url))
-    assert r.status_code == 200 and r.get_json()["document"]["override_reason"].startswith("系统已报批")
+    r = api.as_("reviewer").post(
+        url + "/issue",
+        json={"override_reason": "系统已报批列入目录，批文待下发"},
+        etag=_etag(api, url),
+    )
+    assert r.status_code == 200 and r.get_json()["document"]["override_reason"].startswith(
+        "系统已报批"
+    )
     with app.app_context():
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "confirmation.issue"))
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "confirmation.issue")
+        )
         assert event.cause.startswith("系统已报批") and event.actor_name == "reviewer"
 
 
 def test_bad_input_changes_nothing(app, api):
-    assert api.as_("editor_a").post("/api/v1/projects/99999/confirmation-applications").status_code == 404
+    assert (
+        api.as_("editor_a").post("/api/v1/projects/99999/confirmation-applications").status_code
+        == 404
+    )
     pid, _ = _project(api, app=app, stage="technical_review")
     r = api.as_("editor_a").post(f"/api/v1/projects/{pid}/confirmation-applications")
     assert r.status_code == 409 and r.get_json()["code"] == "not_ready_to_apply"
     with app.app_context():
         db.session.get(Project, pid).stage = "construction"
         db.session.commit()
-    assert api.as_("editor_b").post(f"/api/v1/projects/{pid}/confirmation-applications").status_code == 403
+    assert (
+        api.as_("editor_b").post(f"/api/v1/projects/{pid}/confirmation-applications").status_code
+        == 403
+    )
     conf, r = _apply_issue(api, pid)
     url = f"/api/v1/confirmations/{conf['id']}"
-    assert api.as_("editor_a").post(url + "/issue", json={}, etag=_etag(api, url)).status_code == 403
+    assert (
+        api.as_("editor_a").post(url + "/issue", json={}, etag=_etag(api, url)).status_code == 403
+    )
     double = api.as_("reviewer").post(url + "/issue", json={}, etag=_etag(api, url))
     assert double.status_code == 409 and double.get_json()["code"] == "invalid_transition"
-    assert api.as_(None).get("/verify/不存在的编号", headers={"Accept": "application/json"}).status_code == 404
+    assert (
+        api.as_(None)
+        .get("/verify/不存在的编号", headers={"Accept": "application/json"})
+        .status_code
+        == 404
+    )
     # a forged signature in the database is caught by the public check
     with app.app_context():
         c = db.session.get(Confirmation, conf["id"])
@@ -170,7 +243,9 @@ def test_document_pdf_print_and_offline_verify(app, api, tmp_path):
     assert pdf.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert number in text and "社会救助一件事" in text and "数据共享完成确认意见" in text
-    page = api.as_("editor_a").get(f"/api/v1/confirmations/{conf['id']}/print").get_data(as_text=True)
+    page = (
+        api.as_("editor_a").get(f"/api/v1/confirmations/{conf['id']}/print").get_data(as_text=True)
+    )
     assert number in page and f"/verify/{number}" in page
 
 
@@ -178,34 +253,59 @@ def test_document_pdf_print_and_offline_verify(app, api, tmp_path):
 @given(data=st.data())
 def test_any_altered_byte_fails_verification(data):
     signer = signing.SoftwareSM2Signer(VECTOR["d"])
-    canonical = json.dumps({"number": "新数确〔2026〕1号", "project": "社会救助一件事", "checks": ["pass"] * 3},
-                           ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    canonical = json.dumps(
+        {"number": "新数确〔2026〕1号", "project": "社会救助一件事", "checks": ["pass"] * 3},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
     sig = signer.sign(canonical, k=VECTOR["k"])
     pos = data.draw(st.integers(0, len(canonical) - 1))
     value = data.draw(st.integers(0, 255).filter(lambda b: b != canonical[pos]))
-    altered = canonical[:pos] + bytes([value]) + canonical[pos + 1:]
+    altered = canonical[:pos] + bytes([value]) + canonical[pos + 1 :]
     assert signing.verify(signer.public_key, canonical, sig)
     assert not signing.verify(signer.public_key, altered, sig)
 
 
 def _move(api, pid, stage, who="ndrc", **evidence):
     etag = _etag(api, f"/api/v1/projects/{pid}", who)
-    return api.as_(who).post(f"/api/v1/projects/{pid}/stage", json={"to_stage": stage, "evidence": evidence},
-                             etag=etag)
+    return api.as_(who).post(
+        f"/api/v1/projects/{pid}/stage", json={"to_stage": stage, "evidence": evidence}, etag=etag
+    )
 
 
 def test_article_8_technical_review(app, api):
     small, _ = _project(api, investment="300", app=app, stage="technical_review")
     r = _move(api, small, "construction", "reviewer")
     assert r.status_code == 409 and r.get_json()["code"] == "art8_expert_panel_missing"
-    r = _move(api, small, "construction", "reviewer", expert_panel_conclusion="同意建设", review_passed=False)
+    r = _move(
+        api,
+        small,
+        "construction",
+        "reviewer",
+        expert_panel_conclusion="同意建设",
+        review_passed=False,
+    )
     assert r.status_code == 409 and r.get_json()["code"] == "art8_review_not_passed"
-    r = _move(api, small, "construction", "reviewer", expert_panel_conclusion="同意建设", review_passed=True)
-    assert r.status_code == 200 and r.get_json()["stage_changes"][-1]["evidence"]["review_passed"] is True
+    r = _move(
+        api,
+        small,
+        "construction",
+        "reviewer",
+        expert_panel_conclusion="同意建设",
+        review_passed=True,
+    )
+    assert (
+        r.status_code == 200
+        and r.get_json()["stage_changes"][-1]["evidence"]["review_passed"] is True
+    )
     big, _ = _project(api, investment="800", app=app, stage="technical_review")
     r = _move(api, big, "construction")
     assert r.status_code == 409 and r.get_json()["code"] == "art8_city_review_missing"
-    assert _move(api, big, "construction", city_review_reference="市数据局〔2026〕7号").status_code == 200
+    assert (
+        _move(api, big, "construction", city_review_reference="市数据局〔2026〕7号").status_code
+        == 200
+    )
     assert _move(api, big, "acceptance_requested", "reviewer").status_code == 403
 
 
@@ -218,19 +318,27 @@ def test_acceptance_gate(app, api):
     assert r.status_code == 409 and r.get_json()["code"] == "art16_materials_missing"
     assert len(r.get_json()["errors"]["acceptance_materials"]) == 6
     past = (date.today() - timedelta(days=3)).isoformat()
-    r = api.as_("editor_a").patch(f"/api/v1/projects/{pid}", json={
-        "acceptance_materials": MATERIALS, "planned_acceptance_date": past}, etag=_etag(api, f"/api/v1/projects/{pid}"))
+    r = api.as_("editor_a").patch(
+        f"/api/v1/projects/{pid}",
+        json={"acceptance_materials": MATERIALS, "planned_acceptance_date": past},
+        etag=_etag(api, f"/api/v1/projects/{pid}"),
+    )
     assert r.status_code == 200, r.get_json()
     r = _move(api, pid, "acceptance_requested")
     assert r.status_code == 409 and r.get_json()["code"] == "art16_extension_required"
     new_date = (date.today() + timedelta(days=30)).isoformat()
-    r = api.as_("editor_a").post(f"/api/v1/projects/{pid}/extension-requests",
-                                 json={"reason": "等保测评排期推迟", "new_date": new_date},
-                                 etag=_etag(api, f"/api/v1/projects/{pid}"))
+    r = api.as_("editor_a").post(
+        f"/api/v1/projects/{pid}/extension-requests",
+        json={"reason": "等保测评排期推迟", "new_date": new_date},
+        etag=_etag(api, f"/api/v1/projects/{pid}"),
+    )
     assert r.status_code == 200 and r.get_json()["extension_requests"][0]["previous_date"] == past
     # a catalog change after issue invalidates the confirmation for acceptance
-    api.as_("editor_a").patch(f"/api/v1/resources/{rid}", json={"summary": "新"},
-                              etag=_etag(api, f"/api/v1/resources/{rid}", "editor_a"))
+    api.as_("editor_a").patch(
+        f"/api/v1/resources/{rid}",
+        json={"summary": "新"},
+        etag=_etag(api, f"/api/v1/resources/{rid}", "editor_a"),
+    )
     r = _move(api, pid, "acceptance_requested")
     assert r.status_code == 409 and r.get_json()["code"] == "art15_confirmation_invalid"
     _apply_issue(api, pid)
@@ -256,8 +364,10 @@ def test_signing_key_generated_on_first_start_or_configured(app, tmp_path, datab
 # Private keys whose public key begins with "04": gmssl's constructor strips that as if it
 # were the uncompressed-point prefix (and more, with lstrip), so one key in 128 signed
 # against the wrong point before the fix. Found by search; any such key will do.
-KEYS_WITH_04 = ("b780e92555f7ab8deae6eae0a3f0a01ace5670435189dca50c77b2dc6fd349e9",
-                "4d95d2760710cf79128812b5cdce4b1849d1fac53230b75507cf81e985ddb488")
+KEYS_WITH_04 = (
+    "b780e92555f7ab8deae6eae0a3f0a01ace5670435189dca50c77b2dc6fd349e9",
+    "4d95d2760710cf79128812b5cdce4b1849d1fac53230b75507cf81e985ddb488",
+)
 
 
 def test_keys_whose_public_key_begins_with_04_sign_and_verify():

@@ -27,7 +27,9 @@ def test_generation_is_deterministic():
     def build():
         answers = new_answers("county")
         batch = CountyBuilder(0, IdAllocator(), {}, answers).build()
-        return json.dumps(batch.rows, default=str, sort_keys=True), json.dumps(answers, sort_keys=True)
+        return json.dumps(batch.rows, default=str, sort_keys=True), json.dumps(
+            answers, sort_keys=True
+        )
 
     assert build() == build()
 
@@ -44,12 +46,20 @@ def test_county_scale_and_answers(app, api):
     with app.app_context():
         s = db.session
         items = s.execute(
-            select(DataItem.name, DataItem.collection_mode, Resource.code, Resource.provider_department_id,
-                   InformationSystem.code)
+            select(
+                DataItem.name,
+                DataItem.collection_mode,
+                Resource.code,
+                Resource.provider_department_id,
+                InformationSystem.code,
+            )
             .join(Resource, DataItem.resource_id == Resource.id)
             .join(resource_systems, resource_systems.c.resource_id == Resource.id)
-            .join(InformationSystem, InformationSystem.id == resource_systems.c.system_id)).all()
-        names_to_ident = {n: e.identifier for e in BY_IDENTIFIER.values() for n in (e.name, *e.synonyms)}
+            .join(InformationSystem, InformationSystem.id == resource_systems.c.system_id)
+        ).all()
+        names_to_ident = {
+            n: e.identifier for e in BY_IDENTIFIER.values() for n in (e.name, *e.synonyms)
+        }
         collected = defaultdict(set)
         for name, mode, rcode, _dept, scode in items:
             ident = names_to_ident.get(name)
@@ -63,7 +73,9 @@ def test_county_scale_and_answers(app, api):
             assert planted | {auth} == collected.pop(case["element"])
         for ident, where in collected.items():
             assert len(where) == 1, (ident, where)
-        not_in_catalog = set(s.scalars(select(InformationSystem.code).where(~InformationSystem.in_system_catalog)))
+        not_in_catalog = set(
+            s.scalars(select(InformationSystem.code).where(~InformationSystem.in_system_catalog))
+        )
         assert not_in_catalog == set(a["not_in_system_catalog"])
     r = api.as_("ndrc").get("/api/v1/resources?page_size=10&classification=1")
     assert r.status_code == 200
@@ -77,7 +89,9 @@ def test_demo_resources_satisfy_the_catalog_standard(app):
         for res in db.session.scalars(select(Resource)):
             data = {f: getattr(res, f) for f in CATALOG_FIELDS}
             data["publish_date"] = res.publish_date.isoformat()
-            data["items"] = [{k: v for k, v in item_snapshot(i).items() if v is not None} for i in res.items]
+            data["items"] = [
+                {k: v for k, v in item_snapshot(i).items() if v is not None} for i in res.items
+            ]
             data = {k: v for k, v in data.items() if v is not None}
             errors = schema.validate(data)
             assert errors == {}, (res.code, errors)
@@ -89,8 +103,10 @@ def test_new_records_after_demo_do_not_collide(app, api):
     _load(app)
     body, _ = api.create_resource(classification_code="101001")
     assert body["code"] == "101001/000002"  # the demo used 000001 for 人口基础信息
-    r = api.as_("admin").post("/api/v1/departments", json={
-        "code": "91350100M000100Y43", "name": "新设单位", "kind": "政府"})
+    r = api.as_("admin").post(
+        "/api/v1/departments",
+        json={"code": "91350100M000100Y43", "name": "新设单位", "kind": "政府"},
+    )
     assert r.status_code == 201, r.get_json()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Department)) == 63

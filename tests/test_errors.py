@@ -37,14 +37,32 @@ def test_404_unknown_record_and_route(api):
 
 
 def test_422_names_each_field_in_chinese(api):
-    r = api.as_("editor_a").post("/api/v1/resources", json={
-        "classification_code": "999", "name": "", "format_class": "纸质", "share_type": "有条件共享",
-        "update_cycle": "每十年", "publish_date": "2026-13-01", "bogus": 1,
-        "items": [{"name": "姓名", "data_type": "字符"}]})
+    r = api.as_("editor_a").post(
+        "/api/v1/resources",
+        json={
+            "classification_code": "999",
+            "name": "",
+            "format_class": "纸质",
+            "share_type": "有条件共享",
+            "update_cycle": "每十年",
+            "publish_date": "2026-13-01",
+            "bogus": 1,
+            "items": [{"name": "姓名", "data_type": "字符"}],
+        },
+    )
     body = assert_envelope(r, 422, "validation_failed")
     errors = body["errors"]
-    for field in ("classification_code", "name", "summary", "format_class", "update_cycle",
-                  "publish_date", "open_type", "bogus", "items"):
+    for field in (
+        "classification_code",
+        "name",
+        "summary",
+        "format_class",
+        "update_cycle",
+        "publish_date",
+        "open_type",
+        "bogus",
+        "items",
+    ):
         assert field in errors, field
         assert all(_is_chinese(m) for m in _messages(errors[field])), errors[field]
     assert "data_type" in errors["items"]["0"]
@@ -58,8 +76,11 @@ def _messages(value):
 
 def test_400_for_malformed_json(api):
     r = api.as_("editor_a").client.post(
-        "/api/v1/resources", data="{not json", content_type="application/json",
-        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"})
+        "/api/v1/resources",
+        data="{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+    )
     body = assert_envelope(r, 400, "bad_request")
     assert "_body" in body["errors"]
 
@@ -67,30 +88,43 @@ def test_400_for_malformed_json(api):
 def test_409_duplicate_unique_fields(api):
     payload = {"code": "SYS-1", "name": "系统", "deployment": "政务云"}
     assert api.as_("editor_a").post("/api/v1/systems", json=payload).status_code == 201
-    body = assert_envelope(api.as_("editor_a").post("/api/v1/systems", json=payload), 409, "duplicate")
+    body = assert_envelope(
+        api.as_("editor_a").post("/api/v1/systems", json=payload), 409, "duplicate"
+    )
     assert "code" in body["errors"]
 
 
 def test_409_delete_still_referenced(api):
-    s = api.as_("editor_a").post("/api/v1/systems", json={"code": "S", "name": "系统", "deployment": "政务云"})
+    s = api.as_("editor_a").post(
+        "/api/v1/systems", json={"code": "S", "name": "系统", "deployment": "政务云"}
+    )
     api.create_resource(system_ids=[s.get_json()["id"]])
     d = api.as_("admin").get(f"/api/v1/departments/{api.world.dept_a}")
-    assert_envelope(api.as_("admin").delete(f"/api/v1/departments/{api.world.dept_a}", etag=d.headers["ETag"]),
-                    409, "still_referenced")
+    assert_envelope(
+        api.as_("admin").delete(f"/api/v1/departments/{api.world.dept_a}", etag=d.headers["ETag"]),
+        409,
+        "still_referenced",
+    )
     assert api.as_("admin").get(f"/api/v1/departments/{api.world.dept_a}").status_code == 200
 
 
 def test_malformed_request_writes_nothing(app, api):
     with app.app_context():
-        before = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
-                  for m in (Resource, DataItem, AuditEvent, CodeSequence)}
-    bad_item_late = resource_payload(items=[{"name": "姓名", "data_type": "C"}, {"name": "姓名", "data_type": "C"}])
+        before = {
+            m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Resource, DataItem, AuditEvent, CodeSequence)
+        }
+    bad_item_late = resource_payload(
+        items=[{"name": "姓名", "data_type": "C"}, {"name": "姓名", "data_type": "C"}]
+    )
     assert api.as_("editor_a").post("/api/v1/resources", json=bad_item_late).status_code == 422
     unknown_system = resource_payload(system_ids=[424242])
     assert api.as_("editor_a").post("/api/v1/resources", json=unknown_system).status_code == 422
     with app.app_context():
-        after = {m.__name__: db.session.scalar(select(func.count()).select_from(m))
-                 for m in (Resource, DataItem, AuditEvent, CodeSequence)}
+        after = {
+            m.__name__: db.session.scalar(select(func.count()).select_from(m))
+            for m in (Resource, DataItem, AuditEvent, CodeSequence)
+        }
     assert after == before
     # and the sequence was not consumed: the next code is still the first
     body, _ = api.create_resource()
@@ -98,12 +132,14 @@ def test_malformed_request_writes_nothing(app, api):
 
 
 def test_department_code_checksum(api):
-    r = api.as_("admin").post("/api/v1/departments", json={
-        "code": "91350100M000100Y44", "name": "某局", "kind": "政府"})
+    r = api.as_("admin").post(
+        "/api/v1/departments", json={"code": "91350100M000100Y44", "name": "某局", "kind": "政府"}
+    )
     body = assert_envelope(r, 422, "validation_failed")
     assert "校验位" in body["errors"]["code"][0]
-    ok = api.as_("admin").post("/api/v1/departments", json={
-        "code": "91350100M000100Y43", "name": "某局", "kind": "政府"})
+    ok = api.as_("admin").post(
+        "/api/v1/departments", json={"code": "91350100M000100Y43", "name": "某局", "kind": "政府"}
+    )
     assert ok.status_code == 201
 
 

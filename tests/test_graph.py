@@ -25,40 +25,69 @@ def _load(app):
 
 def _run(app, **kw):
     with app.app_context():
-        run = run_analyses(db.session, SYSTEM, scope_kind=kw.pop("scope_kind", "all"),
-                           scope_value=kw.pop("scope_value", None), analyses=kw.pop("analyses", None),
-                           settings=app.config, **kw)
+        run = run_analyses(
+            db.session,
+            SYSTEM,
+            scope_kind=kw.pop("scope_kind", "all"),
+            scope_value=kw.pop("scope_value", None),
+            analyses=kw.pop("analyses", None),
+            settings=app.config,
+            **kw,
+        )
         db.session.commit()
         return run.id, run.summary
 
 
 def _open(app, kind):
     with app.app_context():
-        return db.session.scalars(select(Finding).where(Finding.kind == kind, Finding.status == "open")).all()
+        return db.session.scalars(
+            select(Finding).where(Finding.kind == kind, Finding.status == "open")
+        ).all()
 
 
 def test_demo_findings_match_the_answer_file(app):
     answers = _load(app)
     _run(app)
-    dup = {(f.evidence["element"]["identifier"], f.evidence["system"]["code"]) for f in _open(app, "duplicate_collection")}
-    planted = {(case["element"], e["system"]) for case in answers["duplicate_collection"] for e in case["collected_by"]}
+    dup = {
+        (f.evidence["element"]["identifier"], f.evidence["system"]["code"])
+        for f in _open(app, "duplicate_collection")
+    }
+    planted = {
+        (case["element"], e["system"])
+        for case in answers["duplicate_collection"]
+        for e in case["collected_by"]
+    }
     assert dup == planted
     for f in _open(app, "duplicate_collection"):
-        case = next(c for c in answers["duplicate_collection"] if c["element"] == f.evidence["element"]["identifier"])
+        case = next(
+            c
+            for c in answers["duplicate_collection"]
+            if c["element"] == f.evidence["element"]["identifier"]
+        )
         assert f.evidence["obtain_from_resource"]["code"] == case["authoritative"]["resource"]
         assert f.evidence["items"] and f.evidence["item_count"] >= 1
-    overlaps = {tuple(p["code"] for p in f.evidence["projects"]) for f in _open(app, "scope_overlap")}
+    overlaps = {
+        tuple(p["code"] for p in f.evidence["projects"]) for f in _open(app, "scope_overlap")
+    }
     assert overlaps == {tuple(o["projects"]) for o in answers["scope_overlap"]}
     for f in _open(app, "scope_overlap"):
         shared = f.evidence["overlap"]["systems"]["shared"]
-        assert shared == next(o["shared_systems"] for o in answers["scope_overlap"]
-                              if o["projects"] == [p["code"] for p in f.evidence["projects"]])
+        assert shared == next(
+            o["shared_systems"]
+            for o in answers["scope_overlap"]
+            if o["projects"] == [p["code"] for p in f.evidence["projects"]]
+        )
         assert f.evidence["co_built"] is True
     assert {f.evidence["system"]["code"] for f in _open(app, "not_in_system_catalog")} == set(
-        answers["not_in_system_catalog"])
-    assert {f.evidence["resource"]["code"] for f in _open(app, "unshared_resource")} == set(answers["unshared_resources"])
-    assert {(f.evidence["from"]["code"], f.evidence["to"]["code"]) for f in _open(app, "bypasses_platform")} == {
-        (b["from_system"], b["to_system"]) for b in answers["bypasses_platform"]}
+        answers["not_in_system_catalog"]
+    )
+    assert {f.evidence["resource"]["code"] for f in _open(app, "unshared_resource")} == set(
+        answers["unshared_resources"]
+    )
+    assert {
+        (f.evidence["from"]["code"], f.evidence["to"]["code"])
+        for f in _open(app, "bypasses_platform")
+    } == {(b["from_system"], b["to_system"]) for b in answers["bypasses_platform"]}
     assert _open(app, "flow_cycle") == []
 
 
@@ -77,27 +106,47 @@ def test_rerun_is_idempotent_and_causes_resolve_and_return(app):
     _, third = _run(app, analyses=["not_in_system_catalog"])
     assert third["findings"]["resolved"] == 1
     with app.app_context():
-        f = db.session.scalar(select(Finding).where(Finding.fingerprint == f"not_in_system_catalog:{system_id}"))
+        f = db.session.scalar(
+            select(Finding).where(Finding.fingerprint == f"not_in_system_catalog:{system_id}")
+        )
         assert f.status == "resolved" and "自动关闭" in f.history[-1]["note"]
         db.session.get(InformationSystem, system_id).in_system_catalog = False
         db.session.commit()
     _, fourth = _run(app, analyses=["not_in_system_catalog"])
     assert fourth["findings"]["reopened"] == 1 and fourth["findings"]["created"] == 0
     with app.app_context():
-        f = db.session.scalar(select(Finding).where(Finding.fingerprint == f"not_in_system_catalog:{system_id}"))
+        f = db.session.scalar(
+            select(Finding).where(Finding.fingerprint == f"not_in_system_catalog:{system_id}")
+        )
         assert f.status == "open" and [h["to"] for h in f.history] == ["open", "resolved", "open"]
 
 
 def test_flow_cycle_detected(app, api):
     sys_ids = []
     for who, code in (("editor_a", "A"), ("editor_b", "B")):
-        r = api.as_(who).post("/api/v1/systems", json={"code": code, "name": f"系统{code}", "deployment": "政务云",
-                                                       "in_system_catalog": True})
+        r = api.as_(who).post(
+            "/api/v1/systems",
+            json={
+                "code": code,
+                "name": f"系统{code}",
+                "deployment": "政务云",
+                "in_system_catalog": True,
+            },
+        )
         sys_ids.append(r.get_json()["id"])
     for src, dst in ((0, 1), (1, 0)):
-        assert api.as_("reviewer").post("/api/v1/flows", json={
-            "source_system_id": sys_ids[src], "target_system_id": sys_ids[dst]}).status_code == 201
-    r = api.as_("reviewer").post("/api/v1/analyses", json={"analyses": ["flow_cycle"], "match": False})
+        assert (
+            api.as_("reviewer")
+            .post(
+                "/api/v1/flows",
+                json={"source_system_id": sys_ids[src], "target_system_id": sys_ids[dst]},
+            )
+            .status_code
+            == 201
+        )
+    r = api.as_("reviewer").post(
+        "/api/v1/analyses", json={"analyses": ["flow_cycle"], "match": False}
+    )
     assert r.status_code == 201, r.get_json()
     cycles = _open(app, "flow_cycle")
     assert len(cycles) == 1 and len(cycles[0].evidence["flow_ids"]) == 2
@@ -111,11 +160,15 @@ def test_lifecycle_roles_and_art17_block(app, api):
     with app.app_context():
         from registry.services import users
 
-        user = users.create_user(db.session, SYSTEM, data={"name": "ed", "role": "dept_editor", "department_id": dept})
+        user = users.create_user(
+            db.session, SYSTEM, data={"name": "ed", "role": "dept_editor", "department_id": dept}
+        )
         api.world.tokens["ed"] = users.issue_token(db.session, SYSTEM, user_id=user.id)
         db.session.commit()
     # Art. 17: the department cannot start a project while the finding is open
-    r = api.as_("ed").post("/api/v1/projects", json={"code": "XM-X", "name": "新项目", "investment": "100"})
+    r = api.as_("ed").post(
+        "/api/v1/projects", json={"code": "XM-X", "name": "新项目", "investment": "100"}
+    )
     assert r.status_code == 409 and r.get_json()["code"] == "art17_block"
     assert any(f"#{finding.id}" in msg for msg in r.get_json()["errors"]["findings"])
     url = f"/api/v1/findings/{finding.id}"
@@ -123,20 +176,32 @@ def test_lifecycle_roles_and_art17_block(app, api):
     assert api.as_("editor_a").post(url + "/rectifying", json={}, etag=etag).status_code == 403
     r = api.as_("ed").post(url + "/rectifying", json={"reason": "已申请列入系统目录"}, etag=etag)
     assert r.status_code == 200 and r.get_json()["status"] == "rectifying"
-    assert api.as_("ed").post("/api/v1/projects", json={"code": "XM-X", "name": "新项目",
-                                                        "investment": "100"}).status_code == 409
+    assert (
+        api.as_("ed")
+        .post("/api/v1/projects", json={"code": "XM-X", "name": "新项目", "investment": "100"})
+        .status_code
+        == 409
+    )
     r2 = api.as_("reviewer").post(url + "/waive", json={}, etag=r.headers["ETag"])
     assert r2.status_code == 422 and "reason" in r2.get_json()["errors"]
-    assert api.as_("ed").post(url + "/waive", json={"reason": "x"}, etag=r.headers["ETag"]).status_code == 403
-    r3 = api.as_("reviewer").post(url + "/waive", json={"reason": "系统已停用，待下线"}, etag=r.headers["ETag"])
+    assert (
+        api.as_("ed").post(url + "/waive", json={"reason": "x"}, etag=r.headers["ETag"]).status_code
+        == 403
+    )
+    r3 = api.as_("reviewer").post(
+        url + "/waive", json={"reason": "系统已停用，待下线"}, etag=r.headers["ETag"]
+    )
     assert r3.status_code == 200 and r3.get_json()["status"] == "waived"
     with app.app_context():  # other open Art. 17 findings of the same department still block
-        others = db.session.scalars(select(Finding).where(Finding.department_id == dept,
-                                                          Finding.status == "open")).all()
+        others = db.session.scalars(
+            select(Finding).where(Finding.department_id == dept, Finding.status == "open")
+        ).all()
         for f in others:
             f.status = "waived"
         db.session.commit()
-    r = api.as_("ed").post("/api/v1/projects", json={"code": "XM-X", "name": "新项目", "investment": "100"})
+    r = api.as_("ed").post(
+        "/api/v1/projects", json={"code": "XM-X", "name": "新项目", "investment": "100"}
+    )
     assert r.status_code == 201, r.get_json()
     # waived findings stay waived when the analysis runs again
     _run(app, analyses=["not_in_system_catalog"])
@@ -149,15 +214,20 @@ def test_stage_moves_blocked_by_art17(app, api):
     with app.app_context():
         project = db.session.scalar(select(Project).order_by(Project.id))
         project.stage = "planned"
-        system = db.session.scalar(select(InformationSystem).where(
-            InformationSystem.department_id == project.lead_department_id))
+        system = db.session.scalar(
+            select(InformationSystem).where(
+                InformationSystem.department_id == project.lead_department_id
+            )
+        )
         system.in_system_catalog = False  # Art. 17: missing from the county system catalog
         db.session.commit()
         pid = project.id
     _run(app, analyses=["not_in_system_catalog"])
     with app.app_context():
         etag = db.session.get(Project, pid).etag
-    r = api.as_("ndrc").post(f"/api/v1/projects/{pid}/stage", json={"to_stage": "proposal"}, etag=etag)
+    r = api.as_("ndrc").post(
+        f"/api/v1/projects/{pid}/stage", json={"to_stage": "proposal"}, etag=etag
+    )
     assert r.status_code == 409 and r.get_json()["code"] == "art17_block"
     assert any(system.name in m for m in r.get_json()["errors"]["findings"])
 
@@ -175,28 +245,49 @@ def test_graph_neighbourhood_paging_and_export(app, api):
     assert body["total"] > 5 and all(n["distance"] == 1 for n in body["nodes"])
     kinds = {n["kind"] for n in body["nodes"]}
     assert kinds <= {"resource", "system", "element"}
-    page2 = api.as_("ndrc").get(f"/api/v1/graph/system/{system_id}?direction=out&depth=1&page_size=5&page=2").get_json()
+    page2 = (
+        api.as_("ndrc")
+        .get(f"/api/v1/graph/system/{system_id}?direction=out&depth=1&page_size=5&page=2")
+        .get_json()
+    )
     assert {n["id"] for n in page2["nodes"]}.isdisjoint({n["id"] for n in body["nodes"]})
-    deeper = api.as_("ndrc").get(f"/api/v1/graph/resource/{base.id}?depth=2&page_size=500").get_json()
+    deeper = (
+        api.as_("ndrc").get(f"/api/v1/graph/resource/{base.id}?depth=2&page_size=500").get_json()
+    )
     assert max(n["distance"] for n in deeper["nodes"]) == 2
     bad = api.as_("ndrc").get(f"/api/v1/graph/resource/{base.id}?depth=9")
     assert bad.status_code == 400 and "depth" in bad.get_json()["errors"]
     assert api.as_(None).get(f"/api/v1/graph/resource/{base.id}").status_code == 401
-    xml = api.as_("ndrc").get("/api/v1/graph/export?format=graphml&scope_kind=department&scope_value="
-                              f"{base.provider_department_id}")
+    xml = api.as_("ndrc").get(
+        "/api/v1/graph/export?format=graphml&scope_kind=department&scope_value="
+        f"{base.provider_department_id}"
+    )
     root = ET.fromstring(xml.data)
     assert root.tag.endswith("graphml") and len(root.findall(".//{*}node")) > 10
-    data = api.as_("ndrc").get("/api/v1/graph/export?format=json&scope_kind=department&scope_value="
-                               f"{base.provider_department_id}").get_json()
+    data = (
+        api.as_("ndrc")
+        .get(
+            "/api/v1/graph/export?format=json&scope_kind=department&scope_value="
+            f"{base.provider_department_id}"
+        )
+        .get_json()
+    )
     assert {"nodes", "edges"} <= set(data) and json.dumps(data)
 
 
 def test_analyse_cli(app):
     _load(app)
-    result = app.test_cli_runner().invoke(args=["analyse", "--scope", "region:青溪县", "--analyses",
-                                                "not_in_system_catalog,bypasses_platform"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "analyse",
+            "--scope",
+            "region:青溪县",
+            "--analyses",
+            "not_in_system_catalog,bypasses_platform",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output[result.output.index("{"):])
+    summary = json.loads(result.output[result.output.index("{") :])
     assert summary["found"] == {"not_in_system_catalog": 5, "bypasses_platform": 4}
     bad = app.test_cli_runner().invoke(args=["analyse", "--scope", "region:不存在县"])
     assert bad.exit_code == 1 and "不存在县" in bad.output

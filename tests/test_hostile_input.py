@@ -29,8 +29,12 @@ def _count(app, model):
 
 def _upload(api, who, content: bytes, name: str):
     headers = {"Authorization": f"Bearer {api.world.tokens[who]}"} if who else {}
-    return api.client.post("/api/v1/imports", data={"file": (io.BytesIO(content), name)}, headers=headers,
-                           content_type="multipart/form-data")
+    return api.client.post(
+        "/api/v1/imports",
+        data={"file": (io.BytesIO(content), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 def test_refused_importers_leave_no_trace(app, api):
@@ -48,15 +52,23 @@ def test_refused_importers_leave_no_trace(app, api):
 def test_anonymous_writes_are_401_before_the_body_is_read(api, url, body):
     r = api.client.post(url, data=body, content_type="application/json")
     assert r.status_code == 401 and r.get_json()["code"] == "unauthenticated"
-    r = api.client.post(url, data=body, content_type="application/json",
-                        headers={"Authorization": "Bearer not-a-token"})
+    r = api.client.post(
+        url,
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": "Bearer not-a-token"},
+    )
     assert r.status_code == 401 and r.get_json()["code"] == "invalid_token"
 
 
 def test_body_limits(api):
     big = json.dumps({"name": "x" * (2**20 + 10)})
-    r = api.as_("editor_a").client.post("/api/v1/systems", data=big, content_type="application/json",
-                                        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"})
+    r = api.as_("editor_a").client.post(
+        "/api/v1/systems",
+        data=big,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+    )
     assert r.status_code == 413 and r.get_json()["code"] == "payload_too_large"
     r = api.client.post("/api/v1/systems", data=big, content_type="application/json")
     assert r.status_code in (401, 413)  # refused either way, never parsed
@@ -74,30 +86,52 @@ def _workbook(rows: int) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("limit, code", [({"IMPORT_MAX_ROWS": 100}, "too_many_rows"),
-                                         ({"IMPORT_MAX_UNPACKED_BYTES": 20_000}, "workbook_too_large")])
+@pytest.mark.parametrize(
+    "limit, code",
+    [
+        ({"IMPORT_MAX_ROWS": 100}, "too_many_rows"),
+        ({"IMPORT_MAX_UNPACKED_BYTES": 20_000}, "workbook_too_large"),
+    ],
+)
 def test_workbook_bounds(database_url, tmp_path, limit, code):
     with rolled_back(make_app(database_url, tmp_path, **limit)) as app:
         world = build_world(app)
         r = app.test_client().post(
-            "/api/v1/imports?dry_run=true", data={"file": (io.BytesIO(_workbook(500)), "大表.xlsx")},
-            headers={"Authorization": f"Bearer {world.tokens['editor_a']}"}, content_type="multipart/form-data")
+            "/api/v1/imports?dry_run=true",
+            data={"file": (io.BytesIO(_workbook(500)), "大表.xlsx")},
+            headers={"Authorization": f"Bearer {world.tokens['editor_a']}"},
+            content_type="multipart/form-data",
+        )
         assert r.status_code == 422, r.get_json()
         assert r.get_json()["code"] == code
         assert r.get_json()["errors"]["problems"][0]["code"] == code
 
 
-@pytest.mark.parametrize("url", [
-    f"/api/v1/resources/{HUGE}", f"/api/v1/systems/{HUGE}", f"/api/v1/projects/{HUGE}",
-    f"/api/v1/imports/{HUGE}", f"/api/v1/graph/resource/{HUGE}", f"/api/v1/resources/{HUGE}/items",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/resources/{HUGE}",
+        f"/api/v1/systems/{HUGE}",
+        f"/api/v1/projects/{HUGE}",
+        f"/api/v1/imports/{HUGE}",
+        f"/api/v1/graph/resource/{HUGE}",
+        f"/api/v1/resources/{HUGE}/items",
+    ],
+)
 def test_huge_path_integers_are_not_found(api, url):
     assert api.as_("reviewer").get(url).status_code == 404
 
 
-@pytest.mark.parametrize("query", [
-    f"department_id={HUGE}", f"system_id={HUGE}", f"page={HUGE}", f"page_size={HUGE}", "page=-1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        f"department_id={HUGE}",
+        f"system_id={HUGE}",
+        f"page={HUGE}",
+        f"page_size={HUGE}",
+        "page=-1",
+    ],
+)
 def test_huge_query_integers_are_bad_queries(api, query):
     r = api.as_("reviewer").get(f"/api/v1/resources?{query}")
     assert r.status_code == 400, r.get_json()
@@ -107,11 +141,19 @@ def _cursor(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("cursor", [
-    "!!!", _cursor(["relevance", [{"a": 1}]]), _cursor(["relevance", [2**80]]), _cursor(["relevance", "x"]),
-    _cursor(["name", ["a"]]), _cursor(["relevance", [[1, 2]]]), _cursor(["relevance", ["\u0000"]]),
-    _cursor(["relevance", list(range(50))]),
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",
+        _cursor(["relevance", [{"a": 1}]]),
+        _cursor(["relevance", [2**80]]),
+        _cursor(["relevance", "x"]),
+        _cursor(["name", ["a"]]),
+        _cursor(["relevance", [[1, 2]]]),
+        _cursor(["relevance", ["\u0000"]]),
+        _cursor(["relevance", list(range(50))]),
+    ],
+)
 def test_crafted_search_cursors(api, cursor):
     r = api.as_("editor_a").get(f"/api/v1/search?q=人口&cursor={cursor}")
     assert r.status_code == 400, r.get_json()
@@ -120,20 +162,30 @@ def test_crafted_search_cursors(api, cursor):
 @pytest.mark.parametrize("name", ["\ud800坏", "含\u0000字", "控制\u0007符"])
 def test_unstorable_text_is_refused_by_field(api, name):
     body = json.dumps({"code": "SYS-X", "name": name, "deployment": "政务云"})
-    r = api.as_("editor_a").client.post("/api/v1/systems", data=body, content_type="application/json",
-                                        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"})
+    r = api.as_("editor_a").client.post(
+        "/api/v1/systems",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+    )
     assert r.status_code == 422 and "name" in r.get_json()["errors"]
 
 
 def test_deeply_nested_json(api):
     body = "[" * 5000 + "]" * 5000
-    r = api.as_("editor_a").client.post("/api/v1/systems", data=body, content_type="application/json",
-                                        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"})
+    r = api.as_("editor_a").client.post(
+        "/api/v1/systems",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+    )
     assert r.status_code == 400
 
 
-@pytest.mark.parametrize("filename", ["..", "/", "a\u0000b.csv", "x" * 300 + ".csv", "../../etc/passwd",
-                                      "目录\\..\\..\\x.csv"])
+@pytest.mark.parametrize(
+    "filename",
+    ["..", "/", "a\u0000b.csv", "x" * 300 + ".csv", "../../etc/passwd", "目录\\..\\..\\x.csv"],
+)
 def test_upload_file_names(app, api, filename):
     text = io.StringIO()
     from importers.writers import write_csv
@@ -147,12 +199,17 @@ def test_upload_file_names(app, api, filename):
 
 def test_reasons_are_bounded_not_crashing(api):
     body, etag = api.create_resource()
-    submitted = api.as_("editor_a").post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
+    submitted = api.as_("editor_a").post(
+        f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag
+    )
     etag = submitted.headers["ETag"]
-    too_long = api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/reject", json={"reason": "理" * 1001},
-                                        etag=etag)
+    too_long = api.as_("reviewer").post(
+        f"/api/v1/resources/{body['id']}/reject", json={"reason": "理" * 1001}, etag=etag
+    )
     assert too_long.status_code == 422 and "reason" in too_long.get_json()["errors"]
-    ok = api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/reject", json={"reason": "理" * 300}, etag=etag)
+    ok = api.as_("reviewer").post(
+        f"/api/v1/resources/{body['id']}/reject", json={"reason": "理" * 300}, etag=etag
+    )
     assert ok.status_code == 200, ok.get_json()
 
 
@@ -181,8 +238,13 @@ def test_tokens_list_revoke_expire_and_stay_dead(app, api, world):
     uid = world.user_ids["editor_b"]
     listed = admin.get(f"/api/v1/users/{uid}/tokens").get_json()
     assert len(listed) == 1 and listed[0]["revoked_at"] is None and "token_hash" not in listed[0]
-    short = admin.post(f"/api/v1/users/{uid}/tokens", json={"expires_in_days": 1}).get_json()["token"]
-    assert api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code == 200
+    short = admin.post(f"/api/v1/users/{uid}/tokens", json={"expires_in_days": 1}).get_json()[
+        "token"
+    ]
+    assert (
+        api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code
+        == 200
+    )
     from datetime import UTC, datetime
 
     import registry.services.users as users_svc
@@ -190,7 +252,12 @@ def test_tokens_list_revoke_expire_and_stay_dead(app, api, world):
     real = users_svc.utcnow
     users_svc.utcnow = lambda: datetime(2099, 1, 1, tzinfo=UTC)
     try:  # a day later (and more): the short token is dead, the long one lives
-        assert api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code == 401
+        assert (
+            api.client.get(
+                "/api/v1/systems", headers={"Authorization": f"Bearer {short}"}
+            ).status_code
+            == 401
+        )
         assert api.as_("editor_b").get("/api/v1/systems").status_code == 200
     finally:
         users_svc.utcnow = real
@@ -202,7 +269,10 @@ def test_tokens_list_revoke_expire_and_stay_dead(app, api, world):
     off = admin.patch(f"/api/v1/users/{uid}", json={"active": False}, etag=user.headers["ETag"])
     on = admin.patch(f"/api/v1/users/{uid}", json={"active": True}, etag=off.headers["ETag"])
     assert on.status_code == 200
-    assert api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code == 401
+    assert (
+        api.client.get("/api/v1/systems", headers={"Authorization": f"Bearer {short}"}).status_code
+        == 401
+    )
     assert all(t["revoked_at"] for t in admin.get(f"/api/v1/users/{uid}/tokens").get_json())
     assert api.as_("auditor").get(f"/api/v1/users/{uid}/tokens").status_code == 200
     assert api.as_("editor_a").get(f"/api/v1/users/{uid}/tokens").status_code == 403

@@ -27,9 +27,12 @@ MB = 2**20
 
 def _upload(api, who, content: bytes, name: str, **query):
     qs = "&".join(f"{k}={v}" for k, v in query.items())
-    return api.as_(who).client.post(f"/api/v1/imports?{qs}", data={"file": (io.BytesIO(content), name)},
-                                    headers={"Authorization": f"Bearer {api.world.tokens[who]}"},
-                                    content_type="multipart/form-data")
+    return api.as_(who).client.post(
+        f"/api/v1/imports?{qs}",
+        data={"file": (io.BytesIO(content), name)},
+        headers={"Authorization": f"Bearer {api.world.tokens[who]}"},
+        content_type="multipart/form-data",
+    )
 
 
 def _count(app, model):
@@ -40,7 +43,11 @@ def _count(app, model):
 def _record(n: int, **kw) -> dict:
     base = resource_payload(name=f"导入资源{n}", classification_code="309001")
     base.pop("items")
-    return {**base, "items": [{"name": f"信息项{k}", "data_type": "字符型C", "length": 20} for k in range(3)], **kw}
+    return {
+        **base,
+        "items": [{"name": f"信息项{k}", "data_type": "字符型C", "length": 20} for k in range(3)],
+        **kw,
+    }
 
 
 def _xlsx(records) -> bytes:
@@ -56,7 +63,11 @@ def test_template_has_dropdowns_hints_and_an_example(app, api):
     headers = [c.value for c in res[1]]
     assert "信息资源名称*" in headers and "共享类型*" in headers and "开放条件" in headers
     choices = {dv.formula1 for dv in res.data_validations.dataValidation}
-    assert len(choices) >= 6 and any("有条件共享" in f for f in choices) and any("每季度" in f for f in choices)
+    assert (
+        len(choices) >= 6
+        and any("有条件共享" in f for f in choices)
+        and any("每季度" in f for f in choices)
+    )
     assert any(c.comment for c in res[1])
     assert res.cell(row=2, column=headers.index("信息资源名称*") + 1).value == "人口基础信息"
     assert items.cell(row=2, column=3).value == "公民身份号码"
@@ -65,7 +76,9 @@ def test_template_has_dropdowns_hints_and_an_example(app, api):
 
 def test_awkward_handmade_workbook(app, api):
     content = (DATA / "awkward.xlsx").read_bytes()
-    r = _upload(api, "editor_a", content, "民政目录.xlsx", dry_run="true", department=api.world.dept_a_code)
+    r = _upload(
+        api, "editor_a", content, "民政目录.xlsx", dry_run="true", department=api.world.dept_a_code
+    )
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["counts"]["resources"] == {"create": 2, "update": 0, "unchanged": 0}
     assert r.get_json()["counts"]["items"]["create"] == 5
@@ -75,22 +88,35 @@ def test_awkward_handmade_workbook(app, api):
     got = {x["name"]: x for x in api.as_("editor_a").get("/api/v1/resources").get_json()}
     first, second = got["社会救助对象信息"], got["婚姻登记信息"]
     assert first["format_detail"] == "oracle" and first["open_type"] == "不予开放"
-    assert first["publish_date"] == "2026-01-01" and first["related_codes"] == ["101001/000001", "101001/000002"]
+    assert first["publish_date"] == "2026-01-01" and first["related_codes"] == [
+        "101001/000001",
+        "101001/000002",
+    ]
     assert second["open_type"] == "有条件开放" and second["publish_date"] == "2026-01-05"
     items = api.as_("editor_a").get(f"/api/v1/resources/{first['id']}/items").get_json()
     assert [(i["name"], i["data_type"], i["length"], i["collection_mode"]) for i in items] == [
-        ("姓名", "字符型C", 50, "obtained"), ("身份证号", "字符型C", 18, "obtained"), ("救助类型", "字符型C", 20, "collected")]
+        ("姓名", "字符型C", 50, "obtained"),
+        ("身份证号", "字符型C", 18, "obtained"),
+        ("救助类型", "字符型C", 20, "collected"),
+    ]
 
 
 def test_problems_are_located_and_nothing_is_written(app, api):
-    good, bad = _record(1), _record(2, share_type="有条件共享", share_condition=None, update_cycle="每十年")
+    good, bad = (
+        _record(1),
+        _record(2, share_type="有条件共享", share_condition=None, update_cycle="每十年"),
+    )
     bad["items"][1]["data_type"] = "字符"
     before = _count(app, AuditEvent)
     r = _upload(api, "editor_a", _xlsx([good, bad]), "目录.xlsx")
     assert r.status_code == 422 and r.get_json()["code"] == "import_rejected"
     problems = r.get_json()["errors"]["problems"]
     located = {(p["sheet"], p["row"], p["field"]) for p in problems}
-    assert ("信息资源", 3, "update_cycle") in located and ("信息资源", 3, "share_condition") in located
+    assert ("信息资源", 3, "update_cycle") in located and (
+        "信息资源",
+        3,
+        "share_condition",
+    ) in located
     assert ("信息项", 6, "data_type") in located  # the second item of the second resource
     assert all(p["column"] and p["message"] and p["code"] for p in problems)
     assert _count(app, Resource) == 0 and _count(app, DataItem) == 0
@@ -106,7 +132,11 @@ def test_duplicate_item_names_are_a_located_problem(app, api):
     r = _upload(api, "editor_a", _xlsx([rec]), "重复.xlsx")
     assert r.status_code == 422
     problem = r.get_json()["errors"]["problems"][0]
-    assert (problem["sheet"], problem["row"], problem["field"]) == ("信息项", 5, "name") and "重复" in problem["message"]
+    assert (problem["sheet"], problem["row"], problem["field"]) == (
+        "信息项",
+        5,
+        "name",
+    ) and "重复" in problem["message"]
 
 
 def test_atomic_idempotent_patch_semantics_and_audit(app, api):
@@ -115,32 +145,47 @@ def test_atomic_idempotent_patch_semantics_and_audit(app, api):
     assert r.status_code == 201 and r.get_json()["counts"]["resources"]["create"] == 3
     run_id = r.get_json()["id"]
     with app.app_context():
-        causes = db.session.scalars(select(AuditEvent.cause).where(AuditEvent.action == "resource.create")).all()
+        causes = db.session.scalars(
+            select(AuditEvent.cause).where(AuditEvent.action == "resource.create")
+        ).all()
     assert causes == [f"import:{run_id}"] * 3
     again = _upload(api, "editor_a", _xlsx(records), "目录.xlsx")
     assert again.get_json()["counts"]["resources"] == {"create": 0, "update": 0, "unchanged": 3}
     # matched by provider and name; a blank cell keeps, #清空 clears
-    edit = [{"name": "导入资源0", "summary": "新摘要"}, {"name": "导入资源1", "open_type": "无条件开放",
-                                                        "open_condition": "#清空"}]
+    edit = [
+        {"name": "导入资源0", "summary": "新摘要"},
+        {"name": "导入资源1", "open_type": "无条件开放", "open_condition": "#清空"},
+    ]
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "信息资源"
     ws.append(["信息资源名称", "信息资源摘要", "开放属性", "开放条件", "信息资源分类", "共享类型"])
     for e in edit:
-        ws.append([e["name"], e.get("summary"), e.get("open_type"), e.get("open_condition"), None, None])
+        ws.append(
+            [e["name"], e.get("summary"), e.get("open_type"), e.get("open_condition"), None, None]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     r = _upload(api, "editor_a", buf.getvalue(), "修改.xlsx")
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["counts"]["resources"] == {"create": 0, "update": 2, "unchanged": 0}
     got = {x["name"]: x for x in api.as_("editor_a").get("/api/v1/resources").get_json()}
-    assert got["导入资源0"]["summary"] == "新摘要" and got["导入资源0"]["open_condition"] == "脱敏后开放"
-    assert got["导入资源1"]["open_condition"] is None and got["导入资源1"]["open_type"] == "无条件开放"
-    assert api.as_("editor_a").get(f"/api/v1/resources/{got['导入资源0']['id']}/items").get_json()  # items kept
+    assert (
+        got["导入资源0"]["summary"] == "新摘要"
+        and got["导入资源0"]["open_condition"] == "脱敏后开放"
+    )
+    assert (
+        got["导入资源1"]["open_condition"] is None and got["导入资源1"]["open_type"] == "无条件开放"
+    )
+    assert (
+        api.as_("editor_a").get(f"/api/v1/resources/{got['导入资源0']['id']}/items").get_json()
+    )  # items kept
 
 
 def test_editor_imports_only_own_department(app, api):
-    r = _upload(api, "editor_a", _xlsx([_record(1, provider_code=api.world.dept_b_code)]), "目录.xlsx")
+    r = _upload(
+        api, "editor_a", _xlsx([_record(1, provider_code=api.world.dept_b_code)]), "目录.xlsx"
+    )
     assert r.status_code == 422
     assert r.get_json()["errors"]["problems"][0]["code"] == "other_department"
     assert _upload(api, "reviewer", _xlsx([_record(1)]), "目录.xlsx").status_code == 403
@@ -150,9 +195,18 @@ def test_csv_encodings_and_json(app, api):
     text = io.StringIO()
     write_csv([_record(1)], text)
     for encoding in ("utf-8", "utf-8-sig", "gb18030"):
-        r = _upload(api, "editor_a", text.getvalue().encode(encoding), f"目录-{encoding}.csv", dry_run="true")
+        r = _upload(
+            api,
+            "editor_a",
+            text.getvalue().encode(encoding),
+            f"目录-{encoding}.csv",
+            dry_run="true",
+        )
         assert r.status_code == 201, (encoding, r.get_json())
-        assert r.get_json()["kind"].startswith("csv/") and r.get_json()["counts"]["items"]["create"] == 3
+        assert (
+            r.get_json()["kind"].startswith("csv/")
+            and r.get_json()["counts"]["items"]["create"] == 3
+        )
     r = _upload(api, "editor_a", b"\x80\x80\x80,\x81\xff", "乱码.csv")
     assert r.status_code == 422 and r.get_json()["code"] == "unknown_encoding"
     js = io.StringIO()
@@ -165,8 +219,13 @@ def test_bad_files(app, api, tmp_path):
     good = _xlsx([_record(1)])
     cases = {
         "corrupt_file": (good[: len(good) // 2], "截断.xlsx"),
-        "password_protected": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512 + "EncryptionInfo".encode("utf-16-le")
-                               + b"\x00" * 512, "加密.xlsx"),
+        "password_protected": (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + b"\x00" * 512
+            + "EncryptionInfo".encode("utf-16-le")
+            + b"\x00" * 512,
+            "加密.xlsx",
+        ),
         "not_a_spreadsheet": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "图片.xlsx"),
         "no_header": (_xlsx_rows([["随便", "什么"], [1, 2]]), "无表头.xlsx"),
     }
@@ -198,9 +257,12 @@ def test_oversized_upload_is_refused_before_reading(database_url, tmp_path):
     try:
         api = ApiClient(app.test_client(), build_world(app))
         # a raw body (the test client would spool a multipart upload this size to a temp file)
-        r = api.client.post("/api/v1/imports", data=b"x" * (2 * MB),
-                            content_type="multipart/form-data; boundary=----x",
-                            headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"})
+        r = api.client.post(
+            "/api/v1/imports",
+            data=b"x" * (2 * MB),
+            content_type="multipart/form-data; boundary=----x",
+            headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+        )
         assert r.status_code == 413 and r.get_json()["code"] == "payload_too_large"
     finally:
         outer.rollback()
@@ -225,18 +287,30 @@ def test_export_edit_import_round_trip_in_the_database(app, api):
     again = _upload(api, "editor_a", r.data, "导出.xlsx")
     assert again.get_json()["counts"]["resources"] == {"create": 0, "update": 0, "unchanged": 3}
     for fmt in ("csv", "json"):
-        r = api.as_("editor_a").get(f"/api/v1/exports?format={fmt}&department_id={api.world.dept_a}")
+        r = api.as_("editor_a").get(
+            f"/api/v1/exports?format={fmt}&department_id={api.world.dept_a}"
+        )
         back = _upload(api, "editor_a", r.data, f"导出.{fmt}")
         assert back.get_json()["counts"]["resources"]["unchanged"] == 3, (fmt, back.get_json())
 
 
-texts = st.text(alphabet=st.sampled_from("政务数据资源共享信息目录人口法人abc123（）、：-"), min_size=1, max_size=20)
-items = st.lists(st.fixed_dictionaries({
-    "data_type": st.sampled_from(["字符型C", "数值型N", "日期型D", "整型I"]),
-    "length": st.one_of(st.none(), st.integers(1, 4000)),
-    "description": st.one_of(st.none(), texts),
-    "collection_mode": st.sampled_from(["collected", "obtained"]),
-}), min_size=1, max_size=5)
+texts = st.text(
+    alphabet=st.sampled_from("政务数据资源共享信息目录人口法人abc123（）、：-"),
+    min_size=1,
+    max_size=20,
+)
+items = st.lists(
+    st.fixed_dictionaries(
+        {
+            "data_type": st.sampled_from(["字符型C", "数值型N", "日期型D", "整型I"]),
+            "length": st.one_of(st.none(), st.integers(1, 4000)),
+            "description": st.one_of(st.none(), texts),
+            "collection_mode": st.sampled_from(["collected", "obtained"]),
+        }
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @st.composite
@@ -245,14 +319,25 @@ def catalogs(draw):
     for n in range(draw(st.integers(1, 4))):
         share = draw(st.sampled_from(["无条件共享", "有条件共享", "不予共享"]))
         fmt = draw(st.sampled_from(["数据库", "电子表格", "电子文件"]))
-        rec = {"classification_code": draw(st.sampled_from(["101001", "203002", "307015"])),
-               "name": f"资源{n}{draw(texts)}", "summary": draw(texts), "format_class": fmt,
-               "format_detail": FORMATS[fmt][0], "share_type": share,
-               "open_type": draw(st.sampled_from(["无条件开放", "不予开放"])),
-               "update_cycle": draw(st.sampled_from(NATIONAL_UPDATE_CYCLES)),
-               "publish_date": draw(st.dates(min_value=__import__("datetime").date(2000, 1, 1),
-                                             max_value=__import__("datetime").date(2030, 12, 31))).isoformat(),
-               "related_codes": draw(st.lists(st.sampled_from(["101001/000001", "203002/000009"]), unique=True))}
+        rec = {
+            "classification_code": draw(st.sampled_from(["101001", "203002", "307015"])),
+            "name": f"资源{n}{draw(texts)}",
+            "summary": draw(texts),
+            "format_class": fmt,
+            "format_detail": FORMATS[fmt][0],
+            "share_type": share,
+            "open_type": draw(st.sampled_from(["无条件开放", "不予开放"])),
+            "update_cycle": draw(st.sampled_from(NATIONAL_UPDATE_CYCLES)),
+            "publish_date": draw(
+                st.dates(
+                    min_value=__import__("datetime").date(2000, 1, 1),
+                    max_value=__import__("datetime").date(2030, 12, 31),
+                )
+            ).isoformat(),
+            "related_codes": draw(
+                st.lists(st.sampled_from(["101001/000001", "203002/000009"]), unique=True)
+            ),
+        }
         if share == "有条件共享":
             rec["share_condition"] = draw(texts)
         if share == "不予共享":
@@ -261,12 +346,17 @@ def catalogs(draw):
             rec["share_method_class"] = "共享平台方式"
             rec["share_method_platform"] = "接口"
         its = draw(items)
-        rec["items"] = [{"name": f"项{k}", **{k2: v for k2, v in it.items() if v is not None}} for k, it in enumerate(its)]
+        rec["items"] = [
+            {"name": f"项{k}", **{k2: v for k2, v in it.items() if v is not None}}
+            for k, it in enumerate(its)
+        ]
         records.append(rec)
     return records
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(records=catalogs(), fmt=st.sampled_from(["xlsx", "csv", "json"]))
 def test_round_trip_property(tmp_path, records, fmt):
     """export → import reads back every field of every generated catalog, in all three formats."""
@@ -290,14 +380,17 @@ def test_cli_import_export(app, api, tmp_path):
     source.write_bytes(_xlsx([_record(1)]))
     dry = runner.invoke(args=["import", str(source), "--dry-run", "--as", "editor_a"])
     assert dry.exit_code == 0, dry.output
-    assert json.loads(dry.output[dry.output.index("{"):])["status"] == "planned"
+    assert json.loads(dry.output[dry.output.index("{") :])["status"] == "planned"
     done = runner.invoke(args=["import", str(source), "--as", "editor_a"])
     assert done.exit_code == 0 and _count(app, Resource) == 1
     out = tmp_path / "out.csv"
     exported = runner.invoke(args=["export", "--format", "csv", "-o", str(out)])
     assert exported.exit_code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
     template = tmp_path / "t.xlsx"
-    assert runner.invoke(args=["template", "-o", str(template)]).exit_code == 0 and template.stat().st_size > 5000
+    assert (
+        runner.invoke(args=["template", "-o", str(template)]).exit_code == 0
+        and template.stat().st_size > 5000
+    )
     assert _count(app, CatalogImport) == 2
 
 
@@ -318,10 +411,19 @@ def test_large_file_batches_commit_and_resume(app, api, tmp_path):
         parsed = read_file(path, max_bytes=10 * MB)
         problems: list = []
         with app.app_context():
-            result, _ = run_import(db.session, SYSTEM, records=iter_records(parsed, problems), problems=problems,
-                                   filename=path.name, digest="-", kind=parsed.kind, dry_run=False,
-                                   default_department_code=api.world.dept_a_code, batch_size=1,
-                                   commit=db.session.commit)
+            result, _ = run_import(
+                db.session,
+                SYSTEM,
+                records=iter_records(parsed, problems),
+                problems=problems,
+                filename=path.name,
+                digest="-",
+                kind=parsed.kind,
+                dry_run=False,
+                default_department_code=api.world.dept_a_code,
+                batch_size=1,
+                commit=db.session.commit,
+            )
             db.session.commit()
             return result.status, result.checkpoint, result.counts["resources"], result.problems
 
@@ -344,10 +446,34 @@ def test_legacy_xls_and_et(app, api):
 
     book = xlwt.Workbook(encoding="utf-8")
     res = book.add_sheet("信息资源")
-    headers = ["资源序号", "信息资源名称", "信息资源分类", "信息资源摘要", "信息资源格式", "格式说明", "共享类型",
-               "共享方式", "共享平台方式", "开放属性", "更新周期", "发布日期"]
-    row = [1, "旧版表格资源", "101001", "摘要", "数据库", "db2", "无条件共享", "共享平台方式", "库表", "不予开放", "每年",
-           datetime.date(2024, 3, 5)]
+    headers = [
+        "资源序号",
+        "信息资源名称",
+        "信息资源分类",
+        "信息资源摘要",
+        "信息资源格式",
+        "格式说明",
+        "共享类型",
+        "共享方式",
+        "共享平台方式",
+        "开放属性",
+        "更新周期",
+        "发布日期",
+    ]
+    row = [
+        1,
+        "旧版表格资源",
+        "101001",
+        "摘要",
+        "数据库",
+        "db2",
+        "无条件共享",
+        "共享平台方式",
+        "库表",
+        "不予开放",
+        "每年",
+        datetime.date(2024, 3, 5),
+    ]
     for c, h in enumerate(headers):
         res.write(0, c, h)
     date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
@@ -356,7 +482,9 @@ def test_legacy_xls_and_et(app, api):
     items = book.add_sheet("信息项")
     for c, h in enumerate(["资源序号", "信息项名称", "数据类型", "数据长度"]):
         items.write(0, c, h)
-    for r, (name, dtype, length) in enumerate([("姓名", "字符型C", 50), ("出生日期", "日期型D", "")], start=1):
+    for r, (name, dtype, length) in enumerate(
+        [("姓名", "字符型C", 50), ("出生日期", "日期型D", "")], start=1
+    ):
         for c, v in enumerate([1, name, dtype, length]):
             items.write(r, c, v)
     buf = io.BytesIO()
@@ -377,22 +505,72 @@ def test_a_departments_own_sheet_two_row_header_and_combined_cells(app, api):
     ws = wb.active
     ws.title = "信息资源"
     ws.append(["某县民政局政务信息资源目录"])
-    top = ["信息资源分类", "信息资源名称", "信息资源摘要", "信息资源格式", "具体格式", "共享类型", "共享条件",
-           "共享方式", None, "是否向社会开放", "更新周期", "发布日期"]
+    top = [
+        "信息资源分类",
+        "信息资源名称",
+        "信息资源摘要",
+        "信息资源格式",
+        "具体格式",
+        "共享类型",
+        "共享条件",
+        "共享方式",
+        None,
+        "是否向社会开放",
+        "更新周期",
+        "发布日期",
+    ]
     ws.append(top)
     ws.append([None] * 7 + ["共享方式分类", "共享方式类型"] + [None] * 3)
     ws.merge_cells(start_row=2, start_column=8, end_row=2, end_column=9)
-    ws.append(["101001", "两行表头资源", "摘要", "电子文件", "pdf", "有条件共享", "经审批", "共享平台方式", "接口(服务)",
-               "否", "每月", "2026-02-01"])
+    ws.append(
+        [
+            "101001",
+            "两行表头资源",
+            "摘要",
+            "电子文件",
+            "pdf",
+            "有条件共享",
+            "经审批",
+            "共享平台方式",
+            "接口(服务)",
+            "否",
+            "每月",
+            "2026-02-01",
+        ]
+    )
     for n, cell in enumerate(["共享平台方式/接口", "共享平台方式（库表）", "平台-文件"]):
-        ws.append(["101001", f"合并单元格资源{n}", "摘要", "电子文件", "pdf", "有条件共享", "经审批", cell, None,
-                   "是", "每年", "2026-02-01"])
+        ws.append(
+            [
+                "101001",
+                f"合并单元格资源{n}",
+                "摘要",
+                "电子文件",
+                "pdf",
+                "有条件共享",
+                "经审批",
+                cell,
+                None,
+                "是",
+                "每年",
+                "2026-02-01",
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
-    r = _upload(api, "editor_a", buf.getvalue(), "民政局目录.xlsx", department=api.world.dept_a_code)
+    r = _upload(
+        api, "editor_a", buf.getvalue(), "民政局目录.xlsx", department=api.world.dept_a_code
+    )
     assert r.status_code == 201, r.get_json()
-    got = {x["name"]: x for x in api.as_("editor_a").get("/api/v1/resources?page_size=50").get_json()}
-    assert (got["两行表头资源"]["share_method_class"], got["两行表头资源"]["share_method_platform"]) == (
-        "共享平台方式", "接口")
-    assert [got[f"合并单元格资源{n}"]["share_method_platform"] for n in range(3)] == ["接口", "库表", "文件"]
+    got = {
+        x["name"]: x for x in api.as_("editor_a").get("/api/v1/resources?page_size=50").get_json()
+    }
+    assert (
+        got["两行表头资源"]["share_method_class"],
+        got["两行表头资源"]["share_method_platform"],
+    ) == ("共享平台方式", "接口")
+    assert [got[f"合并单元格资源{n}"]["share_method_platform"] for n in range(3)] == [
+        "接口",
+        "库表",
+        "文件",
+    ]
     assert {got[f"合并单元格资源{n}"]["share_method_class"] for n in range(3)} == {"共享平台方式"}

@@ -26,15 +26,21 @@ def test_labelled_set_precision_and_recall():
     matcher = Matcher(ELEMENTS)
     tp = fp = fn = 0
     for r in rows:
-        m = matcher.match(r["name"], data_type=r["data_type"], length=int(r["length"]) if r["length"] else None,
-                          description=r["description"])
+        m = matcher.match(
+            r["name"],
+            data_type=r["data_type"],
+            length=int(r["length"]) if r["length"] else None,
+            description=r["description"],
+        )
         predicted = m.identifier if m.accepted() else None
         truth = r["element"] or None
         tp += predicted is not None and predicted == truth
         fp += predicted is not None and predicted != truth
         fn += truth is not None and predicted != truth
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"\nmatching on {len(rows)} labelled items: precision {precision:.3f}, recall {recall:.3f}")
+    print(
+        f"\nmatching on {len(rows)} labelled items: precision {precision:.3f}, recall {recall:.3f}"
+    )
     assert precision >= 0.95, precision
     assert recall >= 0.90, recall
 
@@ -55,7 +61,10 @@ def test_order_declared_then_decision_then_name():
     assert m.match("随便", declared="gmsfhm").identifier == "GMSFHM"
     assert m.match("人员编号").method == "decision"
     assert m.match("姓名").identifier is None  # a remembered "no element" beats the dictionary
-    assert m.match("ＧＭＳＦＨＭ").identifier != "GMSFHM" or m.match("ＧＭＳＦＨＭ").method == "declared"
+    assert (
+        m.match("ＧＭＳＦＨＭ").identifier != "GMSFHM"
+        or m.match("ＧＭＳＦＨＭ").method == "declared"
+    )
 
 
 def test_fuzzy_is_never_accepted():
@@ -68,9 +77,13 @@ def test_match_items_and_review_queue(app, api):
     with app.app_context():
         element_service.sync_dictionary(db.session, SYSTEM)
         db.session.commit()
-    api.create_resource(items=[{"name": "申请人身份证号", "data_type": "C", "length": 18},
-                               {"name": "录入日期", "data_type": "D"},
-                               {"name": "发放月份", "data_type": "C"}])
+    api.create_resource(
+        items=[
+            {"name": "申请人身份证号", "data_type": "C", "length": 18},
+            {"name": "录入日期", "data_type": "D"},
+            {"name": "发放月份", "data_type": "C"},
+        ]
+    )
     with app.app_context():
         counts = match_items(db.session, threshold=0.8)
         db.session.commit()
@@ -80,15 +93,22 @@ def test_match_items_and_review_queue(app, api):
     queue = api.as_("reviewer").get("/api/v1/match-reviews").get_json()
     assert [q["name"] for q in queue] == ["录入日期"] and queue[0]["items"] == 1
     assert api.as_("editor_a").get("/api/v1/match-reviews").status_code == 403
-    r = api.as_("reviewer").post("/api/v1/match-reviews", json={"name": "录入日期", "element_identifier": None})
+    r = api.as_("reviewer").post(
+        "/api/v1/match-reviews", json={"name": "录入日期", "element_identifier": None}
+    )
     assert r.status_code == 200 and r.get_json()["items"] == 1
     assert api.as_("reviewer").get("/api/v1/match-reviews").get_json() == []
     # remembered: a new resource with the same name (full-width) is decided without review
-    api.create_resource(items=[{"name": "录入日期 ", "data_type": "D"}, {"name": "姓名", "data_type": "C"}])
+    api.create_resource(
+        items=[{"name": "录入日期 ", "data_type": "D"}, {"name": "姓名", "data_type": "C"}]
+    )
     with app.app_context():
         match_items(db.session, threshold=0.8)
-        rows = db.session.execute(select(DataItem.name, DataItem.match_status, DataItem.match_confidence)
-                                  .where(DataItem.name.in_(["录入日期 ", "姓名"]))).all()
+        rows = db.session.execute(
+            select(DataItem.name, DataItem.match_status, DataItem.match_confidence).where(
+                DataItem.name.in_(["录入日期 ", "姓名"])
+            )
+        ).all()
     assert {(n, s) for n, s, _ in rows} == {("录入日期 ", "none"), ("姓名", "auto")}
 
 
@@ -97,11 +117,16 @@ def test_element_versions_and_sync(app, api):
         first = element_service.sync_dictionary(db.session, SYSTEM)
         again = element_service.sync_dictionary(db.session, SYSTEM)
         db.session.commit()
-    assert first["created"] == len(ELEMENTS) >= 150 and again == {"created": 0, "updated": 0,
-                                                                 "unchanged": len(ELEMENTS)}
+    assert first["created"] == len(ELEMENTS) >= 150 and again == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": len(ELEMENTS),
+    }
     el = api.as_(None).get("/api/v1/data-elements?q=GMSFHM").get_json()[0]
     etag = api.as_(None).get(f"/api/v1/data-elements/{el['id']}").headers["ETag"]
-    r = api.as_("reviewer").patch(f"/api/v1/data-elements/{el['id']}", json={"synonyms": ["身份证"]}, etag=etag)
+    r = api.as_("reviewer").patch(
+        f"/api/v1/data-elements/{el['id']}", json={"synonyms": ["身份证"]}, etag=etag
+    )
     assert r.status_code == 200
     versions = api.as_(None).get(f"/api/v1/data-elements/{el['id']}/versions").get_json()
     assert [v["action"] for v in versions] == ["create", "update"]

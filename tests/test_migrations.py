@@ -16,7 +16,9 @@ from .conftest import fresh_database
 def test_models_and_migrations_agree(database_url):
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": modelled})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": modelled}
+        )
         diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert diff == [], diff

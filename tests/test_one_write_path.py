@@ -22,13 +22,29 @@ def _items(n: int) -> list[dict]:
 CASES = {
     "valid database": ({}, True),
     "database without items": ({"items": None}, False),
-    "spreadsheet with no items": ({"format_class": "电子表格", "format_detail": "xlsx", "items": []}, False),
-    "document without items": ({"format_class": "电子文件", "format_detail": "pdf", "items": None}, True),
+    "spreadsheet with no items": (
+        {"format_class": "电子表格", "format_detail": "xlsx", "items": []},
+        False,
+    ),
+    "document without items": (
+        {"format_class": "电子文件", "format_detail": "pdf", "items": None},
+        True,
+    ),
     "duplicate item names": ({"items": _items(2) + _items(1)}, False),
     "conditional share without condition": ({"share_condition": None}, False),
-    "no sharing with a share method": ({"share_type": "不予共享", "share_condition": "《保密法》第九条"}, False),
-    "no sharing, legal basis": ({"share_type": "不予共享", "share_condition": "《保密法》第九条",
-                                 "share_method_class": None, "share_method_platform": None}, True),
+    "no sharing with a share method": (
+        {"share_type": "不予共享", "share_condition": "《保密法》第九条"},
+        False,
+    ),
+    "no sharing, legal basis": (
+        {
+            "share_type": "不予共享",
+            "share_condition": "《保密法》第九条",
+            "share_method_class": None,
+            "share_method_platform": None,
+        },
+        True,
+    ),
 }
 
 
@@ -51,8 +67,11 @@ def _via_import(api, record):
     text = io.StringIO()
     write_json([record], text)
     r = api.as_("editor_a").client.post(
-        "/api/v1/imports", data={"file": (io.BytesIO(text.getvalue().encode()), "目录.json")},
-        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"}, content_type="multipart/form-data")
+        "/api/v1/imports",
+        data={"file": (io.BytesIO(text.getvalue().encode()), "目录.json")},
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+        content_type="multipart/form-data",
+    )
     return r.status_code == 201, r
 
 
@@ -80,13 +99,25 @@ def test_both_doors_create_the_same_record(app, api):
     with app.app_context():
         s = db.session
         for body in (created, imported):
-            version = s.scalar(select(ResourceVersion).where(ResourceVersion.resource_id == body["id"]))
+            version = s.scalar(
+                select(ResourceVersion).where(ResourceVersion.resource_id == body["id"])
+            )
             assert version.version == 1 and version.action == "create" and version.status == "draft"
-            assert [i["name"] for i in version.snapshot["items"]] == ["信息项0", "信息项1", "信息项2"]
+            assert [i["name"] for i in version.snapshot["items"]] == [
+                "信息项0",
+                "信息项1",
+                "信息项2",
+            ]
             assert set(version.snapshot) == set(
-                s.scalar(select(ResourceVersion).where(ResourceVersion.resource_id == created["id"])).snapshot)
-            assert s.scalar(select(AuditEvent.id).where(AuditEvent.action == "resource.create",
-                                                        AuditEvent.subject_id == str(body["id"])))
+                s.scalar(
+                    select(ResourceVersion).where(ResourceVersion.resource_id == created["id"])
+                ).snapshot
+            )
+            assert s.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.action == "resource.create", AuditEvent.subject_id == str(body["id"])
+                )
+            )
     for key in ("status", "item_count", "version", "share_type", "classification_code"):
         assert created[key] == imported[key], key
     assert created["code"][:7] == imported["code"][:7] and created["code"] != imported["code"]

@@ -26,9 +26,13 @@ from .test_confirmations import _apply_issue, _project
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 # The generator reads binary bodies as application/octet-stream; ours name their type.
-CONFIG = {"content_type_overrides": {
-    "application/pdf": "application/octet-stream",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "application/octet-stream"}}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONFIG = {
+    "content_type_overrides": {
+        "application/pdf": "application/octet-stream",
+        XLSX: "application/octet-stream",
+    }
+}
 
 
 class _Api:
@@ -79,12 +83,28 @@ def served(tmp_path, request):
 def generated(served, tmp_path):
     app, _, _ = served
     spec = tmp_path / "openapi.json"
-    spec.write_text(json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(), ensure_ascii=False))
+    spec.write_text(
+        json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(), ensure_ascii=False)
+    )
     config = tmp_path / "config.json"
     config.write_text(json.dumps(CONFIG))
     out = tmp_path / "registry_client"
-    done = subprocess.run([str(GENERATOR), "generate", "--path", str(spec), "--output-path", str(out),
-                           "--meta", "none", "--config", str(config)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            str(GENERATOR),
+            "generate",
+            "--path",
+            str(spec),
+            "--output-path",
+            str(out),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.exists(), done.stdout + done.stderr
     assert "WARNING" not in done.stdout, done.stdout
     sys.path.insert(0, str(tmp_path))
@@ -92,7 +112,9 @@ def generated(served, tmp_path):
         yield importlib.import_module("registry_client")
     finally:
         sys.path.remove(str(tmp_path))
-        for name in [m for m in sys.modules if m == "registry_client" or m.startswith("registry_client.")]:
+        for name in [
+            m for m in sys.modules if m == "registry_client" or m.startswith("registry_client.")
+        ]:
             del sys.modules[name]
 
 
@@ -103,7 +125,9 @@ def _call(operation: str, client_pkg):
     api = importlib.import_module("registry_client.api")
     for info in pkgutil.iter_modules(api.__path__):
         try:
-            return importlib.import_module(f"registry_client.api.{info.name}.{operation.split('.')[-1]}")
+            return importlib.import_module(
+                f"registry_client.api.{info.name}.{operation.split('.')[-1]}"
+            )
         except ModuleNotFoundError:
             continue
     raise AssertionError(f"no generated module for {operation}")
@@ -121,8 +145,9 @@ def test_a_generated_client_speaks_our_api(served, generated):
         unit_of_work.commit(app)
 
     # One connection per call (Connection: close): nothing is left open when the server stops.
-    with generated.AuthenticatedClient(base_url=base, token=world.tokens["editor_a"],
-                                       headers={"Connection": "close"}) as client:
+    with generated.AuthenticatedClient(
+        base_url=base, token=world.tokens["editor_a"], headers={"Connection": "close"}
+    ) as client:
         _speak(generated, client, rid, conf)
 
 
@@ -135,30 +160,45 @@ def _speak(generated, client, rid, conf) -> None:
     listed = _call("resources.get_resources", generated).sync_detailed(client=client)
     assert listed.status_code == 200 and any(x.id == rid for x in listed.parsed)
 
-    got = _call("resources.get_resources_by_resource_id", generated).sync_detailed(resource_id=rid, client=client)
+    got = _call("resources.get_resources_by_resource_id", generated).sync_detailed(
+        resource_id=rid, client=client
+    )
     assert got.status_code == 200 and got.parsed.id == rid
     etag = got.headers["ETag"]
 
-    patch_body = importlib.import_module("registry_client.models.resource_patch").ResourcePatch(summary="经生成的客户端修改")
+    patch_body = importlib.import_module("registry_client.models.resource_patch").ResourcePatch(
+        summary="经生成的客户端修改"
+    )
     patched = _call("resources.patch_resources_by_resource_id", generated).sync_detailed(
-        resource_id=rid, client=client, body=patch_body, if_match=etag)
+        resource_id=rid, client=client, body=patch_body, if_match=etag
+    )
     assert patched.status_code == 200, patched.content
     assert patched.parsed.summary == "经生成的客户端修改"
     stale = _call("resources.patch_resources_by_resource_id", generated).sync_detailed(
-        resource_id=rid, client=client, body=patch_body, if_match=etag)
+        resource_id=rid, client=client, body=patch_body, if_match=etag
+    )
     assert stale.status_code == 412 and stale.parsed.code == "precondition_failed"
 
     text = io.StringIO()
     write_json([resource_payload(name="客户端上传资源")], text)
-    upload_body = importlib.import_module("registry_client.models.post_imports_body").PostImportsBody(
-        file=types.File(payload=io.BytesIO(text.getvalue().encode()), file_name="目录.json",
-                        mime_type="application/json"))
-    uploaded = _call("imports.post_imports", generated).sync_detailed(client=client, body=upload_body, dry_run=True)
+    upload_body = importlib.import_module(
+        "registry_client.models.post_imports_body"
+    ).PostImportsBody(
+        file=types.File(
+            payload=io.BytesIO(text.getvalue().encode()),
+            file_name="目录.json",
+            mime_type="application/json",
+        )
+    )
+    uploaded = _call("imports.post_imports", generated).sync_detailed(
+        client=client, body=upload_body, dry_run=True
+    )
     assert uploaded.status_code == 201, uploaded.content
     assert uploaded.parsed.counts["resources"]["create"] == 1
 
     pdf = _call("confirmations.get_confirmations_by_confirmation_id_pdf", generated).sync_detailed(
-        confirmation_id=conf["id"], client=client)
+        confirmation_id=conf["id"], client=client
+    )
     assert pdf.status_code == 200 and pdf.parsed.payload.read().startswith(b"%PDF")
     template = _call("imports.get_imports_template", generated).sync_detailed(client=client)
     assert template.status_code == 200 and template.parsed.payload.read()[:2] == b"PK"

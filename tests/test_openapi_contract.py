@@ -20,7 +20,12 @@ from registry.db import db
 
 from .helpers import SYSTEM, resource_payload
 
-CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance)
+CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+)
 
 
 @pytest.fixture
@@ -30,8 +35,12 @@ def spec(app):
 
 def test_the_document_validates(spec):
     validate(spec)
-    operations = [(path, method, op) for path, ops in spec["paths"].items() for method, op in ops.items()
-                  if method in ("get", "post", "put", "patch", "delete")]
+    operations = [
+        (path, method, op)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
     ids = [op["operationId"] for _, _, op in operations]
     assert len(ids) == len(set(ids))
     for path, method, op in operations:
@@ -39,7 +48,10 @@ def test_the_document_validates(spec):
             assert {"401"} <= set(map(str, op["responses"])), (method, path)
             if method in ("patch", "delete") and "{" in path and "tokens" not in path:
                 names = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
-                assert "If-Match" in names and {"412", "428"} <= set(map(str, op["responses"])), (method, path)
+                assert "If-Match" in names and {"412", "428"} <= set(map(str, op["responses"])), (
+                    method,
+                    path,
+                )
     assert spec["components"]["schemas"]["Error"]["properties"]["code"]["type"] == "string"
 
 
@@ -51,13 +63,34 @@ def seeded(app, world):
 
     with app.app_context():
         s = db.session
-        systems.create_system(s, SYSTEM, data={"code": "SYS-1", "name": "甲系统", "department_id": world.dept_a,
-                                               "deployment": "政务云"})
+        systems.create_system(
+            s,
+            SYSTEM,
+            data={
+                "code": "SYS-1",
+                "name": "甲系统",
+                "department_id": world.dept_a,
+                "deployment": "政务云",
+            },
+        )
         for n in range(3):
-            r = resources.create_resource(s, SYSTEM, data=ResourceSchema().load(resource_payload(
-                provider_code=world.dept_a_code, name=f"契约资源{n}")))
-        interfaces.create_interface(s, SYSTEM, data={"name": "接口", "kind": "api", "department_id": world.dept_a,
-                                                     "resource_ids": [r.id]})
+            r = resources.create_resource(
+                s,
+                SYSTEM,
+                data=ResourceSchema().load(
+                    resource_payload(provider_code=world.dept_a_code, name=f"契约资源{n}")
+                ),
+            )
+        interfaces.create_interface(
+            s,
+            SYSTEM,
+            data={
+                "name": "接口",
+                "kind": "api",
+                "department_id": world.dept_a,
+                "resource_ids": [r.id],
+            },
+        )
         unit_of_work.commit(app)
     return app
 
@@ -72,13 +105,20 @@ def test_every_operation_answers_as_documented(seeded, world):
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def run(case):
             nonlocal cases
             for who in ("admin", "editor_a", "auditor"):
                 cases += 1
-                case.call_and_validate(headers={"Authorization": f"Bearer {world.tokens[who]}"}, checks=CHECKS)
+                case.call_and_validate(
+                    headers={"Authorization": f"Bearer {world.tokens[who]}"}, checks=CHECKS
+                )
 
         try:
             run()

@@ -23,9 +23,14 @@ def test_code_is_classification_plus_sequence(api):
 def test_codes_are_never_reused_after_retirement(api):
     body, etag = api.create_resource()
     rid = body["id"]
-    for who, action, reason in (("editor_a", "submit", None), ("reviewer", "publish", None),
-                                ("reviewer", "retire", "数据已并入人口库")):
-        r = api.as_(who).post(f"/api/v1/resources/{rid}/{action}", json={"reason": reason}, etag=etag)
+    for who, action, reason in (
+        ("editor_a", "submit", None),
+        ("reviewer", "publish", None),
+        ("reviewer", "retire", "数据已并入人口库"),
+    ):
+        r = api.as_(who).post(
+            f"/api/v1/resources/{rid}/{action}", json={"reason": reason}, etag=etag
+        )
         assert r.status_code == 200, r.get_json()
         etag = r.headers["ETag"]
     again, _ = api.create_resource()
@@ -35,11 +40,20 @@ def test_codes_are_never_reused_after_retirement(api):
 
 def test_patch_keeps_omitted_fields(api):
     body, etag = api.create_resource()
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{body['id']}", json={"summary": "新摘要"}, etag=etag)
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{body['id']}", json={"summary": "新摘要"}, etag=etag
+    )
     assert r.status_code == 200, r.get_json()
     after = r.get_json()
     assert after["summary"] == "新摘要"
-    for key in ("name", "share_condition", "format_detail", "update_cycle", "publish_date", "item_count"):
+    for key in (
+        "name",
+        "share_condition",
+        "format_detail",
+        "update_cycle",
+        "publish_date",
+        "item_count",
+    ):
         assert after[key] == body[key]
     assert after["version"] == body["version"] + 1
     items = api.as_("editor_a").get(f"/api/v1/resources/{body['id']}/items").get_json()
@@ -49,14 +63,23 @@ def test_patch_keeps_omitted_fields(api):
 def test_patch_checks_rules_on_the_merged_record(api):
     body, etag = api.create_resource()
     # Switching to 不予共享 while a share method is still stored violates the standard.
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{body['id']}",
-                                  json={"share_type": "不予共享", "share_condition": "《统计法》第九条"},
-                                  etag=etag)
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{body['id']}",
+        json={"share_type": "不予共享", "share_condition": "《统计法》第九条"},
+        etag=etag,
+    )
     assert r.status_code == 422
     assert "share_method_class" in r.get_json()["errors"]
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{body['id']}", json={
-        "share_type": "不予共享", "share_condition": "《统计法》第九条",
-        "share_method_class": None, "share_method_platform": None}, etag=etag)
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{body['id']}",
+        json={
+            "share_type": "不予共享",
+            "share_condition": "《统计法》第九条",
+            "share_method_class": None,
+            "share_method_platform": None,
+        },
+        etag=etag,
+    )
     assert r.status_code == 200, r.get_json()
 
 
@@ -81,20 +104,31 @@ def test_get_returns_etag_matching_version(api):
 def test_items_replace_and_append(api):
     body, etag = api.create_resource()
     url = f"/api/v1/resources/{body['id']}/items"
-    r = api.as_("editor_a").put(url, json={"items": [{"name": "统一社会信用代码", "data_type": "C", "length": 18}]},
-                                etag=etag)
+    r = api.as_("editor_a").put(
+        url,
+        json={"items": [{"name": "统一社会信用代码", "data_type": "C", "length": 18}]},
+        etag=etag,
+    )
     assert r.status_code == 200, r.get_json()
-    r = api.as_("editor_a").post(url, json={"name": "单位名称", "data_type": "字符串型C"}, etag=r.headers["ETag"])
+    r = api.as_("editor_a").post(
+        url, json={"name": "单位名称", "data_type": "字符串型C"}, etag=r.headers["ETag"]
+    )
     assert r.status_code == 201
     assert [(i["name"], i["data_type"]) for i in r.get_json()] == [
-        ("统一社会信用代码", "字符型C"), ("单位名称", "字符型C")]
+        ("统一社会信用代码", "字符型C"),
+        ("单位名称", "字符型C"),
+    ]
     res = api.as_("editor_a").get(f"/api/v1/resources/{body['id']}").get_json()
     assert res["item_count"] == 2
 
 
 def test_duplicate_item_names_rejected(api):
-    r = api.as_("editor_a").post("/api/v1/resources", json=resource_payload(items=[
-        {"name": "姓名", "data_type": "C"}, {"name": "姓名", "data_type": "C"}]))
+    r = api.as_("editor_a").post(
+        "/api/v1/resources",
+        json=resource_payload(
+            items=[{"name": "姓名", "data_type": "C"}, {"name": "姓名", "data_type": "C"}]
+        ),
+    )
     assert r.status_code == 422
     assert "items.1.name" in r.get_json()["errors"]
 
@@ -102,11 +136,14 @@ def test_duplicate_item_names_rejected(api):
 def test_database_resources_need_items(api):
     r = api.as_("editor_a").post("/api/v1/resources", json=resource_payload(items=[]))
     assert r.status_code == 422 and "items" in r.get_json()["errors"]
-    r = api.as_("editor_a").post("/api/v1/resources", json={
-        k: v for k, v in resource_payload().items() if k != "items"})
+    r = api.as_("editor_a").post(
+        "/api/v1/resources", json={k: v for k, v in resource_payload().items() if k != "items"}
+    )
     assert r.status_code == 422 and "items" in r.get_json()["errors"]
-    ok = api.as_("editor_a").post("/api/v1/resources", json=resource_payload(
-        format_class="电子文件", format_detail="pdf", items=[]))
+    ok = api.as_("editor_a").post(
+        "/api/v1/resources",
+        json=resource_payload(format_class="电子文件", format_detail="pdf", items=[]),
+    )
     assert ok.status_code == 201, ok.get_json()
 
 
@@ -115,22 +152,36 @@ def test_workflow_transitions_and_reasons(api):
     rid = body["id"]
     r = api.as_("reviewer").post(f"/api/v1/resources/{rid}/publish", json={}, etag=etag)
     assert r.status_code == 409 and r.get_json()["code"] == "invalid_transition"
-    etag = api.as_("editor_a").post(f"/api/v1/resources/{rid}/submit", json={}, etag=etag).headers["ETag"]
+    etag = (
+        api.as_("editor_a")
+        .post(f"/api/v1/resources/{rid}/submit", json={}, etag=etag)
+        .headers["ETag"]
+    )
     # submitted entries are frozen under review
     r = api.as_("editor_a").patch(f"/api/v1/resources/{rid}", json={"summary": "x"}, etag=etag)
     assert r.status_code == 409 and r.get_json()["code"] == "not_editable"
     r = api.as_("reviewer").post(f"/api/v1/resources/{rid}/reject", json={}, etag=etag)
     assert r.status_code == 422 and "reason" in r.get_json()["errors"]
-    r = api.as_("reviewer").post(f"/api/v1/resources/{rid}/reject", json={"reason": "摘要过简"}, etag=etag)
+    r = api.as_("reviewer").post(
+        f"/api/v1/resources/{rid}/reject", json={"reason": "摘要过简"}, etag=etag
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "draft"
 
 
 def test_version_history_has_field_level_diff(api):
     body, etag = api.create_resource()
     rid = body["id"]
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{rid}", json={
-        "summary": "新摘要", "items": [{"name": "公民身份号码", "data_type": "C", "length": 20},
-                                    {"name": "性别", "data_type": "C"}]}, etag=etag)
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{rid}",
+        json={
+            "summary": "新摘要",
+            "items": [
+                {"name": "公民身份号码", "data_type": "C", "length": 20},
+                {"name": "性别", "data_type": "C"},
+            ],
+        },
+        etag=etag,
+    )
     etag = r.headers["ETag"]
     api.as_("editor_a").post(f"/api/v1/resources/{rid}/submit", json={}, etag=etag)
     versions = api.as_("editor_a").get(f"/api/v1/resources/{rid}/versions").get_json()
@@ -147,7 +198,11 @@ def test_version_history_has_field_level_diff(api):
 
 def _publish(api, open_type="无条件开放", who="editor_a"):
     body, etag = api.create_resource(who=who, open_type=open_type)
-    etag = api.as_(who).post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag).headers["ETag"]
+    etag = (
+        api.as_(who)
+        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
+        .headers["ETag"]
+    )
     api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
     return body["id"]
 
@@ -179,7 +234,10 @@ def test_list_filters_sort_and_pages(api):
     for n, (cls, cycle) in enumerate([("101001", "每日"), ("102001", "每月"), ("101002", "每日")]):
         api.create_resource(classification_code=cls, update_cycle=cycle, name=f"资源{n}")
     get = lambda q: api.as_("admin").get("/api/v1/resources" + q)  # noqa: E731
-    assert [x["name"] for x in get("?classification=101&sort=name").get_json()] == ["资源0", "资源2"]
+    assert [x["name"] for x in get("?classification=101&sort=name").get_json()] == [
+        "资源0",
+        "资源2",
+    ]
     assert [x["name"] for x in get("?update_cycle=每月").get_json()] == ["资源1"]
     assert [x["name"] for x in get("?sort=-name").get_json()] == ["资源2", "资源1", "资源0"]
     r = get("?page=2&page_size=2&sort=name")
@@ -224,6 +282,9 @@ def test_provider_defaults_and_cannot_change(api, who):
     assert r.status_code == 201, r.get_json()
     body = r.get_json()
     assert body["provider_code"] == api.world.dept_a_code and body["provider_name"] == "县公安局"
-    r = api.as_(who).patch(f"/api/v1/resources/{body['id']}", json={"provider_code": api.world.dept_b_code},
-                           etag=r.headers["ETag"])
+    r = api.as_(who).patch(
+        f"/api/v1/resources/{body['id']}",
+        json={"provider_code": api.world.dept_b_code},
+        etag=r.headers["ETag"],
+    )
     assert r.status_code in (403, 409)

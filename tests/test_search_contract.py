@@ -42,14 +42,20 @@ class Corpus:
 
 def _publish(api: ApiClient, who: str, payload: dict) -> dict:
     body, etag = api.create_resource(who, **payload)
-    etag = api.as_(who).post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag).headers["ETag"]
+    etag = (
+        api.as_(who)
+        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
+        .headers["ETag"]
+    )
     r = api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
 
-ITEMS_PEOPLE = [{"name": "公民身份号码", "data_type": "C", "length": 18},
-                {"name": "姓名", "data_type": "C", "length": 50}]
+ITEMS_PEOPLE = [
+    {"name": "公民身份号码", "data_type": "C", "length": 18},
+    {"name": "姓名", "data_type": "C", "length": 50},
+]
 
 
 @pytest.fixture
@@ -60,27 +66,68 @@ def corpus(search_app) -> Corpus:
         db.session.commit()
     api = ApiClient(search_app.test_client(), world)
     published = {
-        "people": ("editor_a", dict(name="人口基础信息库", summary="全县户籍人口的基础信息",
-                                    items=ITEMS_PEOPLE + [{"name": "出生日期", "data_type": "D"}])),
-        "floating": ("editor_a", dict(name="流动人口登记信息", summary="来县居住人员登记", open_type="无条件开放",
-                                      items=[{"name": "身份证号码", "data_type": "C", "length": 18},
-                                             {"name": "现居住地址", "data_type": "C", "length": 200}])),
-        "company": ("editor_b", dict(classification_code="102001", name="企业法人登记信息",
-                                     summary="市场主体登记，执行 GB/T 2261.1 代码", open_type="无条件开放",
-                                     share_type="无条件共享", share_condition=None, update_cycle="实时",
-                                     items=[{"name": "统一社会信用代码", "data_type": "C", "length": 18},
-                                            {"name": "法定代表人", "data_type": "C", "length": 50}])),
-        "report": ("editor_b", dict(classification_code="102001", name="市场主体年报 API 服务",
-                                    summary="年报数据接口", open_type="有条件开放", open_condition="经申请",
-                                    items=[{"name": "年报年度", "data_type": "N", "length": 4}])),
+        "people": (
+            "editor_a",
+            dict(
+                name="人口基础信息库",
+                summary="全县户籍人口的基础信息",
+                items=ITEMS_PEOPLE + [{"name": "出生日期", "data_type": "D"}],
+            ),
+        ),
+        "floating": (
+            "editor_a",
+            dict(
+                name="流动人口登记信息",
+                summary="来县居住人员登记",
+                open_type="无条件开放",
+                items=[
+                    {"name": "身份证号码", "data_type": "C", "length": 18},
+                    {"name": "现居住地址", "data_type": "C", "length": 200},
+                ],
+            ),
+        ),
+        "company": (
+            "editor_b",
+            dict(
+                classification_code="102001",
+                name="企业法人登记信息",
+                summary="市场主体登记，执行 GB/T 2261.1 代码",
+                open_type="无条件开放",
+                share_type="无条件共享",
+                share_condition=None,
+                update_cycle="实时",
+                items=[
+                    {"name": "统一社会信用代码", "data_type": "C", "length": 18},
+                    {"name": "法定代表人", "data_type": "C", "length": 50},
+                ],
+            ),
+        ),
+        "report": (
+            "editor_b",
+            dict(
+                classification_code="102001",
+                name="市场主体年报 API 服务",
+                summary="年报数据接口",
+                open_type="有条件开放",
+                open_condition="经申请",
+                items=[{"name": "年报年度", "data_type": "N", "length": 4}],
+            ),
+        ),
     }
     ids, codes = {}, {}
     for key, (who, payload) in published.items():
         body = _publish(api, who, payload)
         ids[key], codes[key] = body["id"], body["code"]
-    draft_b, _ = api.create_resource("editor_b", name="个体工商户信息草稿", summary="尚未提交",
-                                     classification_code="102001", items=ITEMS_PEOPLE)
-    draft_a, _ = api.create_resource("editor_a", name="户籍迁移信息草稿", summary="尚未提交", items=ITEMS_PEOPLE)
+    draft_b, _ = api.create_resource(
+        "editor_b",
+        name="个体工商户信息草稿",
+        summary="尚未提交",
+        classification_code="102001",
+        items=ITEMS_PEOPLE,
+    )
+    draft_a, _ = api.create_resource(
+        "editor_a", name="户籍迁移信息草稿", summary="尚未提交", items=ITEMS_PEOPLE
+    )
     ids["draft_b"], ids["draft_a"] = draft_b["id"], draft_a["id"]
     return Corpus(api, ids, codes)
 
@@ -144,8 +191,9 @@ def test_filters_and_facets_agree_with_the_hits(corpus):
     assert {v["label"] for v in body["facets"]["category"]} == {"基础信息资源"}
     assert corpus.found(share_type="无条件共享") == {"company"}
     assert corpus.found(q="草稿", provider_id=corpus.api.world.dept_b) == {"draft_b"}
-    assert corpus.found(q="登记", provider_id=[corpus.api.world.dept_a, corpus.api.world.dept_b]) == {
-        "floating", "company"}
+    assert corpus.found(
+        q="登记", provider_id=[corpus.api.world.dept_a, corpus.api.world.dept_b]
+    ) == {"floating", "company"}
     assert corpus.found(status=["draft"], provider_id=corpus.api.world.dept_a) == {"draft_a"}
     only = corpus.search("reviewer", facets=["share_type"])
     assert set(only["facets"]) == {"share_type"}
@@ -176,11 +224,20 @@ def test_relevance_puts_name_matches_first(corpus):
     assert body["hits"][0]["score"] >= body["hits"][-1]["score"] > 0
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"sort": "random"}, "sort"),
-    ({"facets": "colour"}, "facets"), ({"category": "9"}, "category"), ({"status": "lost"}, "status"),
-    ({"provider_id": "x"}, "provider_id"), ({"cursor": "not-a-cursor"}, "cursor"), ({"q": "人" * 201}, "q"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"sort": "random"}, "sort"),
+        ({"facets": "colour"}, "facets"),
+        ({"category": "9"}, "category"),
+        ({"status": "lost"}, "status"),
+        ({"provider_id": "x"}, "provider_id"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"q": "人" * 201}, "q"),
+    ],
+)
 def test_bad_parameters_get_a_400_naming_the_field(corpus, params, field):
     r = corpus.api.as_("reviewer").get("/api/v1/search", query_string=params)
     body = r.get_json()
@@ -190,8 +247,9 @@ def test_bad_parameters_get_a_400_naming_the_field(corpus, params, field):
 
 def test_a_cursor_from_another_sort_is_refused(corpus):
     page = corpus.search("reviewer", sort="name", limit=1)
-    r = corpus.api.as_("reviewer").get("/api/v1/search",
-                                       query_string={"sort": "code", "cursor": page["next_cursor"]})
+    r = corpus.api.as_("reviewer").get(
+        "/api/v1/search", query_string={"sort": "code", "cursor": page["next_cursor"]}
+    )
     assert r.status_code == 400 and "cursor" in r.get_json()["errors"]
 
 
@@ -199,25 +257,38 @@ def test_documents_follow_each_committed_change(corpus):
     api = corpus.api
     rid = corpus.ids["people"]
     etag = api.as_("editor_a").get(f"/api/v1/resources/{rid}").headers["ETag"]
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{rid}", json={"name": "常住人口信息库"}, etag=etag)
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{rid}", json={"name": "常住人口信息库"}, etag=etag
+    )
     assert r.status_code == 200, r.get_json()
     assert corpus.found(q="常住") == {"people"}
     assert [h["name"] for h in corpus.search("reviewer", q="常住")["hits"]] == ["常住人口信息库"]
     # The provider's new name reaches every document of its resources.
     dept = api.as_("admin").get(f"/api/v1/departments/{api.world.dept_a}")
-    r = api.as_("admin").patch(f"/api/v1/departments/{api.world.dept_a}", json={"name": "县公安分局"},
-                               etag=dept.headers["ETag"])
+    r = api.as_("admin").patch(
+        f"/api/v1/departments/{api.world.dept_a}",
+        json={"name": "县公安分局"},
+        etag=dept.headers["ETag"],
+    )
     assert r.status_code == 200, r.get_json()
     assert corpus.found(q="分局") == {"people", "floating", "draft_a"}
     # An interface serving a resource makes its name findable.
-    r = api.as_("editor_a").post("/api/v1/interfaces", json={
-        "name": "流动人口核验服务", "kind": "api", "platform_connected": True, "resource_ids": [corpus.ids["floating"]]})
+    r = api.as_("editor_a").post(
+        "/api/v1/interfaces",
+        json={
+            "name": "流动人口核验服务",
+            "kind": "api",
+            "platform_connected": True,
+            "resource_ids": [corpus.ids["floating"]],
+        },
+    )
     assert r.status_code == 201, r.get_json()
     assert corpus.found(q="核验") == {"floating"}
     # Retired: no longer offered to other departments.
     etag = api.as_("editor_a").get(f"/api/v1/resources/{corpus.ids['floating']}").headers["ETag"]
-    r = api.as_("editor_a").post(f"/api/v1/resources/{corpus.ids['floating']}/retire", json={"reason": "停用"},
-                                 etag=etag)
+    r = api.as_("editor_a").post(
+        f"/api/v1/resources/{corpus.ids['floating']}/retire", json={"reason": "停用"}, etag=etag
+    )
     assert r.status_code == 200, r.get_json()
     assert corpus.found("ndrc", q="流动人口") == set()
     assert corpus.found("reviewer", q="流动人口", status="retired") == {"floating"}
@@ -238,8 +309,9 @@ def test_a_rejected_request_changes_nothing(corpus):
     api = corpus.api
     rid = corpus.ids["people"]
     etag = api.as_("editor_a").get(f"/api/v1/resources/{rid}").headers["ETag"]
-    r = api.as_("editor_a").patch(f"/api/v1/resources/{rid}", json={"name": "新名称", "update_cycle": "每秒"},
-                                  etag=etag)
+    r = api.as_("editor_a").patch(
+        f"/api/v1/resources/{rid}", json={"name": "新名称", "update_cycle": "每秒"}, etag=etag
+    )
     assert r.status_code == 422
     assert corpus.found(q="新名称") == set()
     assert corpus.found(q="人口基础信息库") == {"people"}

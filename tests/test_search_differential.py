@@ -18,10 +18,44 @@ from registry.search.query import load_synonyms, parse
 from registry.services.search import search_resources
 
 QUERIES = [
-    "人口", "人", "户籍", "身份证号", "公民身份号码", "姓名 性别", "出生日期", "企业", "法人单位",
-    "统一社会信用代码", "不动产", "社保", "医疗保险", "参保", "婚姻登记", "学校", "教育", "车辆",
-    "营业执照", "许可证", "地址", "联系电话", "手机号码", "低保", "残疾人", "公安", "市场监管",
-    "接口", "实时", "有条件共享", "101001", "电子证照", "卫生", "疫苗", "林地", "用水", "税务", "养老",
+    "人口",
+    "人",
+    "户籍",
+    "身份证号",
+    "公民身份号码",
+    "姓名 性别",
+    "出生日期",
+    "企业",
+    "法人单位",
+    "统一社会信用代码",
+    "不动产",
+    "社保",
+    "医疗保险",
+    "参保",
+    "婚姻登记",
+    "学校",
+    "教育",
+    "车辆",
+    "营业执照",
+    "许可证",
+    "地址",
+    "联系电话",
+    "手机号码",
+    "低保",
+    "残疾人",
+    "公安",
+    "市场监管",
+    "接口",
+    "实时",
+    "有条件共享",
+    "101001",
+    "电子证照",
+    "卫生",
+    "疫苗",
+    "林地",
+    "用水",
+    "税务",
+    "养老",
 ]
 VIEWERS = {
     "anonymous": Actor.anonymous(),
@@ -33,7 +67,11 @@ VIEWERS = {
 def _visible(doc: dict, v: Visibility) -> bool:
     if v.public_only and not doc["open_to_public"]:
         return False
-    return not v.published_only or doc["status"] == "published" or doc["provider_id"] in v.own_department_ids
+    return (
+        not v.published_only
+        or doc["status"] == "published"
+        or doc["provider_id"] in v.own_department_ids
+    )
 
 
 def _matches(tokens: set[str], groups) -> bool:
@@ -66,7 +104,11 @@ def test_every_backend_returns_the_reference_hits(search_app):
             groups = parse(q, synonyms)
             for name, actor in VIEWERS.items():
                 v = visibility_for(actor)
-                expected = {d["id"] for d in documents if _visible(d, v) and _matches(tokens[d["id"]], groups)}
+                expected = {
+                    d["id"]
+                    for d in documents
+                    if _visible(d, v) and _matches(tokens[d["id"]], groups)
+                }
                 got = _all_ids(session, backend, actor, q)
                 assert len(got) == len(set(got)), (q, name, "a hit repeated across pages")
                 assert set(got) == expected, (q, name, len(got), len(expected))

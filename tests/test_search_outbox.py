@@ -33,7 +33,10 @@ def _outbox(app) -> int:
 def _names(api: ApiClient, q: str) -> list[str]:
     with api.client.application.app_context():
         search.backend(api.client.application).refresh()
-    return [h["name"] for h in api.as_("reviewer").get("/api/v1/search", query_string={"q": q}).get_json()["hits"]]
+    return [
+        h["name"]
+        for h in api.as_("reviewer").get("/api/v1/search", query_string={"q": q}).get_json()["hits"]
+    ]
 
 
 def test_each_write_is_indexed_after_its_commit_and_leaves_no_entry(api):
@@ -51,10 +54,14 @@ def test_an_unreachable_engine_loses_nothing(api, search_kind):
     # A real client to a port where nothing listens (not a mock): every request fails.
     backend.client = _Client(live.flavour, "http://127.0.0.1:9", timeout=2)
     try:
-        r = api.as_("editor_a").post("/api/v1/resources", json=resource_payload(name="殡葬服务信息"))
+        r = api.as_("editor_a").post(
+            "/api/v1/resources", json=resource_payload(name="殡葬服务信息")
+        )
         assert r.status_code == 201  # the catalog change stands
         assert _outbox(app) == 1
-        assert api.as_("reviewer").get("/api/v1/search", query_string={"q": "殡葬"}).status_code == 503
+        assert (
+            api.as_("reviewer").get("/api/v1/search", query_string={"q": "殡葬"}).status_code == 503
+        )
     finally:
         backend.client = live
     app.extensions["registry.search"].failed_at = 0.0
@@ -70,9 +77,9 @@ def test_check_reports_missing_stale_and_orphaned_documents_and_repair_mends_the
     with app.app_context():
         backend = search.backend(app)
         docs = {d["id"]: d for d in build_documents(db.session, ids)}
-        backend.remove([ids[0]])                                         # missing
-        backend.index([{**docs[ids[1]], "fingerprint": "0" * 40}])       # stale
-        backend.index([{**docs[ids[2]], "id": 999_999}])                 # orphaned
+        backend.remove([ids[0]])  # missing
+        backend.index([{**docs[ids[1]], "fingerprint": "0" * 40}])  # stale
+        backend.index([{**docs[ids[2]], "id": 999_999}])  # orphaned
         db.session.commit()
         backend.refresh()
     runner = app.test_cli_runner()
@@ -109,10 +116,16 @@ def test_healthz_reports_the_search_backend(api):
 
 
 def test_imported_resources_are_indexed(api):
-    records = [{**resource_payload(name=f"殡葬服务信息{n}", classification_code="309001")} for n in range(3)]
+    records = [
+        {**resource_payload(name=f"殡葬服务信息{n}", classification_code="309001")}
+        for n in range(3)
+    ]
     r = api.as_("editor_a").client.post(
-        "/api/v1/imports", data={"file": (io.BytesIO(json.dumps(records, ensure_ascii=False).encode()), "a.json")},
-        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"}, content_type="multipart/form-data")
+        "/api/v1/imports",
+        data={"file": (io.BytesIO(json.dumps(records, ensure_ascii=False).encode()), "a.json")},
+        headers={"Authorization": f"Bearer {api.world.tokens['editor_a']}"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201, r.get_json()
     assert sorted(_names(api, "殡葬")) == [f"殡葬服务信息{n}" for n in range(3)]
     assert _outbox(api.client.application) == 0

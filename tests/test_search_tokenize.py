@@ -10,8 +10,10 @@ from registry.search.query import Synonyms, describe, parse
 from registry.search.tokenize import index_tokens, query_words
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
-TEXT = st.text(st.one_of(CJK, st.sampled_from("人口基础信息库身份号码登记企业法人 /-._:ABCxyz0123（）,，")),
-               max_size=60)
+TEXT = st.text(
+    st.one_of(CJK, st.sampled_from("人口基础信息库身份号码登记企业法人 /-._:ABCxyz0123（）,，")),
+    max_size=60,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -58,16 +60,25 @@ def test_synonyms_expand_and_are_described():
     (group,) = parse("身份证号", synonyms)
     assert group.alternatives == (("身份证号",), ("公民身份号码",), ("身份证号码",))
     assert describe((group,))["synonyms"] == [
-        {"term": "身份证号", "element": "GMSFHM", "expanded_to": ["公民身份号码", "身份证号码"]}]
+        {"term": "身份证号", "element": "GMSFHM", "expanded_to": ["公民身份号码", "身份证号码"]}
+    ]
     assert parse("姓名", synonyms) == (TermGroup("姓名", (("姓名",),)),)
 
 
 INT64 = st.integers(-(2**63), 2**63 - 1)  # sort keys are database values
 
 
-@given(st.sampled_from(["relevance", "name", "-updated_at"]),
-       st.tuples(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20).filter(
-           lambda t: "\x00" not in t), INT64), INT64))
+@given(
+    st.sampled_from(["relevance", "name", "-updated_at"]),
+    st.tuples(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(max_size=20).filter(lambda t: "\x00" not in t),
+            INT64,
+        ),
+        INT64,
+    ),
+)
 def test_cursors_round_trip(sort, key):
     assert decode_cursor(encode_cursor(sort, key), sort) == key
 

@@ -4,6 +4,8 @@ def test_resource_lifecycle_smoke(api):
     assert body["status"] == "draft"
     r = api.as_("editor_a").post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
     assert r.status_code == 200, r.get_json()
-    r = api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=r.headers["ETag"])
+    r = api.as_("reviewer").post(
+        f"/api/v1/resources/{body['id']}/publish", json={}, etag=r.headers["ETag"]
+    )
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["status"] == "published"

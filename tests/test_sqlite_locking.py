@@ -25,8 +25,11 @@ def file_app(tmp_path, request):
 
 
 def _post_system(app, world, code: str):
-    return app.test_client().post("/api/v1/systems", json={"code": code, "name": "并发系统", "deployment": "政务云"},
-                                  headers={"Authorization": f"Bearer {world.tokens['editor_a']}"})
+    return app.test_client().post(
+        "/api/v1/systems",
+        json={"code": code, "name": "并发系统", "deployment": "政务云"},
+        headers={"Authorization": f"Bearer {world.tokens['editor_a']}"},
+    )
 
 
 def test_a_busy_database_is_503_with_retry_after(file_app):
@@ -45,8 +48,13 @@ def test_a_busy_database_is_503_with_retry_after(file_app):
 
 def test_writers_do_not_wait_while_an_import_is_read_and_planned(file_app):
     app, world, _ = file_app
-    records = [resource_payload(name=f"大批量资源{n}", items=[
-        {"name": f"信息项{k}", "data_type": "字符型C", "length": 20} for k in range(12)]) for n in range(2500)]
+    records = [
+        resource_payload(
+            name=f"大批量资源{n}",
+            items=[{"name": f"信息项{k}", "data_type": "字符型C", "length": 20} for k in range(12)],
+        )
+        for n in range(2500)
+    ]
     buf = io.BytesIO()
     write_xlsx(records, buf)
     body = buf.getvalue()
@@ -56,8 +64,12 @@ def test_writers_do_not_wait_while_an_import_is_read_and_planned(file_app):
         started = time.monotonic()
         # An environ of our own, so the test client's spooled upload file is closed here.
         builder = EnvironBuilder(
-            path="/api/v1/imports?dry_run=true", method="POST", data={"file": (io.BytesIO(body), "大批量.xlsx")},
-            headers={"Authorization": f"Bearer {world.tokens['editor_a']}"}, content_type="multipart/form-data")
+            path="/api/v1/imports?dry_run=true",
+            method="POST",
+            data={"file": (io.BytesIO(body), "大批量.xlsx")},
+            headers={"Authorization": f"Bearer {world.tokens['editor_a']}"},
+            content_type="multipart/form-data",
+        )
         environ = builder.get_environ()
         try:
             result["import"] = app.test_client().open(environ)

@@ -37,8 +37,11 @@ def test_what_a_request_leaves_is_drained_in_the_background(tmp_path, request):
     text = io.StringIO()
     write_json(_records(7, "后台索引资源"), text)
     r = app.test_client().post(
-        "/api/v1/imports", data={"file": (io.BytesIO(text.getvalue().encode()), "目录.json")},
-        headers={"Authorization": f"Bearer {world.tokens['editor_a']}"}, content_type="multipart/form-data")
+        "/api/v1/imports",
+        data={"file": (io.BytesIO(text.getvalue().encode()), "目录.json")},
+        headers={"Authorization": f"Bearer {world.tokens['editor_a']}"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201, r.get_json()
     deadline = time.monotonic() + 20
     while True:
@@ -48,6 +51,12 @@ def test_what_a_request_leaves_is_drained_in_the_background(tmp_path, request):
             break
         time.sleep(0.1)
     assert left == 0
-    hits = app.test_client().get("/api/v1/search?q=后台索引资源",
-                                 headers={"Authorization": f"Bearer {world.tokens['editor_a']}"}).get_json()
+    hits = (
+        app.test_client()
+        .get(
+            "/api/v1/search?q=后台索引资源",
+            headers={"Authorization": f"Bearer {world.tokens['editor_a']}"},
+        )
+        .get_json()
+    )
     assert hits["total"] == 7

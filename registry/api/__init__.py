@@ -25,8 +25,23 @@ from . import (
 )
 from .base import Api
 
-BLUEPRINTS = (departments, systems, projects, resources, interfaces, flows, elements, users, analyses,
-              findings, graph, match_reviews, confirmations, imports, search)
+BLUEPRINTS = (
+    departments,
+    systems,
+    projects,
+    resources,
+    interfaces,
+    flows,
+    elements,
+    users,
+    analyses,
+    findings,
+    graph,
+    match_reviews,
+    confirmations,
+    imports,
+    search,
+)
 
 
 def init_app(app: Flask) -> None:

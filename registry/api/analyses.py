@@ -32,7 +32,9 @@ blp = Blueprint("analyses", __name__, url_prefix="/api/v1", description="数据�
 
 class ScopeSchema(Schema):
     kind = String(load_default="all", validate=one_of(SCOPE_KINDS, "范围"))
-    value = String(load_default=None, metadata={"description": "县名、部门代码或逗号分隔的项目编码"})
+    value = String(
+        load_default=None, metadata={"description": "县名、部门代码或逗号分隔的项目编码"}
+    )
 
 
 class AnalysisRequestSchema(Schema):
@@ -63,9 +65,15 @@ class Analyses(MethodView):
     @blp.doc(responses={404: "NOT_FOUND"})  # the scope names no county, department or project
     def post(self, data):
         """运行数据流图分析（大数据中心或发改委），写入问题清单"""
-        run = analyses_svc.run_analyses(db.session, current_actor(), scope_kind=data["scope"]["kind"],
-                                        scope_value=data["scope"]["value"], analyses=data["analyses"],
-                                        settings=_settings(), match=data["match"])
+        run = analyses_svc.run_analyses(
+            db.session,
+            current_actor(),
+            scope_kind=data["scope"]["kind"],
+            scope_value=data["scope"]["value"],
+            analyses=data["analyses"],
+            settings=_settings(),
+            match=data["match"],
+        )
         return run
 
 

@@ -42,8 +42,11 @@ class Api(flask_smorest.Api):
 
     def __init__(self, app=None, **kwargs):
         plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
-        super().__init__(app, spec_kwargs={"marshmallow_plugin": plugin, "extra_plugins": [TruthfulErrors()]},
-                         **kwargs)
+        super().__init__(
+            app,
+            spec_kwargs={"marshmallow_plugin": plugin, "extra_plugins": [TruthfulErrors()]},
+            **kwargs,
+        )
 
     def handle_http_exception(self, error):
         from .errors import handle_http_exception
@@ -73,7 +76,9 @@ class SQLPage(Page):
 
     def __init__(self, collection, page_params) -> None:
         if page_params.page > self.MAX_PAGE:
-            raise BadRequest("页码过大", code="bad_query", errors={"page": [f"页码不能超过 {self.MAX_PAGE}"]})
+            raise BadRequest(
+                "页码过大", code="bad_query", errors={"page": [f"页码不能超过 {self.MAX_PAGE}"]}
+            )
         super().__init__(collection, page_params)
 
     @property
@@ -108,8 +113,11 @@ def apply_sort(stmt: Select, model: type, sort: str | None, allowed: set[str]) -
     if sort:
         name = sort.lstrip("-")
         if name not in allowed:
-            raise BadRequest(f"不支持按“{name}”排序", code="bad_query",
-                             errors={"sort": [f"可选：{'、'.join(sorted(allowed))}"]})
+            raise BadRequest(
+                f"不支持按“{name}”排序",
+                code="bad_query",
+                errors={"sort": [f"可选：{'、'.join(sorted(allowed))}"]},
+            )
         column = getattr(model, name)
         stmt = stmt.order_by(column.desc() if sort.startswith("-") else column.asc())
     return stmt.order_by(model.id.asc())
@@ -150,7 +158,7 @@ def if_match_version() -> int | None:
         return None
     m = _ETAG_RE.fullmatch(raw)
     if not m:
-        raise PreconditionFailed("If-Match 的格式应为 ETag，例如 \"3\"", code="bad_if_match")
+        raise PreconditionFailed('If-Match 的格式应为 ETag，例如 "3"', code="bad_if_match")
     return int(m.group(1))
 
 
@@ -162,8 +170,9 @@ class ReasonSchema(Schema):
     reason = String(load_default=None, validate=text_length(max=1000))
 
 
-def register_transition(blp: Blueprint, rule: str, action: str, doc: str, schema: Any,
-                        transition: Any) -> None:
+def register_transition(
+    blp: Blueprint, rule: str, action: str, doc: str, schema: Any, transition: Any
+) -> None:
     """POST {reason} with If-Match to ``rule``: one workflow step of a record."""
 
     @blp.arguments(ReasonSchema)
@@ -171,11 +180,16 @@ def register_transition(blp: Blueprint, rule: str, action: str, doc: str, schema
     @blp.doc(**{"x-if-match": True})
     def post(self, data, **ids):
         (record_id,) = ids.values()
-        record = transition(db.session, current_actor(), record_id, action=action, reason=data["reason"],
-                            expected_version=if_match_version())
+        record = transition(
+            db.session,
+            current_actor(),
+            record_id,
+            action=action,
+            reason=data["reason"],
+            expected_version=if_match_version(),
+        )
         return with_etag(record)
 
     post.__doc__ = doc
     name = "".join(part.title() for part in (blp.name, action))
-    blp.route(rule)(type(name, (MethodView,),
-                         {"post": post}))
+    blp.route(rule)(type(name, (MethodView,), {"post": post}))

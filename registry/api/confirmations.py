@@ -1,6 +1,5 @@
 """/api/v1/projects/{id}/confirmation-applications, /api/v1/confirmations/…, and /verify/{number}"""
 
-
 from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
@@ -25,7 +24,9 @@ from .base import (
 )
 from .openapi import download
 
-blp = Blueprint("confirmations", __name__, url_prefix="/api/v1", description="数据共享完成确认意见（第十五条）")
+blp = Blueprint(
+    "confirmations", __name__, url_prefix="/api/v1", description="数据共享完成确认意见（第十五条）"
+)
 
 
 class ConfirmationSchema(ResponseSchema):
@@ -52,7 +53,9 @@ class ConfirmationSchema(ResponseSchema):
 
 class DecisionSchema(Schema):
     opinion = String(load_default=None)
-    override_reason = String(load_default=None, metadata={"description": "检查未通过仍签发时必填，留痕审计"})
+    override_reason = String(
+        load_default=None, metadata={"description": "检查未通过仍签发时必填，留痕审计"}
+    )
 
 
 class ConfirmationArgs(ListArgs):
@@ -77,8 +80,11 @@ class Confirmations(MethodView):
         """确认意见列表（大数据中心、发改委、审计）"""
         require_role(signed_in_actor(), REVIEWER, NDRC, AUDITOR)
         sort = args.pop("sort")
-        stmt = where_equal(select(Confirmation), (Confirmation.project_id, args.get("project_id")),
-                           (Confirmation.status, args.get("status")))
+        stmt = where_equal(
+            select(Confirmation),
+            (Confirmation.project_id, args.get("project_id")),
+            (Confirmation.status, args.get("status")),
+        )
         return apply_sort(stmt, Confirmation, sort, {"id", "updated_at"})
 
 
@@ -96,19 +102,39 @@ class ConfirmationIssue(MethodView):
     @blp.doc(**{"x-if-match": True})
     def post(self, data, confirmation_id):
         """签发（大数据中心）：签名并编号；有检查未通过时须记录理由"""
-        conf = svc.issue_confirmation(db.session, current_actor(), confirmation_id, expected_version=if_match_version(),
-                                      settings=current_app.config, **data)
+        conf = svc.issue_confirmation(
+            db.session,
+            current_actor(),
+            confirmation_id,
+            expected_version=if_match_version(),
+            settings=current_app.config,
+            **data,
+        )
         return with_etag(conf)
 
 
-for _action, _doc in (("reject", "退回（大数据中心，须写明意见 reason）"), ("revoke", "撤销（大数据中心，须说明原因）")):
-    register_transition(blp, f"/confirmations/<int:confirmation_id>/{_action}", _action, _doc,
-                        ConfirmationSchema, svc.close_confirmation)
+for _action, _doc in (
+    ("reject", "退回（大数据中心，须写明意见 reason）"),
+    ("revoke", "撤销（大数据中心，须说明原因）"),
+):
+    register_transition(
+        blp,
+        f"/confirmations/<int:confirmation_id>/{_action}",
+        _action,
+        _doc,
+        ConfirmationSchema,
+        svc.close_confirmation,
+    )
 
 
 @blp.route("/confirmations/<int:confirmation_id>/document")
 class ConfirmationDocument(MethodView):
-    @blp.doc(**download("application/json", description="签名文件：document、canonical、digest、signature、public_key"))
+    @blp.doc(
+        **download(
+            "application/json",
+            description="签名文件：document、canonical、digest、signature、public_key",
+        )
+    )
     def get(self, confirmation_id):
         """下载已签名的确认意见（JSON，可用 registry confirm verify 离线核验）"""
         conf = svc.get_issued_confirmation(db.session, current_actor(), confirmation_id)

@@ -62,8 +62,13 @@ def register_crud(
     @blp.response(200, schema)
     @blp.doc(**{"x-if-match": True})
     def patch_view(self, changes, record_id):
-        record = update(db.session, current_actor(), record_id, changes=changes,
-                        expected_version=if_match_version())
+        record = update(
+            db.session,
+            current_actor(),
+            record_id,
+            changes=changes,
+            expected_version=if_match_version(),
+        )
         return with_etag(record)
 
     list_view.__doc__ = f"列出{label}（可筛选、排序、分页）"
@@ -72,6 +77,7 @@ def register_crud(
     patch_view.__doc__ = f"修改{label}（部分更新，须带 If-Match）"
     item_methods: dict[str, Any] = {"get": get_view, "patch": patch_view}
     if delete is not None:
+
         @blp.response(204)
         @blp.doc(**{"x-if-match": True})
         def delete_view(self, record_id):

@@ -1,6 +1,5 @@
 """/api/v1/departments"""
 
-
 from flask import current_app
 
 from catalog_schemas.codes import DEPARTMENT_KINDS
@@ -16,14 +15,20 @@ blp = Blueprint("departments", __name__, url_prefix="/api/v1/departments", descr
 
 class DepartmentSchema(Schema):
     id = Integer(dump_only=True)
-    code = String(required=True, validate=text_length(1, 32),
-                  metadata={"description": "统一社会信用代码（GB 32100）或本地组织机构代码"})
+    code = String(
+        required=True,
+        validate=text_length(1, 32),
+        metadata={"description": "统一社会信用代码（GB 32100）或本地组织机构代码"},
+    )
     name = String(required=True, validate=text_length(1, 200))
     kind = String(required=True, validate=one_of(DEPARTMENT_KINDS, "部门类别"))
     parent_id = Integer(allow_none=True)
     region = String(allow_none=True, validate=text_length(max=100))
-    function = String(allow_none=True, validate=text_length(max=32),
-                      metadata={"description": "职能，如 公安、市场监管（数据元权威来源按职能认定）"})
+    function = String(
+        allow_none=True,
+        validate=text_length(max=32),
+        metadata={"description": "职能，如 公安、市场监管（数据元权威来源按职能认定）"},
+    )
     version = Integer(dump_only=True)
     created_at = DateTime(dump_only=True)
     updated_at = DateTime(dump_only=True)
@@ -44,8 +49,15 @@ def _with_pattern(fn):
 
 
 register_crud(
-    blp, model=Department, schema=DepartmentSchema, args_schema=DepartmentArgs, label="部门",
-    list_records=svc.list_departments, create=_with_pattern(svc.create_department),
-    update=_with_pattern(svc.update_department), delete=svc.delete_department,
-    sortable=frozenset({"id", "name", "code"}), read_actor=current_actor,
+    blp,
+    model=Department,
+    schema=DepartmentSchema,
+    args_schema=DepartmentArgs,
+    label="部门",
+    list_records=svc.list_departments,
+    create=_with_pattern(svc.create_department),
+    update=_with_pattern(svc.update_department),
+    delete=svc.delete_department,
+    sortable=frozenset({"id", "name", "code"}),
+    read_actor=current_actor,
 )

@@ -28,12 +28,23 @@ class DataElementSchema(Schema):
     name = String(required=True, validate=text_length(1, 100))
     synonyms = List(String(), load_default=list)
     data_type = String(required=True, validate=text_length(1, 16))
-    format = String(allow_none=True, validate=text_length(max=32), metadata={"description": "表示格式，如 c18"})
+    format = String(
+        allow_none=True, validate=text_length(max=32), metadata={"description": "表示格式，如 c18"}
+    )
     value_domain = String(allow_none=True, validate=text_length(max=200))
-    source_function = String(allow_none=True, validate=text_length(max=32),
-                             metadata={"description": "权威来源部门的职能，如 公安"})
-    family = String(allow_none=True, validate=text_length(max=32), metadata={"description": "所属类别，如 人口、法人单位"})
-    source_department_id = Integer(allow_none=True, metadata={"description": "权威来源部门（一数一源）"})
+    source_function = String(
+        allow_none=True,
+        validate=text_length(max=32),
+        metadata={"description": "权威来源部门的职能，如 公安"},
+    )
+    family = String(
+        allow_none=True,
+        validate=text_length(max=32),
+        metadata={"description": "所属类别，如 人口、法人单位"},
+    )
+    source_department_id = Integer(
+        allow_none=True, metadata={"description": "权威来源部门（一数一源）"}
+    )
     source_system_id = Integer(allow_none=True)
     source_resource_id = Integer(allow_none=True)
     version = Integer(dump_only=True)
@@ -56,9 +67,16 @@ class ElementVersionSchema(ResponseSchema):
 
 
 register_crud(
-    blp, model=DataElement, schema=DataElementSchema, args_schema=DataElementArgs, label="数据元",
-    list_records=svc.list_elements, create=svc.create_element, update=svc.update_element,
-    delete=svc.delete_element, sortable=frozenset({"id", "name", "identifier"}),
+    blp,
+    model=DataElement,
+    schema=DataElementSchema,
+    args_schema=DataElementArgs,
+    label="数据元",
+    list_records=svc.list_elements,
+    create=svc.create_element,
+    update=svc.update_element,
+    delete=svc.delete_element,
+    sortable=frozenset({"id", "name", "identifier"}),
     read_actor=current_actor,
 )
 

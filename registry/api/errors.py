@@ -97,7 +97,9 @@ def register(app: Flask) -> None:
         if "database is locked" in str(error.orig) or "database is busy" in str(error.orig):
             # SQLite's one write lock stayed taken for DATABASE_BUSY_TIMEOUT: try again soon.
             log.warning("database busy: %s", error.orig)
-            return envelope(503, "database_busy", "系统繁忙，请稍后重试", headers={"Retry-After": "5"})
+            return envelope(
+                503, "database_busy", "系统繁忙，请稍后重试", headers={"Retry-After": "5"}
+            )
         raise error
 
     @app.errorhandler(RecursionError)

@@ -66,7 +66,9 @@ class Findings(MethodView):
         """问题清单（可按类型、状态、部门筛选）"""
         signed_in_actor()
         sort = args.pop("sort")
-        return apply_sort(findings_svc.list_findings(**args), Finding, sort, {"id", "kind", "updated_at"})
+        return apply_sort(
+            findings_svc.list_findings(**args), Finding, sort, {"id", "kind", "updated_at"}
+        )
 
 
 @blp.route("/findings/<int:finding_id>")
@@ -77,7 +79,17 @@ class FindingItem(MethodView):
         return with_etag(get_record(db.session, Finding, finding_id, label="问题"))
 
 
-for _action, _doc in (("rectifying", "报告正在整改（责任部门）"), ("resolve", "确认已整改（大数据中心，须说明）"),
-                     ("waive", "豁免（大数据中心，须说明理由）"), ("reopen", "重新打开（大数据中心，须说明）")):
-    register_transition(blp, f"/findings/<int:finding_id>/{_action}", _action, _doc, FindingSchema,
-                        findings_svc.transition_finding)
+for _action, _doc in (
+    ("rectifying", "报告正在整改（责任部门）"),
+    ("resolve", "确认已整改（大数据中心，须说明）"),
+    ("waive", "豁免（大数据中心，须说明理由）"),
+    ("reopen", "重新打开（大数据中心，须说明）"),
+):
+    register_transition(
+        blp,
+        f"/findings/<int:finding_id>/{_action}",
+        _action,
+        _doc,
+        FindingSchema,
+        findings_svc.transition_finding,
+    )

@@ -72,12 +72,30 @@ class ExportArgs(Schema):
 class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.response(201, ImportSchema)
-    @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "required": ["file"],
-        "properties": {"file": {"type": "string", "format": "binary",
-                                "description": "目录文件：xlsx、xls、et、csv 或 json"}}}}}})
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "目录文件：xlsx、xls、et、csv 或 json",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    )
     def post(self, args):
-        """上传目录文件（multipart 字段 file）：先出导入计划；dry_run=true 只看计划；有问题则整体不写入"""
+        """上传目录文件（multipart 字段 file）：先出导入计划
+
+        dry_run=true 只看计划；有问题则整体不写入。"""
         actor = signed_in_actor()
         require_importer(actor)  # before the upload is read or stored anywhere
         upload = request.files.get("file")
@@ -88,18 +106,37 @@ class Imports(MethodView):
             # Stored under a name of our own: the client's name is only recorded, never a path.
             path = Path(tmp) / ("upload" + Path(filename).suffix[:10])
             upload.save(path)
-            run, _ = import_file(db.session, actor, path=path, filename=filename, dry_run=args["dry_run"],
-                                 limits=ReadLimits.from_settings(current_app.config),
-                                 default_department_code=args["department"], reading=unit_of_work.read_phase)
+            run, _ = import_file(
+                db.session,
+                actor,
+                path=path,
+                filename=filename,
+                dry_run=args["dry_run"],
+                limits=ReadLimits.from_settings(current_app.config),
+                default_department_code=args["department"],
+                reading=unit_of_work.read_phase,
+            )
         if run.status == "rejected":
-            g.keep_on_error = True  # the rejected import stays on the record; nothing else was written
-            if run.kind == "unknown":  # the file could not be read at all: its problem is the answer
+            g.keep_on_error = (
+                True  # the rejected import stays on the record; nothing else was written
+            )
+            if (
+                run.kind == "unknown"
+            ):  # the file could not be read at all: its problem is the answer
                 problem = run.problems[0]
-                raise ImportRejected(problem["message"], code=problem["code"],
-                                     errors={"file": [problem["message"]], "import_id": run.id,
-                                             "problems": run.problems})
-            raise ImportRejected(f"发现 {run.problem_count} 处问题，未写入任何数据（导入记录 {run.id}）",
-                                 errors={"import_id": run.id, "counts": run.counts, "problems": run.problems})
+                raise ImportRejected(
+                    problem["message"],
+                    code=problem["code"],
+                    errors={
+                        "file": [problem["message"]],
+                        "import_id": run.id,
+                        "problems": run.problems,
+                    },
+                )
+            raise ImportRejected(
+                f"发现 {run.problem_count} 处问题，未写入任何数据（导入记录 {run.id}）",
+                errors={"import_id": run.id, "counts": run.counts, "problems": run.problems},
+            )
         return run
 
     @blp.arguments(ImportListArgs, location="query")
@@ -132,8 +169,11 @@ class ImportTemplate(MethodView):
         """下载目录模板（xlsx，含下拉列表、填写提示和示例行）"""
         buf = io.BytesIO()
         write_xlsx([], buf, template=True)
-        return _download(buf.getvalue(), "目录模板.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return _download(
+            buf.getvalue(),
+            "目录模板.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
 
 @blp.route("/exports")
@@ -147,17 +187,26 @@ class Exports(MethodView):
         if fmt == "xlsx":
             buf = io.BytesIO()
             write_xlsx(records, buf)
-            return _download(buf.getvalue(), "目录导出.xlsx",
-                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            return _download(
+                buf.getvalue(),
+                "目录导出.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
         text = io.StringIO()
         (write_csv if fmt == "csv" else write_json)(records, text)
         body = ("\ufeff" + text.getvalue()) if fmt == "csv" else text.getvalue()
-        return _download(body.encode("utf-8"), f"目录导出.{fmt}",
-                         "text/csv; charset=utf-8" if fmt == "csv" else "application/json")
+        return _download(
+            body.encode("utf-8"),
+            f"目录导出.{fmt}",
+            "text/csv; charset=utf-8" if fmt == "csv" else "application/json",
+        )
 
 
 def _download(body: bytes, filename: str, mimetype: str) -> Response:
     from urllib.parse import quote
 
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )

@@ -29,8 +29,9 @@ class InterfaceSchema(Schema):
     endpoint = String(allow_none=True, validate=text_length(max=500))
     protocol = String(allow_none=True, validate=text_length(max=32))
     openapi = Dict(allow_none=True, metadata={"description": "接口的 OpenAPI 文档"})
-    platform_connected = Boolean(load_default=False,
-                                 metadata={"description": "是否接入县数据共享交换平台（Art. 9(3)）"})
+    platform_connected = Boolean(
+        load_default=False, metadata={"description": "是否接入县数据共享交换平台（Art. 9(3)）"}
+    )
     health = String(validate=one_of(INTERFACE_HEALTH, "健康状态"))
     health_checked_at = DateTime(dump_only=True)
     resource_ids = List(Integer(), load_default=list)
@@ -48,7 +49,13 @@ class InterfaceArgs(ListArgs):
 
 
 register_crud(
-    blp, model=Interface, schema=InterfaceSchema, args_schema=InterfaceArgs, label="共享接口",
-    list_records=svc.list_interfaces, create=svc.create_interface, update=svc.update_interface,
+    blp,
+    model=Interface,
+    schema=InterfaceSchema,
+    args_schema=InterfaceArgs,
+    label="共享接口",
+    list_records=svc.list_interfaces,
+    create=svc.create_interface,
+    update=svc.update_interface,
     delete=svc.delete_interface,
 )

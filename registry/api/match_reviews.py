@@ -23,7 +23,9 @@ blp = Blueprint("match_reviews", __name__, url_prefix="/api/v1", description="�
 
 class MatchDecisionSchema(Schema):
     name = String(required=True)
-    element_identifier = String(load_default=None, metadata={"description": "空值表示该信息项不对应任何数据元"})
+    element_identifier = String(
+        load_default=None, metadata={"description": "空值表示该信息项不对应任何数据元"}
+    )
 
 
 class MatchDecisionResultSchema(ResponseSchema):
@@ -49,5 +51,9 @@ class MatchReviews(MethodView):
     @blp.response(200, MatchDecisionResultSchema)
     def post(self, data):
         """确认或更正一个信息项名称对应的数据元（此后自动沿用）"""
-        return matching_svc.decide_match(db.session, current_actor(), name=data["name"],
-                                         element_identifier=data["element_identifier"])
+        return matching_svc.decide_match(
+            db.session,
+            current_actor(),
+            name=data["name"],
+            element_identifier=data["element_identifier"],
+        )

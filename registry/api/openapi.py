@@ -3,8 +3,8 @@ header where it is required, and every error status it can answer, each with our
 ``{code, message, errors}`` envelope (``ErrorSchema``).
 
 Views mark what the document cannot infer with ``blp.doc``: ``x-if-match`` (the
-operation needs If-Match) and ``x-download`` (a file, with its content types). The plugin turns the marks into
-parameters and responses when the document is built.
+operation needs If-Match) and ``x-download`` (a file, with its content types). The
+plugin turns the marks into parameters and responses when the document is built.
 """
 
 from __future__ import annotations
@@ -17,25 +17,47 @@ from apispec import BasePlugin
 from catalog_schemas.fields import Dict, Schema, String
 
 IF_MATCH = {
-    "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-    "description": "取自上次读取时响应的 ETag，例如 \"3\"；缺少时 428，不一致时 412",
-    "example": "\"1\"",
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": '取自上次读取时响应的 ETag，例如 "3"；缺少时 428，不一致时 412',
+    "example": '"1"',
 }
 _MUTATING = {"post", "put", "patch", "delete"}
 # Status → name of the response component flask-smorest registers for it.
-_NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
-          412: "PRECONDITION_FAILED", 413: "REQUEST_ENTITY_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
-          422: "UNPROCESSABLE_ENTITY", 428: "PRECONDITION_REQUIRED", 503: "SERVICE_UNAVAILABLE"}
+_NAMES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    412: "PRECONDITION_FAILED",
+    413: "REQUEST_ENTITY_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "UNPROCESSABLE_ENTITY",
+    428: "PRECONDITION_REQUIRED",
+    503: "SERVICE_UNAVAILABLE",
+}
 
 
 class ErrorSchema(Schema):
     """Every error: an English code, a Chinese message, and per-field messages."""
 
-    code = String(required=True, metadata={"description": "英文错误代码，如 validation_failed",
-                                           "example": "validation_failed"})
-    message = String(required=True, metadata={"description": "中文说明", "example": "提交的数据未通过校验"})
-    errors = Dict(required=True, metadata={"description": "按字段给出的中文说明",
-                                           "example": {"name": ["此字段为必填项"]}})
+    code = String(
+        required=True,
+        metadata={
+            "description": "英文错误代码，如 validation_failed",
+            "example": "validation_failed",
+        },
+    )
+    message = String(
+        required=True, metadata={"description": "中文说明", "example": "提交的数据未通过校验"}
+    )
+    errors = Dict(
+        required=True,
+        metadata={"description": "按字段给出的中文说明", "example": {"name": ["此字段为必填项"]}},
+    )
 
 
 def operation_id(method: str, path: str) -> str:
@@ -46,7 +68,9 @@ def operation_id(method: str, path: str) -> str:
 
 
 class TruthfulErrors(BasePlugin):
-    def operation_helper(self, path: str | None = None, operations: dict | None = None, **_: Any) -> None:
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **_: Any
+    ) -> None:
         for method, op in (operations or {}).items():
             if not isinstance(op, dict):
                 continue
@@ -54,7 +78,9 @@ class TruthfulErrors(BasePlugin):
             responses = op.setdefault("responses", {})
             responses.pop("default", None)
             statuses = set()
-            has_query = any(p.get("in") == "query" for p in op.get("parameters", []) if isinstance(p, dict))
+            has_query = any(
+                p.get("in") == "query" for p in op.get("parameters", []) if isinstance(p, dict)
+            )
             if has_query or "requestBody" in op or method in _MUTATING:
                 statuses.add(400)
             statuses.add(401)  # any call may carry a bad or revoked token
@@ -71,9 +97,17 @@ class TruthfulErrors(BasePlugin):
             download = op.pop("x-download", None)
             if download:
                 success = next((s for s in responses if str(s).startswith("2")), 200)
-                responses[success] = {"description": download.get("description", "文件"), "content": {
-                    mime: {"schema": {"type": "object"} if mime == "application/json"
-                           else {"type": "string", "format": "binary"}} for mime in download["types"]}}
+                responses[success] = {
+                    "description": download.get("description", "文件"),
+                    "content": {
+                        mime: {
+                            "schema": {"type": "object"}
+                            if mime == "application/json"
+                            else {"type": "string", "format": "binary"}
+                        }
+                        for mime in download["types"]
+                    },
+                }
             for status in sorted(statuses):
                 responses.setdefault(status, _NAMES[status])
 

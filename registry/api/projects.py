@@ -59,15 +59,29 @@ class ProjectSchema(Schema):
     lead_department_id = Integer(metadata={"description": "默认为当前用户所在部门"})
     co_department_ids = List(Integer(), metadata={"description": "共建部门"})
     # Money travels as a decimal string ("300.00"), exact to the fen; numbers are accepted.
-    investment = DecimalField(required=True, places=2, as_string=True, validate=_not_negative,
-                              metadata={"description": "总投资（万元），两位小数的十进制字符串", "type": "string",
-                                        "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$",
-                                        "example": "300.00"})
+    investment = DecimalField(
+        required=True,
+        places=2,
+        as_string=True,
+        validate=_not_negative,
+        metadata={
+            "description": "总投资（万元），两位小数的十进制字符串",
+            "type": "string",
+            "format": "decimal",
+            "pattern": r"^\d+(\.\d{1,2})?$",
+            "example": "300.00",
+        },
+    )
     in_county_plan = Boolean(load_default=False)
     planned_acceptance_date = Date(allow_none=True)
-    acceptance_materials = Dict(keys=String(), values=Nested(MaterialSchema),
-                                metadata={"description": "第十六条验收材料：construction_summary、financial_report、"
-                                          "audit_report、sharing_assessment、security_assessment、crypto_assessment"})
+    acceptance_materials = Dict(
+        keys=String(),
+        values=Nested(MaterialSchema),
+        metadata={
+            "description": "第十六条验收材料：construction_summary、financial_report、"
+            "audit_report、sharing_assessment、security_assessment、crypto_assessment"
+        },
+    )
     extension_requests = List(Dict(), dump_only=True)
     stage = String(dump_only=True)
     stage_changes = List(Nested(StageChangeSchema), dump_only=True)
@@ -95,8 +109,14 @@ class StageMoveSchema(Schema):
 
 
 register_crud(
-    blp, model=Project, schema=ProjectSchema, args_schema=ProjectArgs, label="项目",
-    list_records=svc.list_projects, create=svc.create_project, update=svc.update_project,
+    blp,
+    model=Project,
+    schema=ProjectSchema,
+    args_schema=ProjectArgs,
+    label="项目",
+    list_records=svc.list_projects,
+    create=svc.create_project,
+    update=svc.update_project,
     sortable=frozenset({"id", "name", "code", "investment", "updated_at"}),
 )
 
@@ -108,8 +128,14 @@ class ProjectStage(MethodView):
     @blp.doc(**{"x-if-match": True})
     def post(self, data, project_id):
         """推进项目阶段（发改委；须带 If-Match）"""
-        project = svc.move_project_stage(db.session, current_actor(), project_id,
-                                         expected_version=if_match_version(), settings=current_app.config, **data)
+        project = svc.move_project_stage(
+            db.session,
+            current_actor(),
+            project_id,
+            expected_version=if_match_version(),
+            settings=current_app.config,
+            **data,
+        )
         return with_etag(project)
 
 
@@ -120,6 +146,7 @@ class ProjectExtension(MethodView):
     @blp.doc(**{"x-if-match": True})
     def post(self, data, project_id):
         """延期验收申请（第十六条；须带 If-Match）"""
-        project = svc.record_extension_request(db.session, current_actor(), project_id,
-                                               expected_version=if_match_version(), **data)
+        project = svc.record_extension_request(
+            db.session, current_actor(), project_id, expected_version=if_match_version(), **data
+        )
         return with_etag(project)

@@ -37,8 +37,10 @@ class ResourceArgs(ListArgs):
     department_id = Integer()
     status = String()
     share_type = String()
-    classification = String(validate=validate.Regexp(r"^\d{1,12}$", error="分类码前缀应为数字"),
-                            metadata={"description": "分类码前缀，如 101"})
+    classification = String(
+        validate=validate.Regexp(r"^\d{1,12}$", error="分类码前缀应为数字"),
+        metadata={"description": "分类码前缀，如 101"},
+    )
     update_cycle = String()
     format_class = String()
     system_id = Integer()
@@ -88,8 +90,13 @@ class ResourceItem(MethodView):
     @blp.doc(**{"x-if-match": True})
     def patch(self, changes, resource_id):
         """修改信息资源（部分更新，须带 If-Match；给出 items 时整体替换信息项）"""
-        resource = svc.update_resource(db.session, current_actor(), resource_id, changes=changes,
-                                       expected_version=if_match_version())
+        resource = svc.update_resource(
+            db.session,
+            current_actor(),
+            resource_id,
+            changes=changes,
+            expected_version=if_match_version(),
+        )
         return with_etag(resource)
 
 
@@ -105,8 +112,13 @@ class ResourceItems(MethodView):
     @blp.doc(**{"x-if-match": True})
     def put(self, data, resource_id):
         """整体替换信息项（须带资源的 If-Match）"""
-        resource = svc.replace_items(db.session, current_actor(), resource_id, items=data["items"],
-                                     expected_version=if_match_version())
+        resource = svc.replace_items(
+            db.session,
+            current_actor(),
+            resource_id,
+            items=data["items"],
+            expected_version=if_match_version(),
+        )
         return resource.items, 200, {"ETag": resource.etag}
 
     @blp.arguments(DataItemSchema)
@@ -114,14 +126,21 @@ class ResourceItems(MethodView):
     @blp.doc(**{"x-if-match": True})
     def post(self, item, resource_id):
         """追加一个信息项（须带资源的 If-Match）"""
-        resource = svc.add_item(db.session, current_actor(), resource_id, item=item,
-                                expected_version=if_match_version())
+        resource = svc.add_item(
+            db.session, current_actor(), resource_id, item=item, expected_version=if_match_version()
+        )
         return resource.items, 201, {"ETag": resource.etag}
 
 
-for _action, _doc in (("submit", "提交审核（部门编辑）"), ("publish", "审核通过并发布（大数据中心）"),
-                     ("reject", "退回修改（大数据中心，须说明原因）"), ("retire", "停用（提供部门或大数据中心，须说明原因）")):
-    register_transition(blp, f"/<int:resource_id>/{_action}", _action, _doc, ResourceOut, svc.transition_resource)
+for _action, _doc in (
+    ("submit", "提交审核（部门编辑）"),
+    ("publish", "审核通过并发布（大数据中心）"),
+    ("reject", "退回修改（大数据中心，须说明原因）"),
+    ("retire", "停用（提供部门或大数据中心，须说明原因）"),
+):
+    register_transition(
+        blp, f"/<int:resource_id>/{_action}", _action, _doc, ResourceOut, svc.transition_resource
+    )
 
 
 @blp.route("/<int:resource_id>/versions")

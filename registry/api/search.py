@@ -28,20 +28,33 @@ blp = Blueprint("search", __name__, url_prefix="/api/v1", description="跨部门
 
 
 class SearchArgs(Schema):
-    q = String(load_default=None, validate=text_length(max=200),
-               metadata={"description": "检索词：中文、英文或代码；数据元的同义词自动扩展"})
+    q = String(
+        load_default=None,
+        validate=text_length(max=200),
+        metadata={"description": "检索词：中文、英文或代码；数据元的同义词自动扩展"},
+    )
     share_type = List(String(validate=one_of(SHARE_TYPES, "共享类型")), load_default=list)
     category = List(String(validate=one_of(tuple(CATEGORY_NAMES), "资源分类")), load_default=list)
-    provider_id = List(Integer(), load_default=list, metadata={"description": "提供方部门 ID，可重复"})
-    system_id = List(Integer(), load_default=list, metadata={"description": "产生资源的信息系统 ID，可重复"})
+    provider_id = List(
+        Integer(), load_default=list, metadata={"description": "提供方部门 ID，可重复"}
+    )
+    system_id = List(
+        Integer(), load_default=list, metadata={"description": "产生资源的信息系统 ID，可重复"}
+    )
     update_cycle = List(String(validate=text_length(max=16)), load_default=list)
     status = List(String(validate=one_of(RESOURCE_STATUSES, "状态")), load_default=list)
     sort = String(load_default="relevance", validate=one_of(SORTS, "排序方式"))
-    limit = Integer(load_default=20, validate=lambda n: 1 <= n <= MAX_LIMIT,
-                    metadata={"description": f"每页条数，1–{MAX_LIMIT}"})
+    limit = Integer(
+        load_default=20,
+        validate=lambda n: 1 <= n <= MAX_LIMIT,
+        metadata={"description": f"每页条数，1–{MAX_LIMIT}"},
+    )
     cursor = String(load_default=None, metadata={"description": "上一页返回的 next_cursor"})
-    facets = List(String(validate=one_of(FACETS, "分面")), load_default=None,
-                  metadata={"description": "需要的分面；缺省为全部"})
+    facets = List(
+        String(validate=one_of(FACETS, "分面")),
+        load_default=None,
+        metadata={"description": "需要的分面；缺省为全部"},
+    )
 
 
 class FacetValueSchema(ResponseSchema):
@@ -97,7 +110,15 @@ class SearchView(MethodView):
     def get(self, args):
         """检索信息资源：分词、同义词扩展、筛选、分面、排序与游标翻页"""
         filters = {name: args[name] for name in FILTERS}
-        return search_resources(db.session, search.backend(), current_actor(), q=args["q"], filters=filters,
-                                sort=args["sort"], limit=args["limit"], cursor=args["cursor"],
-                                facets=args["facets"],
-                                synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"])
+        return search_resources(
+            db.session,
+            search.backend(),
+            current_actor(),
+            q=args["q"],
+            filters=filters,
+            sort=args["sort"],
+            limit=args["limit"],
+            cursor=args["cursor"],
+            facets=args["facets"],
+            synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"],
+        )

@@ -21,7 +21,9 @@ from ..services import users as svc
 from .base import Blueprint, ListArgs, current_actor
 from .crud import register_crud
 
-blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="用户与访问令牌（管理员）")
+blp = Blueprint(
+    "users", __name__, url_prefix="/api/v1/users", description="用户与访问令牌（管理员）"
+)
 
 
 class UserSchema(Schema):
@@ -51,15 +53,24 @@ def _admin_or_auditor():
 
 
 register_crud(
-    blp, model=User, schema=UserSchema, args_schema=UserArgs, label="用户",
-    list_records=svc.list_users, create=svc.create_user, update=svc.update_user,
+    blp,
+    model=User,
+    schema=UserSchema,
+    args_schema=UserArgs,
+    label="用户",
+    list_records=svc.list_users,
+    create=svc.create_user,
+    update=svc.update_user,
     read_actor=_admin_or_auditor,
 )
 
 
 class TokenRequestSchema(Schema):
-    expires_in_days = Integer(load_default=None, validate=validate.Range(1, 3650, error="有效期应为 1 到 3650 天"),
-                              metadata={"description": "有效天数；不填则长期有效，直至撤销"})
+    expires_in_days = Integer(
+        load_default=None,
+        validate=validate.Range(1, 3650, error="有效期应为 1 到 3650 天"),
+        metadata={"description": "有效天数；不填则长期有效，直至撤销"},
+    )
 
 
 class TokenInfoSchema(ResponseSchema):

@@ -26,7 +26,9 @@ class _DomainErrors:
             return super().invoke(ctx)
         except RegistryError as exc:
             detail = "；".join(f"{k}: {'、'.join(map(str, v))}" for k, v in exc.errors.items())
-            raise click.ClickException(f"{exc.message}（{exc.code}）{'：' + detail if detail else ''}") from exc
+            raise click.ClickException(
+                f"{exc.message}（{exc.code}）{'：' + detail if detail else ''}"
+            ) from exc
 
 
 class RegistryAppGroup(_DomainErrors, AppGroup):
@@ -39,13 +41,32 @@ class RegistryGroup(_DomainErrors, FlaskGroup):
 
 def register_commands(app: Flask) -> None:
     app.cli = RegistryAppGroup(app.name)  # so `app.cli` (tests, flask) reports domain errors too
-    for command in (db_group, user_group, token_group, demo_group, audit_group, serve_command,
-                    analyse_command, elements_group, graph_group, confirm_group, import_command,
-                    export_command, template_command, search_group):
+    for command in (
+        db_group,
+        user_group,
+        token_group,
+        demo_group,
+        audit_group,
+        serve_command,
+        analyse_command,
+        elements_group,
+        graph_group,
+        confirm_group,
+        import_command,
+        export_command,
+        template_command,
+        search_group,
+    ):
         app.cli.add_command(command)
 
 
-@click.group(cls=RegistryGroup, create_app=lambda: create_app(), add_default_commands=False,
-             add_version_option=False, set_debug_flag=False, load_dotenv=False)
+@click.group(
+    cls=RegistryGroup,
+    create_app=lambda: create_app(),
+    add_default_commands=False,
+    add_version_option=False,
+    set_debug_flag=False,
+    load_dotenv=False,
+)
 def cli() -> None:
     """政务信息资源目录与数据共享登记系统 — management commands."""

@@ -31,9 +31,19 @@ def user_add(name: str, role: str, department_code: str | None, display_name: st
     """Create a user."""
     with write_intent():
         session = db.session
-        dept_id = departments.department_by_code(session, department_code).id if department_code else None
-        users.create_user(session, CLI_ACTOR, data={
-            "name": name, "role": role, "department_id": dept_id, "display_name": display_name})
+        dept_id = (
+            departments.department_by_code(session, department_code).id if department_code else None
+        )
+        users.create_user(
+            session,
+            CLI_ACTOR,
+            data={
+                "name": name,
+                "role": role,
+                "department_id": dept_id,
+                "display_name": display_name,
+            },
+        )
         unit_of_work.commit()
     click.echo(f"已创建用户 {name}（{role}）")
 
@@ -45,14 +55,22 @@ def token_group() -> None:
 
 @token_group.command("issue")
 @click.argument("name")
-@click.option("--expires-in-days", type=click.IntRange(1, 3650), help="Valid for N days (default: until revoked).")
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(1, 3650),
+    help="Valid for N days (default: until revoked).",
+)
 @with_appcontext
 def token_issue(name: str, expires_in_days: int | None) -> None:
     """Issue an API token for a user; it is printed once and stored only hashed."""
     with write_intent():
         session = db.session
-        token = users.issue_token(session, CLI_ACTOR, user_id=users.user_by_name(session, name).id,
-                                  expires_in_days=expires_in_days)
+        token = users.issue_token(
+            session,
+            CLI_ACTOR,
+            user_id=users.user_by_name(session, name).id,
+            expires_in_days=expires_in_days,
+        )
         unit_of_work.commit()
     click.echo(token)
 
@@ -65,8 +83,10 @@ def token_list(name: str) -> None:
     rows = users.list_tokens(db.session, CLI_ACTOR, user_id=users.user_by_name(db.session, name).id)
     for t in rows:
         state = "已撤销" if t.revoked_at else "有效"
-        click.echo(f"{t.id}\t{t.prefix}…\t{t.created_at:%Y-%m-%d %H:%M}\t"
-                   f"{t.expires_at.strftime('%Y-%m-%d') if t.expires_at else '长期'}\t{state}")
+        click.echo(
+            f"{t.id}\t{t.prefix}…\t{t.created_at:%Y-%m-%d %H:%M}\t"
+            f"{t.expires_at.strftime('%Y-%m-%d') if t.expires_at else '长期'}\t{state}"
+        )
 
 
 @token_group.command("revoke")
@@ -93,6 +113,9 @@ def audit_verify() -> None:
     if report.ok:
         click.echo(f"审计链完整：已校验 {report.checked} 条记录")
         return
-    click.echo(f"审计链断裂：第一处在记录 ID {report.broken_at}（{report.reason}）；"
-               f"此前 {report.checked} 条记录完好", err=True)
+    click.echo(
+        f"审计链断裂：第一处在记录 ID {report.broken_at}（{report.reason}）；"
+        f"此前 {report.checked} 条记录完好",
+        err=True,
+    )
     sys.exit(1)

@@ -26,8 +26,13 @@ def _scope(text: str) -> tuple[str, str | None]:
 
 
 @click.command("analyse")
-@click.option("--scope", "scope_text", default="all", show_default=True,
-              help="all | region:县名 | department:部门代码 | projects:编码,编码")
+@click.option(
+    "--scope",
+    "scope_text",
+    default="all",
+    show_default=True,
+    help="all | region:县名 | department:部门代码 | projects:编码,编码",
+)
 @click.option("--analyses", default=",".join(ANALYSES), show_default=True)
 @click.option("--no-match", is_flag=True, help="Skip matching data items to data elements first.")
 @with_appcontext
@@ -35,9 +40,16 @@ def analyse_command(scope_text: str, analyses: str, no_match: bool) -> None:
     """Run the data-flow graph analyses and record their findings."""
     kind, value = _scope(scope_text)
     with write_intent():
-        run = run_analyses(db.session, CLI_ACTOR, scope_kind=kind, scope_value=value,
-                           analyses=[a for a in analyses.split(",") if a], settings=current_app.config,
-                           match=not no_match, progress=lambda m: click.echo(m, err=True))
+        run = run_analyses(
+            db.session,
+            CLI_ACTOR,
+            scope_kind=kind,
+            scope_value=value,
+            analyses=[a for a in analyses.split(",") if a],
+            settings=current_app.config,
+            match=not no_match,
+            progress=lambda m: click.echo(m, err=True),
+        )
         unit_of_work.commit()
     click.echo(json.dumps({"run": run.id, **run.summary}, ensure_ascii=False, indent=1))
 
@@ -54,7 +66,10 @@ def elements_sync() -> None:
     with write_intent():
         counts = sync_dictionary(db.session, CLI_ACTOR)
         unit_of_work.commit()
-    click.echo(f"数据元字典已同步：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}")
+    click.echo(
+        f"数据元字典已同步：新增 {counts['created']}，更新 {counts['updated']}，"
+        f"未变 {counts['unchanged']}"
+    )
 
 
 @click.group("graph")
@@ -64,13 +79,19 @@ def graph_group() -> None:
 
 @graph_group.command("export")
 @click.option("--scope", "scope_text", default="all", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["graphml", "json"]), default="graphml", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["graphml", "json"]), default="graphml", show_default=True
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
 def graph_export(scope_text: str, fmt: str, output: Path) -> None:
     """Export the graph of a scope as GraphML or JSON."""
     kind, value = _scope(scope_text)
     g = build_graph(db.session, resolve_scope(db.session, kind, value))
-    text = to_graphml(g) if fmt == "graphml" else json.dumps(to_json(g), ensure_ascii=False, default=str)
+    text = (
+        to_graphml(g)
+        if fmt == "graphml"
+        else json.dumps(to_json(g), ensure_ascii=False, default=str)
+    )
     output.write_text(text, "utf-8")
     click.echo(f"已导出 {g.number_of_nodes()} 个节点、{g.number_of_edges()} 条边到 {output}")

@@ -29,37 +29,78 @@ def _actor(name: str | None) -> Actor:
 @click.option("--department", "department_code", help="默认提供方（行内未写提供方时）")
 @click.option("--dry-run", is_flag=True, help="Show the plan and change nothing.")
 @click.option("--as", "as_user", help="Act as this user (a dept_editor imports only its own rows).")
-@click.option("--batch-size", type=int, help="Very large files: commit every N resources (re-run to resume).")
+@click.option(
+    "--batch-size", type=int, help="Very large files: commit every N resources (re-run to resume)."
+)
 @with_appcontext
-def import_command(file: Path, department_code: str | None, dry_run: bool, as_user: str | None,
-                   batch_size: int | None) -> None:
+def import_command(
+    file: Path,
+    department_code: str | None,
+    dry_run: bool,
+    as_user: str | None,
+    batch_size: int | None,
+) -> None:
     """Import a catalog file (.xlsx/.xls/.et/.csv/.json): plan, then apply atomically."""
     with write_intent():
+
         def report(done: int, _total: int) -> None:
             click.echo(f"已导入 {done} 条信息资源", err=True)
 
-        run, _ = import_file(db.session, _actor(as_user), path=file, filename=file.name, dry_run=dry_run,
-                             limits=ReadLimits.from_settings(current_app.config, stream_csv=True),
-                             default_department_code=department_code, batch_size=batch_size,
-                             commit=unit_of_work.commit, progress=report, reading=unit_of_work.read_phase)
+        run, _ = import_file(
+            db.session,
+            _actor(as_user),
+            path=file,
+            filename=file.name,
+            dry_run=dry_run,
+            limits=ReadLimits.from_settings(current_app.config, stream_csv=True),
+            default_department_code=department_code,
+            batch_size=batch_size,
+            commit=unit_of_work.commit,
+            progress=report,
+            reading=unit_of_work.read_phase,
+        )
         unit_of_work.commit()  # a rejected import stays on the record, as through the API
-    click.echo(json.dumps({"import": run.id, "status": run.status, "counts": run.counts,
-                           "problems": run.problems[:50]}, ensure_ascii=False, indent=1))
+    click.echo(
+        json.dumps(
+            {
+                "import": run.id,
+                "status": run.status,
+                "counts": run.counts,
+                "problems": run.problems[:50],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
     sys.exit(1 if run.status == "rejected" else 0)
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx", show_default=True
+)
 @click.option("--department-id", type=int)
 @click.option("--classification")
 @click.option("--status")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
-def export_command(fmt: str, department_id: int | None, classification: str | None, status: str | None,
-                   output: Path) -> None:
+def export_command(
+    fmt: str,
+    department_id: int | None,
+    classification: str | None,
+    status: str | None,
+    output: Path,
+) -> None:
     """Export the catalog (filtered) to the template's .xlsx, CSV or JSON."""
-    records = list(export_records(db.session, Actor.system("cli"), department_id=department_id,
-                                  classification=classification, status=status))
+    records = list(
+        export_records(
+            db.session,
+            Actor.system("cli"),
+            department_id=department_id,
+            classification=classification,
+            status=status,
+        )
+    )
     write_export(records, fmt, output)
     click.echo(f"已导出 {len(records)} 条信息资源到 {output}")
 
@@ -73,7 +114,9 @@ def write_export(records: list[dict], fmt: str, output: Path) -> None:
 
 
 @click.command("template")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("目录模板.xlsx"))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("目录模板.xlsx")
+)
 def template_command(output: Path) -> None:
     """Write the catalog template (.xlsx) with drop-downs, hints and an example row."""
     write_xlsx([], str(output), template=True)

@@ -18,8 +18,11 @@ def confirm_group() -> None:
 
 @confirm_group.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--public-key", help="The trusted SM2 public key (hex, or a file holding it). "
-              "Without it the key inside the file is used: integrity, not origin.")
+@click.option(
+    "--public-key",
+    help="The trusted SM2 public key (hex, or a file holding it). "
+    "Without it the key inside the file is used: integrity, not origin.",
+)
 def confirm_verify(file: Path, public_key: str | None) -> None:
     """Verify a confirmation downloaded from /api/v1/confirmations/{id}/document, offline."""
     try:

@@ -17,10 +17,15 @@ def demo_group() -> None:
 
 
 @demo_group.command("load")
-@click.option("--scale", type=click.Choice(["county", "province"]), default="county", show_default=True)
+@click.option(
+    "--scale", type=click.Choice(["county", "province"]), default="county", show_default=True
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when departments already exist.")
-@click.option("--answers", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the planted cases (default: instance/demo-answers-SCALE.json).")
+@click.option(
+    "--answers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the planted cases (default: instance/demo-answers-SCALE.json).",
+)
 @with_appcontext
 def demo_load(scale: str, if_empty: bool, answers: Path | None) -> None:
     """Load a deterministic fictional county (or a province of 100 counties)."""
@@ -28,8 +33,9 @@ def demo_load(scale: str, if_empty: bool, answers: Path | None) -> None:
 
     with write_intent():
         session = db.session
-        result = load_demo(session, scale=scale, if_empty=if_empty,
-                           progress=lambda msg: click.echo(msg, err=True))
+        result = load_demo(
+            session, scale=scale, if_empty=if_empty, progress=lambda msg: click.echo(msg, err=True)
+        )
         session.commit()  # the index is rebuilt below, so no drain here
     if result is None:
         click.echo("数据库非空，跳过演示数据加载")

@@ -25,8 +25,12 @@ def search_group() -> None:
 
 @search_group.command("drain")
 @click.option("--batch", default=2000, show_default=True, help="Outbox entries per transaction.")
-@click.option("--follow", is_flag=True, help="Keep running: the worker process beside the web workers.")
-@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls with --follow.")
+@click.option(
+    "--follow", is_flag=True, help="Keep running: the worker process beside the web workers."
+)
+@click.option(
+    "--interval", default=2.0, show_default=True, help="Seconds between polls with --follow."
+)
 @with_appcontext
 def drain_command(batch: int, follow: bool, interval: float) -> None:
     """Index every change waiting in the outbox (safe to run any time, in any number)."""
@@ -86,17 +90,22 @@ def rebuild_index(progress_label: str) -> int:
 
 
 @search_group.command("check")
-@click.option("--repair", is_flag=True, help="Re-index what is missing or stale, drop orphaned documents.")
+@click.option(
+    "--repair", is_flag=True, help="Re-index what is missing or stale, drop orphaned documents."
+)
 @with_appcontext
 def check_command(repair: bool) -> None:
     """Report documents missing from the index, stale in it, or left over in it."""
     backend = search.backend()
     session = db.session
-    with click.progressbar(length=count_resources(session), label="核对检索索引",
-                           file=sys.stderr) as bar:
+    with click.progressbar(
+        length=count_resources(session), label="核对检索索引", file=sys.stderr
+    ) as bar:
         report = maintenance.check(session, backend, progress=bar.update)
-    click.echo(f"目录资源 {report.expected} 个，索引文档 {report.indexed} 个；"
-               f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.orphaned)}")
+    click.echo(
+        f"目录资源 {report.expected} 个，索引文档 {report.indexed} 个；"
+        f"缺失 {len(report.missing)}，过期 {len(report.stale)}，多余 {len(report.orphaned)}"
+    )
     for label, ids in (("缺失", report.missing), ("过期", report.stale), ("多余", report.orphaned)):
         if ids:
             click.echo(f"{label}：{', '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''}")

@@ -39,12 +39,19 @@ class DemoResult:
     answers: dict
 
 
-def load_demo(session: Session, *, scale: str, if_empty: bool = False,
-              progress: Callable[[str], None] | None = None) -> DemoResult | None:
+def load_demo(
+    session: Session,
+    *,
+    scale: str,
+    if_empty: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResult | None:
     if session.scalar(select(func.count()).select_from(Department)):
         if if_empty:
             return None
-        if session.scalar(select(Department.id).where(Department.code == department_code(0, 0, "党委"))):
+        if session.scalar(
+            select(Department.id).where(Department.code == department_code(0, 0, "党委"))
+        ):
             raise Conflict("演示数据已加载", code="demo_already_loaded")
     audit.lock_chain(session)
     ids = IdAllocator(_max_ids(session))
@@ -67,8 +74,14 @@ def load_demo(session: Session, *, scale: str, if_empty: bool = False,
     # Fresh statistics, or the query planner guesses (SQLite has none until ANALYZE).
     session.execute(text("ANALYZE"))
     answers["counts"] = dict(counts)
-    audit.record(session, Actor.system("demo"), "demo.load", "dataset", scale,
-                 after={"seed": SEED, "counts": dict(counts)})
+    audit.record(
+        session,
+        Actor.system("demo"),
+        "demo.load",
+        "dataset",
+        scale,
+        after={"seed": SEED, "counts": dict(counts)},
+    )
     return DemoResult(dict(counts), answers)
 
 
@@ -84,7 +97,10 @@ def _max_ids(session: Session) -> dict[str, int]:
 def _insert(session: Session, table: str, rows: list[dict]) -> None:
     t = Base.metadata.tables[table]
     for start in range(0, len(rows), CHUNK):
-        chunk = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows[start:start + CHUNK]]
+        chunk = [
+            {k: v for k, v in row.items() if not k.startswith("_")}
+            for row in rows[start : start + CHUNK]
+        ]
         session.execute(insert(t), chunk)
 
 
@@ -114,6 +130,9 @@ def _advance_pg_sequences(session: Session) -> None:
         return
     for table in TABLES:
         if "id" in Base.metadata.tables[table].c:
-            session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                )
+            )

@@ -8,7 +8,9 @@ import networkx as nx
 from .model import FindingData, describe, in_edges, node_id, nodes_of
 
 
-def duplicate_collection(g: nx.MultiDiGraph, *, unsourced_families: tuple[str, ...]) -> list[FindingData]:
+def duplicate_collection(
+    g: nx.MultiDiGraph, *, unsourced_families: tuple[str, ...]
+) -> list[FindingData]:
     findings = []
     for element in nodes_of(g, "element"):
         attrs = g.nodes[element]
@@ -16,8 +18,12 @@ def duplicate_collection(g: nx.MultiDiGraph, *, unsourced_families: tuple[str, .
         source, function = attrs.get("source_system_id"), attrs.get("source_function")
         if source is not None or function:
             # 一数一源: the named source system, or in each county the unit with that function.
-            offenders = [e for e in collectors if node_id(e[0]) != source
-                         and not (function and g.nodes[e[0]].get("function") == function)]
+            offenders = [
+                e
+                for e in collectors
+                if node_id(e[0]) != source
+                and not (function and g.nodes[e[0]].get("function") == function)
+            ]
         elif attrs.get("family") in unsourced_families and len(collectors) > 1:
             offenders = collectors  # no single source named yet: every collector is in question
         else:
@@ -40,21 +46,32 @@ def _obtain_from(g: nx.MultiDiGraph, element: dict, authoritative: list[dict]) -
     return {"id": source, "kind": "resource"} if source is not None else None
 
 
-def _finding(g: nx.MultiDiGraph, element: str, system: str, edge: dict, collectors: list,
-             authoritative: list[dict]) -> FindingData:
+def _finding(
+    g: nx.MultiDiGraph,
+    element: str,
+    system: str,
+    edge: dict,
+    collectors: list,
+    authoritative: list[dict],
+) -> FindingData:
     e, s = g.nodes[element], g.nodes[system]
     instead = _obtain_from(g, e, authoritative)
     return FindingData(
         kind="duplicate_collection",
         fingerprint=f"duplicate_collection:{e['identifier']}:{node_id(system)}",
-        subject_type="system", subject_id=node_id(system), department_id=s.get("department_id"),
+        subject_type="system",
+        subject_id=node_id(system),
+        department_id=s.get("department_id"),
         title=f"{s.get('name')} 重复采集数据元“{e['name']}”",
         evidence={
             "element": {"id": node_id(element), "identifier": e["identifier"], "name": e["name"]},
             "system": describe(g, system),
-            "items": edge["items"], "item_count": edge["count"],
+            "items": edge["items"],
+            "item_count": edge["count"],
             "authoritative_system_id": e.get("source_system_id"),
             "obtain_from_resource": instead,
-            "other_collectors": sorted(describe(g, u)["code"] for u, _, _ in collectors if u != system),
+            "other_collectors": sorted(
+                describe(g, u)["code"] for u, _, _ in collectors if u != system
+            ),
         },
     )

@@ -11,8 +11,14 @@ import networkx as nx
 MAX_DEPTH = 3
 
 
-def neighbourhood(g: nx.MultiDiGraph, node: str, *, direction: str = "both", depth: int = 1,
-                  edge_types: set[str] | None = None) -> list[tuple[str, int]]:
+def neighbourhood(
+    g: nx.MultiDiGraph,
+    node: str,
+    *,
+    direction: str = "both",
+    depth: int = 1,
+    edge_types: set[str] | None = None,
+) -> list[tuple[str, int]]:
     """Nodes within ``depth`` hops (breadth first), with their distance, nearest first."""
     seen = {node: 0}
     queue = deque([node])
@@ -35,8 +41,11 @@ def neighbourhood(g: nx.MultiDiGraph, node: str, *, direction: str = "both", dep
 
 
 def edges_among(g: nx.MultiDiGraph, nodes: set[str]) -> list[dict[str, Any]]:
-    return [{"source": u, "target": v, "type": a["type"]}
-            for u, v, a in g.edges(data=True) if u in nodes and v in nodes]
+    return [
+        {"source": u, "target": v, "type": a["type"]}
+        for u, v, a in g.edges(data=True)
+        if u in nodes and v in nodes
+    ]
 
 
 def _flat(value: Any) -> Any:

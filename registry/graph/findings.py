@@ -22,15 +22,30 @@ ACTIVE = ("open", "rectifying")
 
 
 def _event(status_from: str, status_to: str, note: str, run_id: int) -> dict:
-    return {"at": utcnow().isoformat(), "from": status_from, "to": status_to, "note": note, "run_id": run_id}
+    return {
+        "at": utcnow().isoformat(),
+        "from": status_from,
+        "to": status_to,
+        "note": note,
+        "run_id": run_id,
+    }
 
 
-def reconcile(session: Session, actor: Actor, run: AnalysisRun, found: Iterable[FindingData], *,
-              kinds: tuple[str, ...], department_ids: tuple[int, ...] | None) -> dict[str, int]:
+def reconcile(
+    session: Session,
+    actor: Actor,
+    run: AnalysisRun,
+    found: Iterable[FindingData],
+    *,
+    kinds: tuple[str, ...],
+    department_ids: tuple[int, ...] | None,
+) -> dict[str, int]:
     found = {f.fingerprint: f for f in found}
     in_scope = true() if department_ids is None else Finding.department_id.in_(department_ids)
-    existing = {f.fingerprint: f for f in session.scalars(
-        select(Finding).where(Finding.kind.in_(kinds), in_scope))}
+    existing = {
+        f.fingerprint: f
+        for f in session.scalars(select(Finding).where(Finding.kind.in_(kinds), in_scope))
+    }
     if found:  # a finding may belong to a department just outside the scope (a flow's source)
         missing = set(found) - set(existing)
         for chunk in _chunks(sorted(missing), 500):
@@ -42,33 +57,61 @@ def reconcile(session: Session, actor: Actor, run: AnalysisRun, found: Iterable[
     for fp, data in found.items():
         row = existing.get(fp)
         if row is None:
-            new_rows.append({"kind": data.kind, "fingerprint": fp, "subject_type": data.subject_type,
-                             "subject_id": data.subject_id, "department_id": data.department_id,
-                             "title": data.title[:300], "evidence": data.evidence, "status": "open",
-                             "first_seen_run_id": run.id, "last_seen_run_id": run.id, "version": 1,
-                             "history": [_event("", "open", "分析发现", run.id)],
-                             "created_at": now, "updated_at": now})
+            new_rows.append(
+                {
+                    "kind": data.kind,
+                    "fingerprint": fp,
+                    "subject_type": data.subject_type,
+                    "subject_id": data.subject_id,
+                    "department_id": data.department_id,
+                    "title": data.title[:300],
+                    "evidence": data.evidence,
+                    "status": "open",
+                    "first_seen_run_id": run.id,
+                    "last_seen_run_id": run.id,
+                    "version": 1,
+                    "history": [_event("", "open", "分析发现", run.id)],
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             continue
         changes["seen"] += 1
         row.evidence, row.title, row.last_seen_run_id = data.evidence, data.title[:300], run.id
         if row.status == "resolved":
-            row.history = [*row.history, _event("resolved", "open", "问题再次出现，重新打开", run.id)]
+            row.history = [
+                *row.history,
+                _event("resolved", "open", "问题再次出现，重新打开", run.id),
+            ]
             row.status, row.status_reason, row.resolved_at = "open", "问题再次出现", None
             changes["reopened"].append(fp)
     for fp, row in existing.items():
         if fp not in found and row.status in ACTIVE:
-            row.history = [*row.history, _event(row.status, "resolved", "分析未再发现该问题，自动关闭", run.id)]
-            row.status, row.status_reason, row.resolved_at = "resolved", "原因已消除（分析自动关闭）", now
+            row.history = [
+                *row.history,
+                _event(row.status, "resolved", "分析未再发现该问题，自动关闭", run.id),
+            ]
+            row.status, row.status_reason, row.resolved_at = (
+                "resolved",
+                "原因已消除（分析自动关闭）",
+                now,
+            )
             changes["resolved"].append(fp)
     for chunk in _chunks(new_rows, 5000):
         session.execute(insert(Finding), chunk)
     changes["created"] = [r["fingerprint"] for r in new_rows]
     session.flush()
-    audit.record(session, actor, "analysis.findings", "analysis_run", run.id,
-                 after={k: sorted(v) if isinstance(v, list) else v for k, v in changes.items()})
+    audit.record(
+        session,
+        actor,
+        "analysis.findings",
+        "analysis_run",
+        run.id,
+        after={k: sorted(v) if isinstance(v, list) else v for k, v in changes.items()},
+    )
     return {k: len(v) if isinstance(v, list) else v for k, v in changes.items()}
 
 
 def _chunks(seq: list, size: int):
     for i in range(0, len(seq), size):
-        yield seq[i:i + size]
+        yield seq[i : i + size]

@@ -24,7 +24,9 @@ def node_id(node: str) -> int:
 
 
 def nodes_of(g: nx.MultiDiGraph, kind: str) -> list[str]:
-    return [n for n, a in g.nodes(data=True) if a.get("kind") == kind and not a.get("outside_scope")]
+    return [
+        n for n, a in g.nodes(data=True) if a.get("kind") == kind and not a.get("outside_scope")
+    ]
 
 
 def out_edges(g: nx.MultiDiGraph, node: str, edge_type: str) -> list[tuple[str, str, dict]]:
@@ -37,5 +39,9 @@ def in_edges(g: nx.MultiDiGraph, node: str, edge_type: str) -> list[tuple[str, s
 
 def describe(g: nx.MultiDiGraph, node: str) -> dict[str, Any]:
     a = g.nodes[node]
-    return {"id": node_id(node), "kind": a.get("kind"), "code": a.get("code") or a.get("identifier"),
-            "name": a.get("name")}
+    return {
+        "id": node_id(node),
+        "kind": a.get("kind"),
+        "code": a.get("code") or a.get("identifier"),
+        "name": a.get("name"),
+    }

@@ -10,7 +10,8 @@ from ._mixins import Timestamped, Versioned
 
 
 class DataElement(Timestamped, Versioned, Base):
-    """数据元 (GB/T 19488): a canonical data element with its single authoritative source (一数一源)."""
+    """数据元 (GB/T 19488): a canonical data element with its single authoritative
+    source (一数一源)."""
 
     __tablename__ = "data_elements"
     __mapper_args__ = {"version_id_col": Versioned.version}
@@ -23,7 +24,9 @@ class DataElement(Timestamped, Versioned, Base):
     format: Mapped[str | None] = mapped_column(String(32))
     value_domain: Mapped[str | None] = mapped_column(String(200))
     source_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    source_system_id: Mapped[int | None] = mapped_column(ForeignKey("systems.id", ondelete="SET NULL"))
+    source_system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("systems.id", ondelete="SET NULL")
+    )
     source_resource_id: Mapped[int | None] = mapped_column(
         ForeignKey("resources.id", ondelete="SET NULL")
     )
@@ -38,7 +41,9 @@ class DataElementVersion(Base):
     __tablename__ = "data_element_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    element_id: Mapped[int] = mapped_column(ForeignKey("data_elements.id", ondelete="CASCADE"), index=True)
+    element_id: Mapped[int] = mapped_column(
+        ForeignKey("data_elements.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int]
     action: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -54,6 +59,8 @@ class MatchDecision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     normalized_name: Mapped[str] = mapped_column(String(100), unique=True)
-    element_id: Mapped[int | None] = mapped_column(ForeignKey("data_elements.id", ondelete="CASCADE"))
+    element_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_elements.id", ondelete="CASCADE")
+    )
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

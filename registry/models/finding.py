@@ -11,7 +11,10 @@ from ._mixins import Timestamped, Versioned
 # Art. 17: open findings of these kinds block the department's new projects and stage moves.
 ART17_KINDS = ("duplicate_collection", "unshared_resource", "not_in_system_catalog")
 FINDING_KINDS = ART17_KINDS + (
-    "scope_overlap", "bypasses_platform", "unconsumed_resource", "flow_cycle",
+    "scope_overlap",
+    "bypasses_platform",
+    "unconsumed_resource",
+    "flow_cycle",
 )
 FINDING_STATUSES = ("open", "rectifying", "resolved", "waived")
 

@@ -14,7 +14,9 @@ interface_resources = Table(
     "interface_resources",
     Base.metadata,
     Column("interface_id", ForeignKey("interfaces.id", ondelete="CASCADE"), primary_key=True),
-    Column("resource_id", ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column(
+        "resource_id", ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 

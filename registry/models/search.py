@@ -51,8 +51,17 @@ class SearchDocument(Base):
         # Covers the join from the full-text matches: every filter and facet column and the
         # BM25 length, so 40,000 hits are read from this index, not from rows carrying the
         # document bodies (16.5 ms → 8 ms; and the mean length in 5 ms instead of 27 ms).
-        Index("ix_search_documents_match_cover", "resource_id", "status", "open_to_public", "provider_id",
-              "share_type", "category", "update_cycle", "length"),
+        Index(
+            "ix_search_documents_match_cover",
+            "resource_id",
+            "status",
+            "open_to_public",
+            "provider_id",
+            "share_type",
+            "category",
+            "update_cycle",
+            "length",
+        ),
     )
 
     resource_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -27,8 +27,9 @@ def make_backend(app: Flask) -> SearchBackend:
     if url:
         from .engine import EngineBackend
 
-        return EngineBackend.from_url(url, index=app.config["SEARCH_INDEX"],
-                                      timeout=app.config["SEARCH_TIMEOUT_SECONDS"])
+        return EngineBackend.from_url(
+            url, index=app.config["SEARCH_INDEX"], timeout=app.config["SEARCH_TIMEOUT_SECONDS"]
+        )
     from .sql import PostgresBackend, SqliteBackend
 
     dialect = db.state(app).engine.dialect.name

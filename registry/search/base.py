@@ -131,7 +131,7 @@ def _cursor_scalar(value: Any) -> bool:
     if isinstance(value, bool) or value is None:
         return True
     if isinstance(value, int):
-        return -2**63 <= value < 2**63
+        return -(2**63) <= value < 2**63
     if isinstance(value, float):
         return math.isfinite(value)
     return isinstance(value, str) and len(value) <= 1000 and "\x00" not in value

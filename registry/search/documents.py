@@ -38,7 +38,7 @@ def build_documents(session: Session, resource_ids: Iterable[int]) -> list[dict[
     ids = sorted(set(resource_ids))
     documents: list[dict[str, Any]] = []
     for start in range(0, len(ids), BATCH):
-        documents.extend(_batch(session, ids[start:start + BATCH]))
+        documents.extend(_batch(session, ids[start : start + BATCH]))
     return documents
 
 
@@ -61,22 +61,47 @@ def count_resources(session: Session) -> int:
 
 def _batch(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Resource.id, Resource.code, Resource.name, Resource.summary, Resource.classification_code,
-               Resource.provider_department_id, Department.name, Department.code, Resource.share_type,
-               Resource.share_condition, Resource.open_type, Resource.update_cycle, Resource.format_class,
-               Resource.status, Resource.updated_at)
+        select(
+            Resource.id,
+            Resource.code,
+            Resource.name,
+            Resource.summary,
+            Resource.classification_code,
+            Resource.provider_department_id,
+            Department.name,
+            Department.code,
+            Resource.share_type,
+            Resource.share_condition,
+            Resource.open_type,
+            Resource.update_cycle,
+            Resource.format_class,
+            Resource.status,
+            Resource.updated_at,
+        )
         .join(Department, Department.id == Resource.provider_department_id)
         .where(Resource.id.in_(ids))
         .order_by(Resource.id)
     ).all()
-    items = _grouped(session, select(DataItem.resource_id, DataItem.name)
-                     .where(DataItem.resource_id.in_(ids)).order_by(DataItem.resource_id, DataItem.position))
-    systems = _grouped(session, select(resource_systems.c.resource_id, InformationSystem.id, InformationSystem.name)
-                       .join(InformationSystem, InformationSystem.id == resource_systems.c.system_id)
-                       .where(resource_systems.c.resource_id.in_(ids)).order_by(InformationSystem.id))
-    interfaces = _grouped(session, select(interface_resources.c.resource_id, Interface.name)
-                          .join(Interface, Interface.id == interface_resources.c.interface_id)
-                          .where(interface_resources.c.resource_id.in_(ids)).order_by(Interface.id))
+    items = _grouped(
+        session,
+        select(DataItem.resource_id, DataItem.name)
+        .where(DataItem.resource_id.in_(ids))
+        .order_by(DataItem.resource_id, DataItem.position),
+    )
+    systems = _grouped(
+        session,
+        select(resource_systems.c.resource_id, InformationSystem.id, InformationSystem.name)
+        .join(InformationSystem, InformationSystem.id == resource_systems.c.system_id)
+        .where(resource_systems.c.resource_id.in_(ids))
+        .order_by(InformationSystem.id),
+    )
+    interfaces = _grouped(
+        session,
+        select(interface_resources.c.resource_id, Interface.name)
+        .join(Interface, Interface.id == interface_resources.c.interface_id)
+        .where(interface_resources.c.resource_id.in_(ids))
+        .order_by(Interface.id),
+    )
     return [_document(row, items[row[0]], systems[row[0]], interfaces[row[0]]) for row in rows]
 
 
@@ -87,9 +112,26 @@ def _grouped(session: Session, statement) -> dict[int, list]:
     return grouped
 
 
-def _document(row, items: list[str], systems: list[tuple[int, str]], interfaces: list[str]) -> dict[str, Any]:
-    (rid, code, name, summary, classification, provider_id, provider_name, provider_code, share_type,
-     share_condition, open_type, update_cycle, format_class, status, updated_at) = row
+def _document(
+    row, items: list[str], systems: list[tuple[int, str]], interfaces: list[str]
+) -> dict[str, Any]:
+    (
+        rid,
+        code,
+        name,
+        summary,
+        classification,
+        provider_id,
+        provider_name,
+        provider_code,
+        share_type,
+        share_condition,
+        open_type,
+        update_cycle,
+        format_class,
+        status,
+        updated_at,
+    ) = row
     document = {
         "id": rid,
         "code": code,
@@ -130,10 +172,20 @@ TEXT_FIELDS = ("name", "summary", "items", "other")
 
 def text_fields(document: dict[str, Any]) -> dict[str, list[str]]:
     """The document's tokens per text field (registry/search/tokenize.py)."""
-    other = [document["code"], document["classification_code"], *document["classification_path"],
-             document["provider_name"], document["provider_code"], *document["systems"],
-             *document["interfaces"], document["share_type"], document["share_condition"],
-             document["open_type"], document["update_cycle"], document["format_class"]]
+    other = [
+        document["code"],
+        document["classification_code"],
+        *document["classification_path"],
+        document["provider_name"],
+        document["provider_code"],
+        *document["systems"],
+        *document["interfaces"],
+        document["share_type"],
+        document["share_condition"],
+        document["open_type"],
+        document["update_cycle"],
+        document["format_class"],
+    ]
     return {
         "name": index_tokens(document["name"]),
         "summary": index_tokens(document["summary"]),

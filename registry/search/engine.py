@@ -67,8 +67,16 @@ class _Client:
             self._send = self._client.perform_request
             self._errors = (ApiError, TransportError)
 
-    def request(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
-                ndjson: bool = False, missing_ok: bool = False) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict | None = None,
+        ndjson: bool = False,
+        missing_ok: bool = False,
+    ) -> Any:
         content_type = "application/x-ndjson" if ndjson else "application/json"
         headers = {"accept": "application/json", "content-type": content_type}
         if body is not None and not isinstance(body, str):
@@ -84,7 +92,9 @@ class _Client:
     def open_pit(self, index: str) -> str | None:
         """A point in time, or None where the engine has none (Elasticsearch without x-pack)."""
         if self.flavour == "opensearch":
-            return self.request("POST", f"/{index}/_search/point_in_time", params={"keep_alive": "2m"})["pit_id"]
+            return self.request(
+                "POST", f"/{index}/_search/point_in_time", params={"keep_alive": "2m"}
+            )["pit_id"]
         try:
             return self.request("POST", f"/{index}/_pit", params={"keep_alive": "2m"})["id"]
         except EngineError as exc:
@@ -105,7 +115,9 @@ class _Client:
 
 
 def _status(exc: Exception) -> int | None:
-    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "meta", None), "status", None)
+    status = getattr(exc, "status_code", None) or getattr(
+        getattr(exc, "meta", None), "status", None
+    )
     return status if isinstance(status, int) else None
 
 
@@ -134,7 +146,11 @@ class EngineBackend(SearchBackend):
             return
         if self.client.request("GET", f"/_alias/{self.alias}", missing_ok=True) is None:
             concrete = self._create_index()
-            self.client.request("POST", "/_aliases", {"actions": [{"add": {"index": concrete, "alias": self.alias}}]})
+            self.client.request(
+                "POST",
+                "/_aliases",
+                {"actions": [{"add": {"index": concrete, "alias": self.alias}}]},
+            )
         self._ready = True
 
     def _create_index(self, **settings: Any) -> str:
@@ -145,7 +161,9 @@ class EngineBackend(SearchBackend):
         self.client.request("PUT", f"/{concrete}", mapping)
         return concrete
 
-    def _bulk(self, index: str, documents: Iterable[dict[str, Any]], *, refresh: bool = False) -> int:
+    def _bulk(
+        self, index: str, documents: Iterable[dict[str, Any]], *, refresh: bool = False
+    ) -> int:
         count, lines = 0, []
         for document in documents:
             lines.append(json.dumps({"index": {"_index": index, "_id": str(document["id"])}}))
@@ -159,8 +177,13 @@ class EngineBackend(SearchBackend):
         return count
 
     def _send_bulk(self, lines: list[str], *, refresh: bool = False) -> None:
-        response = self.client.request("POST", "/_bulk", "\n".join(lines) + "\n", ndjson=True,
-                                       params={"refresh": "true"} if refresh else None)
+        response = self.client.request(
+            "POST",
+            "/_bulk",
+            "\n".join(lines) + "\n",
+            ndjson=True,
+            params={"refresh": "true"} if refresh else None,
+        )
         if response.get("errors"):
             failed = [i for i in response["items"] if next(iter(i.values())).get("error")]
             raise EngineError(f"bulk: {len(failed)} failed, first: {failed[0]}")
@@ -171,7 +194,9 @@ class EngineBackend(SearchBackend):
         return self._bulk(self.alias, documents)
 
     def remove(self, resource_ids: Iterable[int]) -> None:
-        lines = [json.dumps({"delete": {"_index": self.alias, "_id": str(rid)}}) for rid in resource_ids]
+        lines = [
+            json.dumps({"delete": {"_index": self.alias, "_id": str(rid)}}) for rid in resource_ids
+        ]
         if lines:
             self._ensure_index()
             self.client.request("POST", "/_bulk", "\n".join(lines) + "\n", ndjson=True)
@@ -181,7 +206,9 @@ class EngineBackend(SearchBackend):
         concrete = self._create_index(refresh_interval="-1")
         try:
             count = self._bulk(concrete, documents)
-            self.client.request("PUT", f"/{concrete}/_settings", {"index": {"refresh_interval": "1s"}})
+            self.client.request(
+                "PUT", f"/{concrete}/_settings", {"index": {"refresh_interval": "1s"}}
+            )
             self.client.request("POST", f"/{concrete}/_refresh")
         except Exception:
             self.client.request("DELETE", f"/{concrete}", missing_ok=True)
@@ -206,8 +233,12 @@ class EngineBackend(SearchBackend):
         try:
             after = None
             while True:
-                body: dict[str, Any] = {"size": 5000, "sort": [{"id": "asc"}], "_source": ["fingerprint"],
-                                        "track_total_hits": False}
+                body: dict[str, Any] = {
+                    "size": 5000,
+                    "sort": [{"id": "asc"}],
+                    "_source": ["fingerprint"],
+                    "track_total_hits": False,
+                }
                 if pit:
                     body["pit"] = {"id": pit, "keep_alive": "2m"}
                 if after:
@@ -233,11 +264,20 @@ class EngineBackend(SearchBackend):
     def search(self, query: Query) -> Page:
         self._ensure_index()
         response = self.client.request("POST", f"/{self.alias}/_search", search_body(query))
-        hits = [Hit(resource_id=int(h["_id"]), score=_score(h, query), document=h["_source"]["document"],
-                    sort_key=tuple(h["sort"])) for h in response["hits"]["hits"]]
+        hits = [
+            Hit(
+                resource_id=int(h["_id"]),
+                score=_score(h, query),
+                document=h["_source"]["document"],
+                sort_key=tuple(h["sort"]),
+            )
+            for h in response["hits"]["hits"]
+        ]
         aggregations = response.get("aggregations", {})
-        facets = {f: [(facet_value(f, b["key"]), b["doc_count"]) for b in aggregations[f]["buckets"]]
-                  for f in query.facets}
+        facets = {
+            f: [(facet_value(f, b["key"]), b["doc_count"]) for b in aggregations[f]["buckets"]]
+            for f in query.facets
+        }
         return Page(hits=hits, total=response["hits"]["total"]["value"], facets=facets)
 
     def close(self) -> None:
@@ -249,17 +289,27 @@ def _probe(url: str, timeout: float) -> str:
 
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 — configured URL
         info = json.load(response)
-    return "opensearch" if info.get("version", {}).get("distribution") == "opensearch" else "elasticsearch"
+    return (
+        "opensearch"
+        if info.get("version", {}).get("distribution") == "opensearch"
+        else "elasticsearch"
+    )
 
 
 def _source(document: dict[str, Any]) -> dict[str, Any]:
     texts = text_strings(document)
     return {
-        "id": document["id"], "code": document["code"], "name": document["name"],
-        "provider_id": document["provider_id"], "system_id": document["system_ids"],
-        "status": document["status"], "open_to_public": document["open_to_public"],
-        "share_type": document["share_type"], "update_cycle": document["update_cycle"],
-        "category": document["category"], "updated_at": document["updated_at"],
+        "id": document["id"],
+        "code": document["code"],
+        "name": document["name"],
+        "provider_id": document["provider_id"],
+        "system_id": document["system_ids"],
+        "status": document["status"],
+        "open_to_public": document["open_to_public"],
+        "share_type": document["share_type"],
+        "update_cycle": document["update_cycle"],
+        "category": document["category"],
+        "updated_at": document["updated_at"],
         "fingerprint": document["fingerprint"],
         **{f"text_{name}": texts[name] for name in TEXT_FIELDS},
         "document": document,
@@ -271,16 +321,31 @@ def search_body(query: Query) -> dict[str, Any]:
     if sort == "relevance":
         order = [{"_score": "desc"}, {"id": "asc"}]
     else:
-        order = [{_SORT_FIELDS[sort.lstrip("-")]: "desc" if sort.startswith("-") else "asc"}, {"id": "asc"}]
+        order = [
+            {_SORT_FIELDS[sort.lstrip("-")]: "desc" if sort.startswith("-") else "asc"},
+            {"id": "asc"},
+        ]
     body: dict[str, Any] = {
-        "query": {"bool": {"must": [_group(g) for g in query.groups] or [{"match_all": {}}],
-                           "filter": [*_visibility(query.visibility), *_filters(query.filters)]}},
+        "query": {
+            "bool": {
+                "must": [_group(g) for g in query.groups] or [{"match_all": {}}],
+                "filter": [*_visibility(query.visibility), *_filters(query.filters)],
+            }
+        },
         "sort": order,
         "size": query.limit,
         "track_total_hits": True,
         "_source": ["document"],
-        "aggs": {f: {"terms": {"field": f, "size": FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
-                 for f in query.facets},
+        "aggs": {
+            f: {
+                "terms": {
+                    "field": f,
+                    "size": FACET_SIZE,
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            }
+            for f in query.facets
+        },
     }
     if query.after is not None:
         body["search_after"] = list(query.after)
@@ -292,10 +357,18 @@ _FIELDS = [f"text_{name}^{BOOSTS[name]}" for name in TEXT_FIELDS]
 
 def _group(group: TermGroup) -> dict[str, Any]:
     def alternative(tokens: tuple[str, ...]) -> dict[str, Any]:
-        return {"bool": {"must": [{"multi_match": {"query": t, "fields": _FIELDS, "type": "best_fields"}}
-                                  for t in tokens]}}
+        return {
+            "bool": {
+                "must": [
+                    {"multi_match": {"query": t, "fields": _FIELDS, "type": "best_fields"}}
+                    for t in tokens
+                ]
+            }
+        }
 
-    return {"bool": {"should": [alternative(a) for a in group.alternatives], "minimum_should_match": 1}}
+    return {
+        "bool": {"should": [alternative(a) for a in group.alternatives], "minimum_should_match": 1}
+    }
 
 
 def _visibility(v: Visibility) -> list[dict[str, Any]]:
@@ -316,4 +389,3 @@ def _filters(filters: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
 
 def _score(hit: dict[str, Any], query: Query) -> float | None:
     return round(hit["_score"], 6) if query.groups and hit.get("_score") is not None else None
-

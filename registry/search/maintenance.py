@@ -29,7 +29,9 @@ def rebuild(session: Session, backend: SearchBackend, *, progress: Progress | No
     Entries queued before the mark are covered by the rebuild; later ones stay, and the
     next drain indexes them into the new index.
     """
-    mark = session.scalar(select(func.max(SearchOutbox.id)).where(SearchOutbox.resource_id == REBUILD_MARK))
+    mark = session.scalar(
+        select(func.max(SearchOutbox.id)).where(SearchOutbox.resource_id == REBUILD_MARK)
+    )
     if mark is None:  # called without begin_rebuild (one transaction): everything queued is covered
         mark = session.scalar(select(func.max(SearchOutbox.id)))
     count = backend.rebuild(_documents(session, progress))
@@ -59,7 +61,9 @@ class CheckReport:
         return not (self.missing or self.stale or self.orphaned)
 
 
-def check(session: Session, backend: SearchBackend, *, progress: Progress | None = None) -> CheckReport:
+def check(
+    session: Session, backend: SearchBackend, *, progress: Progress | None = None
+) -> CheckReport:
     """Compare each resource's current document with the indexed copy's fingerprint."""
     backend.refresh()
     indexed = dict(backend.fingerprints())
@@ -79,7 +83,7 @@ def repair(session: Session, backend: SearchBackend, report: CheckReport) -> int
     """Re-index what ``check`` found missing or stale and drop orphaned documents."""
     ids = report.missing + report.stale
     for start in range(0, len(ids), 2000):
-        backend.index(build_documents(session, ids[start:start + 2000]))
+        backend.index(build_documents(session, ids[start : start + 2000]))
     backend.remove(report.orphaned)
     backend.refresh()
     return len(ids) + len(report.orphaned)

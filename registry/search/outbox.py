@@ -43,8 +43,14 @@ def enqueue(session: Session, resource_ids: Iterable[int]) -> None:
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(SearchOutbox)
-                          .where(SearchOutbox.resource_id != REBUILD_MARK)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SearchOutbox)
+            .where(SearchOutbox.resource_id != REBUILD_MARK)
+        )
+        or 0
+    )
 
 
 # An entry with this resource id marks a full rebuild in progress (see maintenance.py).
@@ -58,8 +64,11 @@ def drain(session: Session, backend: SearchBackend, *, limit: int | None = None)
     may have read those resources before they changed, so they are indexed again, into
     the new index, once it is in place.
     """
-    statement = (select(SearchOutbox.id, SearchOutbox.resource_id)
-                 .where(SearchOutbox.resource_id != REBUILD_MARK).order_by(SearchOutbox.id))
+    statement = (
+        select(SearchOutbox.id, SearchOutbox.resource_id)
+        .where(SearchOutbox.resource_id != REBUILD_MARK)
+        .order_by(SearchOutbox.id)
+    )
     rows = session.execute(statement.limit(limit) if limit else statement).all()
     if not rows:
         return 0
@@ -68,11 +77,15 @@ def drain(session: Session, backend: SearchBackend, *, limit: int | None = None)
     documents = build_documents(session, ids)
     backend.index(documents)
     backend.remove(ids - {d["id"] for d in documents})
-    mark = session.scalar(select(func.min(SearchOutbox.id)).where(SearchOutbox.resource_id == REBUILD_MARK))
+    mark = session.scalar(
+        select(func.min(SearchOutbox.id)).where(SearchOutbox.resource_id == REBUILD_MARK)
+    )
     if mark is not None:
         last_id = min(last_id, mark)
     # Only the entries read here: one queued meanwhile for the same resource stays.
-    session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last_id, SearchOutbox.resource_id.in_(ids)))
+    session.execute(
+        delete(SearchOutbox).where(SearchOutbox.id <= last_id, SearchOutbox.resource_id.in_(ids))
+    )
     return len(ids)
 
 
@@ -106,14 +119,24 @@ def _collect_changed(session: Session, obj: Any, ids: set[int], deleted: bool = 
         if deleted or _changed(obj, _ITEM_FIELDS):
             ids.add(obj.resource_id)
     elif isinstance(obj, Interface):
-        ids.update(session.scalars(select(interface_resources.c.resource_id)
-                                   .where(interface_resources.c.interface_id == obj.id)))
+        ids.update(
+            session.scalars(
+                select(interface_resources.c.resource_id).where(
+                    interface_resources.c.interface_id == obj.id
+                )
+            )
+        )
         ids.update(r.id for r in inspect(obj).attrs.resources.history.added if r.id is not None)
     elif isinstance(obj, Department) and _changed(obj, ("name", "code")):
-        ids.update(session.scalars(select(Resource.id).where(Resource.provider_department_id == obj.id)))
+        ids.update(
+            session.scalars(select(Resource.id).where(Resource.provider_department_id == obj.id))
+        )
     elif isinstance(obj, InformationSystem) and _changed(obj, ("name",)):
-        ids.update(session.scalars(select(resource_systems.c.resource_id)
-                                   .where(resource_systems.c.system_id == obj.id)))
+        ids.update(
+            session.scalars(
+                select(resource_systems.c.resource_id).where(resource_systems.c.system_id == obj.id)
+            )
+        )
 
 
 def _changed(obj: Any, fields: tuple[str, ...]) -> bool:
@@ -133,5 +156,6 @@ def _write(session: Session, _context: Any) -> None:
     ids.discard(None)
     if ids:
         now = utcnow()
-        session.connection().execute(insert(SearchOutbox),
-                                     [{"resource_id": rid, "queued_at": now} for rid in sorted(ids)])
+        session.connection().execute(
+            insert(SearchOutbox), [{"resource_id": rid, "queued_at": now} for rid in sorted(ids)]
+        )

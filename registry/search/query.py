@@ -48,11 +48,15 @@ def load_synonyms(session: Session, *, recheck_after: float = 0.0) -> Synonyms:
     now = time.monotonic()
     if cached is not None and now - cached[0] < recheck_after:
         return cached[2]
-    stamp = tuple(session.execute(
-        select(func.count(), func.max(DataElement.updated_at), func.sum(DataElement.version))
-    ).one())
+    stamp = tuple(
+        session.execute(
+            select(func.count(), func.max(DataElement.updated_at), func.sum(DataElement.version))
+        ).one()
+    )
     if cached is None or cached[1] != stamp:
-        rows = session.execute(select(DataElement.identifier, DataElement.name, DataElement.synonyms))
+        rows = session.execute(
+            select(DataElement.identifier, DataElement.name, DataElement.synonyms)
+        )
         cached = (now, stamp, Synonyms.from_rows(rows))
     _cache[key] = (now, cached[1], cached[2])
     return cached[2]
@@ -79,8 +83,12 @@ def describe(groups: tuple[TermGroup, ...]) -> dict[str, Any]:
     return {
         "terms": [g.text for g in groups],
         "synonyms": [
-            {"term": g.text, "element": g.element,
-             "expanded_to": [" ".join(alt) for alt in g.alternatives[1:]]}
-            for g in groups if len(g.alternatives) > 1
+            {
+                "term": g.text,
+                "element": g.element,
+                "expanded_to": [" ".join(alt) for alt in g.alternatives[1:]],
+            }
+            for g in groups
+            if len(g.alternatives) > 1
         ],
     }

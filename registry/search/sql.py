@@ -104,7 +104,9 @@ class SqlBackend(SearchBackend):
         raise NotImplementedError
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
-        yield from self.session.execute(select(D.resource_id, D.fingerprint).order_by(D.resource_id))
+        yield from self.session.execute(
+            select(D.resource_id, D.fingerprint).order_by(D.resource_id)
+        )
 
     def health(self) -> Health:
         count = self.session.scalar(select(func.count()).select_from(D))
@@ -114,34 +116,62 @@ class SqlBackend(SearchBackend):
     def search(self, query: Query) -> Page:
         """One statement: the hits (ids, scores and facet columns) are found, joined and
         filtered once, in a CTE that the page, the total and every facet read from."""
-        matched, score = self._matched(query) if query.groups else (None, cast(literal(None), Double))
+        matched, score = (
+            self._matched(query) if query.groups else (None, cast(literal(None), Double))
+        )
         sort = query.effective_sort
         relevance = sort == "relevance"
         descending = self.score_descends if relevance else sort.startswith("-")
-        columns = [D.resource_id.label("id"), score.label("score"),
-                   *([] if relevance else [_SORT_COLUMNS[sort.lstrip("-")].label("sort_value")]),
-                   *(getattr(D, f).label(f) for f in query.facets)]
+        columns = [
+            D.resource_id.label("id"),
+            score.label("score"),
+            *([] if relevance else [_SORT_COLUMNS[sort.lstrip("-")].label("sort_value")]),
+            *(getattr(D, f).label(f) for f in query.facets),
+        ]
         hits = select(*columns).where(*_visibility(query.visibility), *_filters(query.filters))
-        hits = hits.join(matched, matched.c.id == D.resource_id) if matched is not None else hits.select_from(D)
+        hits = (
+            hits.join(matched, matched.c.id == D.resource_id)
+            if matched is not None
+            else hits.select_from(D)
+        )
         hits = hits.cte("hits").prefix_with("MATERIALIZED")
         sort_column = hits.c.score if relevance else hits.c.sort_value
         order = (sort_column.desc() if descending else sort_column.asc(), hits.c.id.asc())
         # The position travels with each row: UNION ALL keeps no order, and Python must not
         # re-sort (its string order is not the database's collation).
-        page = select(hits.c.id, hits.c.score, func.row_number().over(order_by=order).label("position"))
+        page = select(
+            hits.c.id, hits.c.score, func.row_number().over(order_by=order).label("position")
+        )
         if query.after is not None:
-            page = page.where(_after(sort_column, descending, query.after, sort.endswith("updated_at")))
+            page = page.where(
+                _after(sort_column, descending, query.after, sort.endswith("updated_at"))
+            )
         page = page.order_by(*order).limit(query.limit).subquery()
         null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
         arms: list[Select] = [
-            select(literal("hit").label("kind"), page.c.id, cast(page.c.position, String).label("value"),
-                   page.c.score.label("number")),
-            select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(hits),
+            select(
+                literal("hit").label("kind"),
+                page.c.id,
+                cast(page.c.position, String).label("value"),
+                page.c.score.label("number"),
+            ),
+            select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(
+                hits
+            ),
         ]
         for facet in query.facets:
             column = hits.c[facet]
-            arms.append(select(select(literal(facet), null_int, cast(column, String), cast(func.count(), Double))
-                               .group_by(column).order_by(func.count().desc(), column).limit(FACET_SIZE).subquery()))
+            arms.append(
+                select(
+                    select(
+                        literal(facet), null_int, cast(column, String), cast(func.count(), Double)
+                    )
+                    .group_by(column)
+                    .order_by(func.count().desc(), column)
+                    .limit(FACET_SIZE)
+                    .subquery()
+                )
+            )
         ranked, total, facets = [], 0, {f: [] for f in query.facets}
         for kind, rid, value, number in self.session.execute(union_all(*arms)):
             if kind == "hit":
@@ -150,16 +180,31 @@ class SqlBackend(SearchBackend):
                 total = int(number)
             else:
                 facets[kind].append((facet_value(kind, value), int(number)))
-        return Page(hits=self._hits(query, [(rid, s) for _, rid, s in sorted(ranked)]), total=total, facets=facets)
+        return Page(
+            hits=self._hits(query, [(rid, s) for _, rid, s in sorted(ranked)]),
+            total=total,
+            facets=facets,
+        )
 
     def _hits(self, query: Query, ranked: list[tuple[int, float | None]]) -> list[Hit]:
         """The page's documents, read by id: carrying every hit's body through the sort
         cost 0.1 s for 40,000 hits."""
         ids = [rid for rid, _ in ranked]
-        bodies = {rid: body for rid, body in self.session.execute(
-            select(D.resource_id, D.body).where(D.resource_id.in_(ids)))}
-        return [Hit(resource_id=rid, score=self._public_score(s), document=bodies[rid],
-                    sort_key=self._sort_key(bodies[rid], s, query)) for rid, s in ranked]
+        bodies = {
+            rid: body
+            for rid, body in self.session.execute(
+                select(D.resource_id, D.body).where(D.resource_id.in_(ids))
+            )
+        }
+        return [
+            Hit(
+                resource_id=rid,
+                score=self._public_score(s),
+                document=bodies[rid],
+                sort_key=self._sort_key(bodies[rid], s, query),
+            )
+            for rid, s in ranked
+        ]
 
     def _sort_key(self, body: dict[str, Any], score: float | None, query: Query) -> tuple[Any, ...]:
         sort = query.effective_sort
@@ -205,23 +250,47 @@ class SqliteBackend(SqlBackend):
         tf_columns, idfs = [], []
         for i, group in enumerate(query.groups):
             expression = fts5_expression((group,))
-            df = self.session.scalar(text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :e"),
-                                     {"e": expression}) or 0
+            df = (
+                self.session.scalar(
+                    text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :e"),
+                    {"e": expression},
+                )
+                or 0
+            )
             idfs.append(max(math.log((n_docs - df + 0.5) / (df + 0.5)), 1e-6))
             parts = []
             for f in TEXT_FIELDS:
                 params[f"g{i}{f}"] = f"{{{f}}} : {expression}"
-                parts.append(f"CASE WHEN m.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :g{i}{f}) "
-                             f"THEN {WEIGHTS[f]} ELSE 0.0 END")
+                parts.append(
+                    "CASE WHEN m.id IN (SELECT rowid FROM search_fts "
+                    f"WHERE search_fts MATCH :g{i}{f}) "
+                    f"THEN {WEIGHTS[f]} ELSE 0.0 END"
+                )
             tf_columns.append(f"({' + '.join(parts)}) AS tf{i}")
-        sql = (f"SELECT m.id AS id, {', '.join(tf_columns)} "
-               "FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all) AS m")
-        columns = [sql_column("id", Integer), *(sql_column(f"tf{i}", Float) for i in range(len(idfs)))]
-        matched = text(sql).bindparams(**params).columns(*columns).cte("matched").prefix_with("MATERIALIZED")
+        sql = (
+            f"SELECT m.id AS id, {', '.join(tf_columns)} "
+            "FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all) AS m"
+        )
+        columns = [
+            sql_column("id", Integer),
+            *(sql_column(f"tf{i}", Float) for i in range(len(idfs))),
+        ]
+        matched = (
+            text(sql)
+            .bindparams(**params)
+            .columns(*columns)
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
         # The length is read in the same join as the filters, so each hit is looked up once.
         norm = self.K1 * (1 - self.B + self.B * D.length / avgdl)
-        score = sum((idf * matched.c[f"tf{i}"] * (self.K1 + 1) / (matched.c[f"tf{i}"] + norm)
-                     for i, idf in enumerate(idfs)), literal(0.0))
+        score = sum(
+            (
+                idf * matched.c[f"tf{i}"] * (self.K1 + 1) / (matched.c[f"tf{i}"] + norm)
+                for i, idf in enumerate(idfs)
+            ),
+            literal(0.0),
+        )
         return matched, score
 
     def _statistics(self, query) -> tuple[int, float]:
@@ -245,18 +314,26 @@ class SqliteBackend(SqlBackend):
     def _append(self, documents):
         if documents:
             fields = [text_fields(d) for d in documents]
-            self.session.execute(insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)])
             self.session.execute(
-                text("INSERT INTO search_fts (rowid, name, summary, items, other) "
-                     "VALUES (:id, :name, :summary, :items, :other)"),
-                [{"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
-                 for d, f in zip(documents, fields, strict=True)],
+                insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)]
+            )
+            self.session.execute(
+                text(
+                    "INSERT INTO search_fts (rowid, name, summary, items, other) "
+                    "VALUES (:id, :name, :summary, :items, :other)"
+                ),
+                [
+                    {"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
+                    for d, f in zip(documents, fields, strict=True)
+                ],
             )
         return len(documents)
 
     def _delete_text(self, ids):
-        self.session.execute(text("DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(:ids))"),
-                             {"ids": "[" + ",".join(map(str, ids)) + "]"})
+        self.session.execute(
+            text("DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(:ids))"),
+            {"ids": "[" + ",".join(map(str, ids)) + "]"},
+        )
 
     def _clear_text(self):
         self.session.execute(text("DELETE FROM search_fts"))
@@ -276,8 +353,12 @@ class PostgresBackend(SqlBackend):
         # As double precision: a real would reach Python rounded to its shortest decimal,
         # and the keyset cursor compares the exact value.
         rank = cast(func.ts_rank(tsv, tsquery, 1), Double)
-        matched = (select(D.resource_id.label("id"), rank.label("score")).where(tsv.op("@@")(tsquery))
-                   .cte("matched").prefix_with("MATERIALIZED"))
+        matched = (
+            select(D.resource_id.label("id"), rank.label("score"))
+            .where(tsv.op("@@")(tsquery))
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
         return matched, matched.c.score
 
     score_descends = True
@@ -297,21 +378,29 @@ class PostgresBackend(SqlBackend):
 
 
 # search_documents as PostgreSQL has it: the model's columns and the tsvector (migration 0007).
-_PG_TABLE = Table("search_documents", MetaData(), *(Column(c.name, c.type) for c in D.__table__.columns),
-                  Column("tsv", TSVECTOR))
+_PG_TABLE = Table(
+    "search_documents",
+    MetaData(),
+    *(Column(c.name, c.type) for c in D.__table__.columns),
+    Column("tsv", TSVECTOR),
+)
 _PG_INSERT = insert(_PG_TABLE).values(
-    {c.name: bindparam(c.name, type_=c.type) for c in D.__table__.columns} | {"tsv": cast(bindparam("tsv"), TSVECTOR)}
+    {c.name: bindparam(c.name, type_=c.type) for c in D.__table__.columns}
+    | {"tsv": cast(bindparam("tsv"), TSVECTOR)}
 )
 
 
 # -- query and document text per dialect -------------------------------------------------
 def fts5_expression(groups: tuple[TermGroup, ...]) -> str:
     """AND of groups; a group is an OR of alternatives, each an AND of quoted tokens."""
+
     def quoted(token: str) -> str:
         return '"' + token.replace('"', '""') + '"'
 
     return " AND ".join(
-        "(" + " OR ".join("(" + " AND ".join(quoted(t) for t in alt) + ")" for alt in g.alternatives) + ")"
+        "("
+        + " OR ".join("(" + " AND ".join(quoted(t) for t in alt) + ")" for alt in g.alternatives)
+        + ")"
         for g in groups
     )
 
@@ -322,7 +411,9 @@ def _lexeme(token: str) -> str:
 
 def tsquery_expression(groups: tuple[TermGroup, ...]) -> str:
     return " & ".join(
-        "(" + " | ".join("(" + " & ".join(_lexeme(t) for t in alt) + ")" for alt in g.alternatives) + ")"
+        "("
+        + " | ".join("(" + " & ".join(_lexeme(t) for t in alt) + ")" for alt in g.alternatives)
+        + ")"
         for g in groups
     )
 
@@ -369,8 +460,9 @@ def _filters(filters: dict[str, tuple[Any, ...]]) -> list:
 
 
 def _system_filter(values: tuple[Any, ...]):
-    return D.resource_id.in_(select(resource_systems.c.resource_id)
-                             .where(resource_systems.c.system_id.in_(values)))
+    return D.resource_id.in_(
+        select(resource_systems.c.resource_id).where(resource_systems.c.system_id.in_(values))
+    )
 
 
 def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
@@ -382,15 +474,19 @@ def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
 
 
-
-
 def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "length": sum(map(len, fields.values())),
-        "resource_id": document["id"], "code": document["code"], "name": document["name"],
-        "provider_id": document["provider_id"], "status": document["status"],
-        "open_to_public": document["open_to_public"], "share_type": document["share_type"],
-        "update_cycle": document["update_cycle"], "category": document["category"],
+        "resource_id": document["id"],
+        "code": document["code"],
+        "name": document["name"],
+        "provider_id": document["provider_id"],
+        "status": document["status"],
+        "open_to_public": document["open_to_public"],
+        "share_type": document["share_type"],
+        "update_cycle": document["update_cycle"],
+        "category": document["category"],
         "updated_at": datetime.fromisoformat(document["updated_at"]),
-        "fingerprint": document["fingerprint"], "body": document,
+        "fingerprint": document["fingerprint"],
+        "body": document,
     }

@@ -17,8 +17,14 @@ T = TypeVar("T")
 _SKIP = frozenset({"created_at", "updated_at", "version"})
 
 
-def get_record(session: Session, model: type[T], record_id: int, *, label: str = "记录",
-               field: str | None = None) -> T:
+def get_record(
+    session: Session,
+    model: type[T],
+    record_id: int,
+    *,
+    label: str = "记录",
+    field: str | None = None,
+) -> T:
     """The record, or: 404 when it is the one the URL names; 422 naming ``field`` when it
     is one the request refers to."""
     obj = session.get(model, record_id) if record_id is not None else None
@@ -47,27 +53,52 @@ def snapshot(obj: Any) -> dict[str, Any]:
     return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in _SKIP}
 
 
-def ensure_unique(session: Session, model: type, field: str, value: Any, *, label: str,
-                  exclude_id: int | None = None) -> None:
+def ensure_unique(
+    session: Session,
+    model: type,
+    field: str,
+    value: Any,
+    *,
+    label: str,
+    exclude_id: int | None = None,
+) -> None:
     column = getattr(model, field)
     stmt = select(model.id).where(column == value)
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)
     if session.scalar(stmt.limit(1)) is not None:
-        raise Conflict(f"{label}“{value}”已存在", code="duplicate", errors={field: [f"{label}已存在"]})
+        raise Conflict(
+            f"{label}“{value}”已存在", code="duplicate", errors={field: [f"{label}已存在"]}
+        )
 
 
-def add_record(session: Session, actor: Actor, obj: T, *, subject_type: str,
-               cause: str | None = None) -> T:
+def add_record(
+    session: Session, actor: Actor, obj: T, *, subject_type: str, cause: str | None = None
+) -> T:
     session.add(obj)
     session.flush()
-    audit.record(session, actor, f"{subject_type}.create", subject_type, obj.id,
-                 after=snapshot(obj), cause=cause)
+    audit.record(
+        session,
+        actor,
+        f"{subject_type}.create",
+        subject_type,
+        obj.id,
+        after=snapshot(obj),
+        cause=cause,
+    )
     return obj
 
 
-def update_record(session: Session, actor: Actor, obj: T, changes: dict[str, Any], *,
-                  expected_version: int | None, subject_type: str, cause: str | None = None) -> T:
+def update_record(
+    session: Session,
+    actor: Actor,
+    obj: T,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    subject_type: str,
+    cause: str | None = None,
+) -> T:
     """Patch semantics: only the keys present in ``changes`` are written."""
     check_version(obj, expected_version)
     before = snapshot(obj)
@@ -75,13 +106,22 @@ def update_record(session: Session, actor: Actor, obj: T, changes: dict[str, Any
         setattr(obj, key, value)
     obj.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, f"{subject_type}.update", subject_type, obj.id,
-                 before=before, after=snapshot(obj), cause=cause)
+    audit.record(
+        session,
+        actor,
+        f"{subject_type}.update",
+        subject_type,
+        obj.id,
+        before=before,
+        after=snapshot(obj),
+        cause=cause,
+    )
     return obj
 
 
-def delete_record(session: Session, actor: Actor, obj: Any, *, expected_version: int | None,
-                  subject_type: str) -> None:
+def delete_record(
+    session: Session, actor: Actor, obj: Any, *, expected_version: int | None, subject_type: str
+) -> None:
     check_version(obj, expected_version)
     before = snapshot(obj)
     record_id = obj.id
@@ -103,11 +143,18 @@ def next_counter(session: Session, model: type, key_field: str, key: Any, by: in
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(model).values({key_field: key, "last_value": 0})
-                    .on_conflict_do_nothing(index_elements=[key_field]))
+    session.execute(
+        insert(model)
+        .values({key_field: key, "last_value": 0})
+        .on_conflict_do_nothing(index_elements=[key_field])
+    )
     column = getattr(model, key_field)
-    return session.execute(update(model).where(column == key).values(last_value=model.last_value + by)
-                           .returning(model.last_value)).scalar_one()
+    return session.execute(
+        update(model)
+        .where(column == key)
+        .values(last_value=model.last_value + by)
+        .returning(model.last_value)
+    ).scalar_one()
 
 
 def where_equal(stmt: Any, *pairs: tuple[Any, Any]) -> Any:
@@ -118,8 +165,9 @@ def where_equal(stmt: Any, *pairs: tuple[Any, Any]) -> Any:
     return stmt
 
 
-def resolve_ids(session: Session, model: type[T], ids: list[int], *, field: str, label: str,
-                where: Any = None) -> list[T]:
+def resolve_ids(
+    session: Session, model: type[T], ids: list[int], *, field: str, label: str, where: Any = None
+) -> list[T]:
     """Load rows by id, or a 422 naming the ids that do not exist (or that ``where``, the
     caller's visibility, hides: invisible and missing look alike)."""
     from ..errors import Invalid

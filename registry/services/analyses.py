@@ -18,38 +18,70 @@ from ..graph.findings import reconcile
 from ..models import AnalysisRun, Department
 from .matching import match_items
 
-ANALYSES = ("duplicate_collection", "scope_overlap", "unshared_resource", "bypasses_platform",
-            "not_in_system_catalog", "unconsumed_resource", "flow_cycle")
+ANALYSES = (
+    "duplicate_collection",
+    "scope_overlap",
+    "unshared_resource",
+    "bypasses_platform",
+    "not_in_system_catalog",
+    "unconsumed_resource",
+    "flow_cycle",
+)
 
 
 def _run_one(name: str, g, settings: dict[str, Any]):
     if name == "duplicate_collection":
-        return duplicates.duplicate_collection(g, unsourced_families=tuple(settings["DUPLICATE_UNSOURCED_FAMILIES"]))
+        return duplicates.duplicate_collection(
+            g, unsourced_families=tuple(settings["DUPLICATE_UNSOURCED_FAMILIES"])
+        )
     if name == "scope_overlap":
-        return overlap.scope_overlap(g, jaccard=settings["OVERLAP_JACCARD"], containment=settings["OVERLAP_CONTAINMENT"],
-                                     min_shared_elements=settings["OVERLAP_MIN_SHARED_ELEMENTS"])
-    return {"unshared_resource": flows.unshared_resources, "bypasses_platform": flows.bypasses_platform,
-            "not_in_system_catalog": flows.not_in_system_catalog, "unconsumed_resource": flows.unconsumed_resources,
-            "flow_cycle": flows.flow_cycles}[name](g)
+        return overlap.scope_overlap(
+            g,
+            jaccard=settings["OVERLAP_JACCARD"],
+            containment=settings["OVERLAP_CONTAINMENT"],
+            min_shared_elements=settings["OVERLAP_MIN_SHARED_ELEMENTS"],
+        )
+    return {
+        "unshared_resource": flows.unshared_resources,
+        "bypasses_platform": flows.bypasses_platform,
+        "not_in_system_catalog": flows.not_in_system_catalog,
+        "unconsumed_resource": flows.unconsumed_resources,
+        "flow_cycle": flows.flow_cycles,
+    }[name](g)
 
 
-def run_analyses(session: Session, actor: Actor, *, scope_kind: str, scope_value: str | None,
-                 analyses: list[str] | None, settings: dict[str, Any], match: bool = True,
-                 progress: Callable[[str], None] | None = None) -> AnalysisRun:
+def run_analyses(
+    session: Session,
+    actor: Actor,
+    *,
+    scope_kind: str,
+    scope_value: str | None,
+    analyses: list[str] | None,
+    settings: dict[str, Any],
+    match: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> AnalysisRun:
     require_role(actor, REVIEWER, NDRC)
     analyses = list(analyses or ANALYSES)
     unknown = sorted(set(analyses) - set(ANALYSES))
     if unknown:
-        raise Invalid(errors={"analyses": [f"未知的分析：{'、'.join(unknown)}；可选：{'、'.join(ANALYSES)}"]})
+        raise Invalid(
+            errors={"analyses": [f"未知的分析：{'、'.join(unknown)}；可选：{'、'.join(ANALYSES)}"]}
+        )
     scope = resolve_scope(session, scope_kind, scope_value)
-    run = AnalysisRun(scope_kind=scope.kind, scope_value=scope.value, analyses=analyses, actor_name=actor.name)
+    run = AnalysisRun(
+        scope_kind=scope.kind, scope_value=scope.value, analyses=analyses, actor_name=actor.name
+    )
     session.add(run)
     session.flush()
     summary: dict[str, Any] = {}
     if match:
-        summary["matching"] = match_items(session, threshold=settings["MATCH_THRESHOLD"],
-                                          department_ids=list(scope.department_ids) if scope.department_ids else None,
-                                          progress=progress)
+        summary["matching"] = match_items(
+            session,
+            threshold=settings["MATCH_THRESHOLD"],
+            department_ids=list(scope.department_ids) if scope.department_ids else None,
+            progress=progress,
+        )
     found = []
     counts = dict.fromkeys(analyses, 0)
     for n, part in enumerate(_partitions(session, scope), 1):
@@ -61,8 +93,9 @@ def run_analyses(session: Session, actor: Actor, *, scope_kind: str, scope_value
         if progress:
             progress(f"已分析 {part.label}（{n}）")
     summary["found"] = counts
-    summary["findings"] = reconcile(session, actor, run, found, kinds=tuple(analyses),
-                                    department_ids=scope.department_ids)
+    summary["findings"] = reconcile(
+        session, actor, run, found, kinds=tuple(analyses), department_ids=scope.department_ids
+    )
     run.summary, run.finished_at = summary, utcnow()
     session.flush()
     return run
@@ -79,7 +112,10 @@ def _partitions(session: Session, scope: Scope):
         return
     for name in names:
         yield resolve_scope(session, "region", name)
-    rest = Scope("all-unassigned", None, tuple(session.scalars(
-        select(Department.id).where(Department.region.is_(None)))))
+    rest = Scope(
+        "all-unassigned",
+        None,
+        tuple(session.scalars(select(Department.id).where(Department.region.is_(None)))),
+    )
     if rest.department_ids:
         yield rest

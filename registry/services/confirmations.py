@@ -35,12 +35,19 @@ def signer_for(settings: dict[str, Any]) -> signing.SoftwareSM2Signer:
     folder; read once per process and key file (computing the public key is a point
     multiplication, ~10 ms)."""
     configured = settings.get("SIGNING_KEY_PATH")
-    path = Path(configured) if configured else Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json"
+    path = (
+        Path(configured)
+        if configured
+        else Path(settings["INSTANCE_PATH"]) / "keys" / "sm2-signing.json"
+    )
     if path not in _signers:
         if configured and not path.exists():
             raise RuntimeError(f"SIGNING_KEY_PATH {configured} does not exist")
-        _signers[path] = (signing.SoftwareSM2Signer.from_file(path) if configured
-                          else signing.SoftwareSM2Signer.load_or_create(path))
+        _signers[path] = (
+            signing.SoftwareSM2Signer.from_file(path)
+            if configured
+            else signing.SoftwareSM2Signer.load_or_create(path)
+        )
     return _signers[path]
 
 
@@ -49,16 +56,26 @@ def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> C
     project = get_record(session, Project, project_id, label="项目")
     require_department_editor(actor, project.lead_department_id)
     if project.stage not in APPLY_STAGES:
-        raise Conflict(f"项目处于“{project.stage}”阶段；建设完成后（construction 阶段）方可申请确认意见",
-                       code="not_ready_to_apply")
+        raise Conflict(
+            f"项目处于“{project.stage}”阶段；建设完成后（construction 阶段）方可申请确认意见",
+            code="not_ready_to_apply",
+        )
     cov = load_coverage(session, project)
     state, digest = catalog_state(cov)
-    conf = Confirmation(project_id=project.id, status="applied", applicant_id=actor.user_id,
-                        applicant_name=actor.name, checks=as_dicts(evaluate(session, cov)),
-                        catalog_state=state, catalog_digest=digest)
+    conf = Confirmation(
+        project_id=project.id,
+        status="applied",
+        applicant_id=actor.user_id,
+        applicant_name=actor.name,
+        checks=as_dicts(evaluate(session, cov)),
+        catalog_state=state,
+        catalog_digest=digest,
+    )
     session.add(conf)
     session.flush()
-    audit.record(session, actor, "confirmation.apply", "confirmation", conf.id, after=snapshot(conf))
+    audit.record(
+        session, actor, "confirmation.apply", "confirmation", conf.id, after=snapshot(conf)
+    )
     return conf
 
 
@@ -66,9 +83,16 @@ def failing(conf: Confirmation) -> list[str]:
     return [c["name"] for c in conf.checks if c["status"] == "fail"]
 
 
-def issue_confirmation(session: Session, actor: Actor, confirmation_id: int, *, opinion: str | None,
-                       override_reason: str | None, expected_version: int | None,
-                       settings: dict[str, Any]) -> Confirmation:
+def issue_confirmation(
+    session: Session,
+    actor: Actor,
+    confirmation_id: int,
+    *,
+    opinion: str | None,
+    override_reason: str | None,
+    expected_version: int | None,
+    settings: dict[str, Any],
+) -> Confirmation:
     require_role(actor, REVIEWER)
     conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
     check_version(conf, expected_version)
@@ -76,8 +100,11 @@ def issue_confirmation(session: Session, actor: Actor, confirmation_id: int, *, 
         raise Conflict(f"确认意见当前状态为“{conf.status}”，不能签发", code="invalid_transition")
     failed = failing(conf)
     if failed and not (override_reason or "").strip():
-        raise Conflict("有未通过的检查项，签发须记录理由（override_reason）", code="checks_failed",
-                       errors={"checks": failed})
+        raise Conflict(
+            "有未通过的检查项，签发须记录理由（override_reason）",
+            code="checks_failed",
+            errors={"checks": failed},
+        )
     project = session.get(Project, conf.project_id)
     _, digest_now = catalog_state(load_coverage(session, project))
     if digest_now != conf.catalog_digest:
@@ -89,16 +116,26 @@ def issue_confirmation(session: Session, actor: Actor, confirmation_id: int, *, 
     seq = next_counter(session, ConfirmationSequence, "year", now.year)
     signer = signer_for(settings)
     _register_key(session, signer)
-    previous = session.scalars(select(Confirmation).where(Confirmation.project_id == project.id,
-                                                          Confirmation.status == "issued")).all()
+    previous = session.scalars(
+        select(Confirmation).where(
+            Confirmation.project_id == project.id, Confirmation.status == "issued"
+        )
+    ).all()
     conf.number = settings["CONFIRMATION_NUMBER_PATTERN"].format(year=now.year, seq=seq)
     conf.year, conf.sequence = now.year, seq
     conf.document = {
         "type": "数据共享完成确认意见",
         "number": conf.number,
-        "project": {"id": project.id, "code": project.code, "name": project.name,
-                    "lead_department": project.lead_department.name, "investment": str(project.investment)},
-        "checks": [{"name": c["name"], "title": c["title"], "status": c["status"]} for c in conf.checks],
+        "project": {
+            "id": project.id,
+            "code": project.code,
+            "name": project.name,
+            "lead_department": project.lead_department.name,
+            "investment": str(project.investment),
+        },
+        "checks": [
+            {"name": c["name"], "title": c["title"], "status": c["status"]} for c in conf.checks
+        ],
         "catalog_digest": conf.catalog_digest,
         "catalog_items": len(conf.catalog_state),
         "opinion": opinion or "",
@@ -120,9 +157,20 @@ def issue_confirmation(session: Session, actor: Actor, confirmation_id: int, *, 
     for p in previous:  # a new confirmation for the same project supersedes the old one
         p.status, p.superseded_by_id = "superseded", conf.id
     session.flush()
-    audit.record(session, actor, "confirmation.issue", "confirmation", conf.id,
-                 after={"number": conf.number, "digest": conf.digest, "override_reason": override_reason,
-                        "superseded": [p.number for p in previous]}, cause=override_reason)
+    audit.record(
+        session,
+        actor,
+        "confirmation.issue",
+        "confirmation",
+        conf.id,
+        after={
+            "number": conf.number,
+            "digest": conf.digest,
+            "override_reason": override_reason,
+            "superseded": [p.number for p in previous],
+        },
+        cause=override_reason,
+    )
     return conf
 
 
@@ -133,19 +181,31 @@ def _register_key(session: Session, signer: signing.SoftwareSM2Signer) -> None:
 
 
 # action → (from, to, what the text is called in the message)
-_DECISIONS = {"reject": ("applied", "rejected", "退回意见"), "revoke": ("issued", "revoked", "撤销原因")}
+_DECISIONS = {
+    "reject": ("applied", "rejected", "退回意见"),
+    "revoke": ("issued", "revoked", "撤销原因"),
+}
 
 
-def close_confirmation(session: Session, actor: Actor, confirmation_id: int, *, action: str, reason: str | None,
-                       expected_version: int | None) -> Confirmation:
+def close_confirmation(
+    session: Session,
+    actor: Actor,
+    confirmation_id: int,
+    *,
+    action: str,
+    reason: str | None,
+    expected_version: int | None,
+) -> Confirmation:
     """reject (an application) or revoke (an issued confirmation), always with a reason."""
     source, target, label = _DECISIONS[action]
     require_role(actor, REVIEWER)
     conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
     check_version(conf, expected_version)
     if conf.status != source:
-        raise Conflict(f"确认意见当前状态为“{conf.status}”，不能{'退回' if action == 'reject' else '撤销'}",
-                       code="invalid_transition")
+        raise Conflict(
+            f"确认意见当前状态为“{conf.status}”，不能{'退回' if action == 'reject' else '撤销'}",
+            code="invalid_transition",
+        )
     if not (reason or "").strip():
         raise Invalid(errors={"reason": [f"须写明{label}"]})
     conf.status = target
@@ -154,15 +214,26 @@ def close_confirmation(session: Session, actor: Actor, confirmation_id: int, *, 
     else:
         conf.revoked_reason = reason
     session.flush()
-    audit.record(session, actor, f"confirmation.{action}", "confirmation", conf.id, after=snapshot(conf), cause=reason)
+    audit.record(
+        session,
+        actor,
+        f"confirmation.{action}",
+        "confirmation",
+        conf.id,
+        after=snapshot(conf),
+        cause=reason,
+    )
     return conf
 
 
 def get_confirmation(session: Session, actor: Actor, confirmation_id: int) -> Confirmation:
     conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
     project = session.get(Project, conf.project_id)
-    if not (reads_all(actor) or actor.role == "ndrc_officer"
-            or actor.department_id in (project.lead_department_id, *project.co_department_ids)):
+    if not (
+        reads_all(actor)
+        or actor.role == "ndrc_officer"
+        or actor.department_id in (project.lead_department_id, *project.co_department_ids)
+    ):
         raise Forbidden("只能查看本部门项目的确认意见")
     return conf
 
@@ -203,8 +274,12 @@ def confirmation_status(session: Session, conf: Confirmation) -> tuple[str, bool
     its code). The acceptance gate asks this directly; the public page redacts it."""
     key = session.get(SigningKey, conf.key_id)
     canonical = conf.canonical.encode("utf-8")
-    valid_sig = bool(key is not None and signing.verify(key.public_key, canonical, conf.signature)
-                     and json.loads(canonical) == conf.document and sm3_hex(canonical) == conf.digest)
+    valid_sig = bool(
+        key is not None
+        and signing.verify(key.public_key, canonical, conf.signature)
+        and json.loads(canonical) == conf.document
+        and sm3_hex(canonical) == conf.digest
+    )
     if not valid_sig:
         return "invalid_signature", False, []
     if conf.status in ("revoked", "superseded"):
@@ -216,16 +291,27 @@ def confirmation_status(session: Session, conf: Confirmation) -> tuple[str, bool
     return "catalog_changed", True, _changes(conf.catalog_state, state)
 
 
-def verify_number(session: Session, number: str, *, timezone: str = "Asia/Shanghai") -> Verification:
+def verify_number(
+    session: Session, number: str, *, timezone: str = "Asia/Shanghai"
+) -> Verification:
     """Public verification by number: nothing in it names a non-public resource."""
     conf = session.scalar(select(Confirmation).where(Confirmation.number == number))
     if conf is None or conf.canonical is None:
         raise NotFound(f"确认意见“{number}”不存在", code="confirmation_not_found")
     result, valid_sig, changed = confirmation_status(session, conf)
     overridden = [c["title"] for c in conf.document.get("checks", []) if c["status"] == "fail"]
-    return Verification(number, result, valid_sig, conf.status, conf.document["project"],
-                        _local(conf.document.get("issued_at"), timezone), conf.key_id,
-                        _public_changes(session, changed), MESSAGES[result], overridden)
+    return Verification(
+        number,
+        result,
+        valid_sig,
+        conf.status,
+        conf.document["project"],
+        _local(conf.document.get("issued_at"), timezone),
+        conf.key_id,
+        _public_changes(session, changed),
+        MESSAGES[result],
+        overridden,
+    )
 
 
 def _local(iso: str | None, timezone: str) -> str | None:
@@ -242,12 +328,27 @@ def _public_changes(session: Session, changed: list[dict]) -> list[dict]:
     """What the public verification may say about each change: a resource open to the
     public by its code; anything else (drafts, 不予开放 entries, their interfaces) only
     as a change of its kind, never by code or name."""
-    public_ids = set(session.scalars(select(Resource.id).where(
-        Resource.id.in_([c["id"] for c in changed if c["type"] == "resource"]),
-        Resource.status == "published", Resource.open_type != OPEN_NONE))) if changed else set()
-    return [{"type": c["type"], "change": c["change"],
-             "code": c["code"] if c["type"] == "resource" and c["id"] in public_ids else None}
-            for c in changed]
+    public_ids = (
+        set(
+            session.scalars(
+                select(Resource.id).where(
+                    Resource.id.in_([c["id"] for c in changed if c["type"] == "resource"]),
+                    Resource.status == "published",
+                    Resource.open_type != OPEN_NONE,
+                )
+            )
+        )
+        if changed
+        else set()
+    )
+    return [
+        {
+            "type": c["type"],
+            "change": c["change"],
+            "code": c["code"] if c["type"] == "resource" and c["id"] in public_ids else None,
+        }
+        for c in changed
+    ]
 
 
 def _changes(old: list[dict], new: list[dict]) -> list[dict]:
@@ -267,9 +368,16 @@ def _changes(old: list[dict], new: list[dict]) -> list[dict]:
 
 def signed_file(conf: Confirmation, public_key: str) -> dict:
     """What a downloaded confirmation contains: the exact signed text and how to check it."""
-    return {"document": conf.document, "canonical": conf.canonical, "digest": conf.digest,
-            "signature": conf.signature, "key_id": conf.key_id, "public_key": public_key,
-            "algorithm": "SM2-with-SM3", "id": "1234567812345678"}
+    return {
+        "document": conf.document,
+        "canonical": conf.canonical,
+        "digest": conf.digest,
+        "signature": conf.signature,
+        "key_id": conf.key_id,
+        "public_key": public_key,
+        "algorithm": "SM2-with-SM3",
+        "id": "1234567812345678",
+    }
 
 
 def verify_file(data: dict, public_key: str | None = None) -> tuple[bool, str]:
@@ -294,28 +402,47 @@ def verify_file(data: dict, public_key: str | None = None) -> tuple[bool, str]:
 
 # -- the acceptance gate (Art. 15, 16) ----------------------------------------------------
 
-def check_acceptance_gate(session: Session, project: Project, settings: dict[str, Any]) -> dict[str, Any]:
+
+def check_acceptance_gate(
+    session: Session, project: Project, settings: dict[str, Any]
+) -> dict[str, Any]:
     """Raise with the rule and what is missing, or return the evidence the move rests on."""
-    conf = session.scalar(select(Confirmation).where(Confirmation.project_id == project.id,
-                                                     Confirmation.status == "issued")
-                          .order_by(Confirmation.id.desc()))
+    conf = session.scalar(
+        select(Confirmation)
+        .where(Confirmation.project_id == project.id, Confirmation.status == "issued")
+        .order_by(Confirmation.id.desc())
+    )
     if conf is None:  # Art. 15: no confirmation, no acceptance
-        raise Conflict("第十五条：未取得大数据中心出具的数据共享完成确认意见，不得申请验收",
-                       code="art15_no_confirmation")
+        raise Conflict(
+            "第十五条：未取得大数据中心出具的数据共享完成确认意见，不得申请验收",
+            code="art15_no_confirmation",
+        )
     result, _, changed = confirmation_status(session, conf)
     if result != "valid":
-        raise Conflict(f"第十五条：确认意见 {conf.number} 当前不可用（{MESSAGES[result]}）",
-                       code="art15_confirmation_invalid",
-                       errors={"changed": [f"{c['type']} {c['code']}：{c['change']}" for c in changed]})
+        raise Conflict(
+            f"第十五条：确认意见 {conf.number} 当前不可用（{MESSAGES[result]}）",
+            code="art15_confirmation_invalid",
+            errors={"changed": [f"{c['type']} {c['code']}：{c['change']}" for c in changed]},
+        )
     required = settings["ACCEPTANCE_MATERIALS"]
     materials = project.acceptance_materials or {}
-    missing = [title for key, title in required.items() if not (materials.get(key) or {}).get("present")]
+    missing = [
+        title for key, title in required.items() if not (materials.get(key) or {}).get("present")
+    ]
     if missing:
-        raise Conflict("第十六条：验收申请材料不全", code="art16_materials_missing",
-                       errors={"acceptance_materials": missing})
+        raise Conflict(
+            "第十六条：验收申请材料不全",
+            code="art16_materials_missing",
+            errors={"acceptance_materials": missing},
+        )
     due = project.planned_acceptance_date
     if due is not None and local_now(settings["LOCAL_TIMEZONE"]).date() > due:
-        raise Conflict(f"第十六条：已超过计划验收日期 {due.isoformat()}，须先提出延期验收申请",
-                       code="art16_extension_required")
-    return {"confirmation": conf.number, "confirmation_digest": conf.digest,
-            "materials": sorted(required)}
+        raise Conflict(
+            f"第十六条：已超过计划验收日期 {due.isoformat()}，须先提出延期验收申请",
+            code="art16_extension_required",
+        )
+    return {
+        "confirmation": conf.number,
+        "confirmation_digest": conf.digest,
+        "materials": sorted(required),
+    }

@@ -30,40 +30,55 @@ def department_code_error(code: str, local_pattern: str | None) -> str | None:
     return credit_code_error(code)
 
 
-def _validate(session: Session, data: dict[str, Any], local_pattern: str | None,
-              exclude_id: int | None = None) -> None:
+def _validate(
+    session: Session, data: dict[str, Any], local_pattern: str | None, exclude_id: int | None = None
+) -> None:
     if "code" in data:
         if err := department_code_error(data["code"], local_pattern):
             raise Invalid(errors={"code": [err]})
-        ensure_unique(session, Department, "code", data["code"], label="部门代码", exclude_id=exclude_id)
+        ensure_unique(
+            session, Department, "code", data["code"], label="部门代码", exclude_id=exclude_id
+        )
     if data.get("parent_id") is not None:
         if data["parent_id"] == exclude_id:
             raise Invalid(errors={"parent_id": ["上级部门不能是自己"]})
         get_record(session, Department, data["parent_id"], label="上级部门", field="parent_id")
 
 
-def create_department(session: Session, actor: Actor, *, data: dict[str, Any],
-                      local_pattern: str | None = None) -> Department:
+def create_department(
+    session: Session, actor: Actor, *, data: dict[str, Any], local_pattern: str | None = None
+) -> Department:
     require_role(actor, ADMIN)
     _validate(session, data, local_pattern)
     return add_record(session, actor, Department(**data), subject_type="department")
 
 
-def update_department(session: Session, actor: Actor, department_id: int, *, changes: dict[str, Any],
-                      expected_version: int | None, local_pattern: str | None = None) -> Department:
+def update_department(
+    session: Session,
+    actor: Actor,
+    department_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+    local_pattern: str | None = None,
+) -> Department:
     require_role(actor, ADMIN)
     check_editable(actor, "department", changes)
     dept = get_record(session, Department, department_id, label="部门")
     _validate(session, changes, local_pattern, exclude_id=dept.id)
-    return update_record(session, actor, dept, changes, expected_version=expected_version,
-                         subject_type="department")
+    return update_record(
+        session, actor, dept, changes, expected_version=expected_version, subject_type="department"
+    )
 
 
-def delete_department(session: Session, actor: Actor, department_id: int, *,
-                      expected_version: int | None) -> None:
+def delete_department(
+    session: Session, actor: Actor, department_id: int, *, expected_version: int | None
+) -> None:
     require_role(actor, ADMIN)
     dept = get_record(session, Department, department_id, label="部门")
-    delete_record(session, actor, dept, expected_version=expected_version, subject_type="department")
+    delete_record(
+        session, actor, dept, expected_version=expected_version, subject_type="department"
+    )
 
 
 def get_department(session: Session, department_id: int) -> Department:
@@ -77,10 +92,19 @@ def department_by_code(session: Session, code: str) -> Department:
     return dept
 
 
-def list_departments(*, kind: str | None = None, parent_id: int | None = None,
-                     region: str | None = None, q: str | None = None) -> Select:
-    stmt = where_equal(select(Department), (Department.kind, kind), (Department.parent_id, parent_id),
-                       (Department.region, region))
+def list_departments(
+    *,
+    kind: str | None = None,
+    parent_id: int | None = None,
+    region: str | None = None,
+    q: str | None = None,
+) -> Select:
+    stmt = where_equal(
+        select(Department),
+        (Department.kind, kind),
+        (Department.parent_id, parent_id),
+        (Department.region, region),
+    )
     if q:
         stmt = stmt.where(Department.name.contains(q))
     return stmt

@@ -27,8 +27,15 @@ def _check_sources(session: Session, data: dict[str, Any]) -> None:
 
 
 def _record_version(session: Session, actor: Actor, element: DataElement, action: str) -> None:
-    session.add(DataElementVersion(element_id=element.id, version=element.version, action=action,
-                                   actor_id=actor.user_id, snapshot=snapshot(element)))
+    session.add(
+        DataElementVersion(
+            element_id=element.id,
+            version=element.version,
+            action=action,
+            actor_id=actor.user_id,
+            snapshot=snapshot(element),
+        )
+    )
 
 
 def create_element(session: Session, actor: Actor, *, data: dict[str, Any]) -> DataElement:
@@ -40,31 +47,58 @@ def create_element(session: Session, actor: Actor, *, data: dict[str, Any]) -> D
     return element
 
 
-def update_element(session: Session, actor: Actor, element_id: int, *, changes: dict[str, Any],
-                   expected_version: int | None) -> DataElement:
+def update_element(
+    session: Session,
+    actor: Actor,
+    element_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> DataElement:
     require_role(actor, REVIEWER)
     check_editable(actor, "data_element", changes)
     element = get_record(session, DataElement, element_id, label="数据元")
     if "identifier" in changes:
-        ensure_unique(session, DataElement, "identifier", changes["identifier"], label="数据元标识符",
-                      exclude_id=element.id)
+        ensure_unique(
+            session,
+            DataElement,
+            "identifier",
+            changes["identifier"],
+            label="数据元标识符",
+            exclude_id=element.id,
+        )
     _check_sources(session, changes)
-    element = update_record(session, actor, element, changes, expected_version=expected_version,
-                            subject_type="data_element")
+    element = update_record(
+        session,
+        actor,
+        element,
+        changes,
+        expected_version=expected_version,
+        subject_type="data_element",
+    )
     _record_version(session, actor, element, "update")
     return element
 
 
-def delete_element(session: Session, actor: Actor, element_id: int, *, expected_version: int | None) -> None:
+def delete_element(
+    session: Session, actor: Actor, element_id: int, *, expected_version: int | None
+) -> None:
     require_role(actor, REVIEWER)
     element = get_record(session, DataElement, element_id, label="数据元")
-    delete_record(session, actor, element, expected_version=expected_version, subject_type="data_element")
+    delete_record(
+        session, actor, element, expected_version=expected_version, subject_type="data_element"
+    )
 
 
 def element_versions(session: Session, element_id: int) -> list[DataElementVersion]:
     get_record(session, DataElement, element_id, label="数据元")
-    return list(session.scalars(select(DataElementVersion).where(DataElementVersion.element_id == element_id)
-                                .order_by(DataElementVersion.version)))
+    return list(
+        session.scalars(
+            select(DataElementVersion)
+            .where(DataElementVersion.element_id == element_id)
+            .order_by(DataElementVersion.version)
+        )
+    )
 
 
 def sync_dictionary(session: Session, actor: Actor) -> dict[str, int]:
@@ -75,9 +109,15 @@ def sync_dictionary(session: Session, actor: Actor) -> dict[str, int]:
     existing = {e.identifier: e for e in session.scalars(select(DataElement))}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for e in ELEMENTS:
-        shipped = {"name": e.name, "synonyms": list(e.synonyms), "data_type": e.data_type,
-                   "format": e.format, "value_domain": e.value_domain, "family": e.family,
-                   "source_function": e.source}
+        shipped = {
+            "name": e.name,
+            "synonyms": list(e.synonyms),
+            "data_type": e.data_type,
+            "format": e.format,
+            "value_domain": e.value_domain,
+            "family": e.family,
+            "source_function": e.source,
+        }
         current = existing.get(e.identifier)
         if current is None:
             create_element(session, actor, data={"identifier": e.identifier, **shipped})
@@ -85,14 +125,18 @@ def sync_dictionary(session: Session, actor: Actor) -> dict[str, int]:
             continue
         changes = {k: v for k, v in shipped.items() if getattr(current, k) != v}
         if changes:
-            update_element(session, actor, current.id, changes=changes, expected_version=current.version)
+            update_element(
+                session, actor, current.id, changes=changes, expected_version=current.version
+            )
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
     return counts
 
 
-def list_elements(*, q: str | None = None, data_type: str | None = None, family: str | None = None) -> Select:
+def list_elements(
+    *, q: str | None = None, data_type: str | None = None, family: str | None = None
+) -> Select:
     stmt = select(DataElement)
     if q:
         stmt = stmt.where(DataElement.name.contains(q) | DataElement.identifier.contains(q))

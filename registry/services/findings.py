@@ -21,8 +21,15 @@ TRANSITIONS = {
 }
 
 
-def transition_finding(session: Session, actor: Actor, finding_id: int, *, action: str, reason: str | None,
-                       expected_version: int | None) -> Finding:
+def transition_finding(
+    session: Session,
+    actor: Actor,
+    finding_id: int,
+    *,
+    action: str,
+    reason: str | None,
+    expected_version: int | None,
+) -> Finding:
     sources, target, who, needs_reason = TRANSITIONS[action]
     finding = get_record(session, Finding, finding_id, label="问题")
     if who == "reviewer":
@@ -31,33 +38,69 @@ def transition_finding(session: Session, actor: Actor, finding_id: int, *, actio
         require_department_editor(actor, finding.department_id or 0, REVIEWER)
     check_version(finding, expected_version)
     if finding.status not in sources:
-        raise Conflict(f"问题当前状态为“{finding.status}”，不能执行“{action}”", code="invalid_transition")
+        raise Conflict(
+            f"问题当前状态为“{finding.status}”，不能执行“{action}”", code="invalid_transition"
+        )
     if needs_reason and not (reason or "").strip():
         raise Invalid(errors={"reason": ["须说明原因"]})
     before = snapshot(finding)
-    finding.history = [*finding.history, {"at": utcnow().isoformat(), "from": finding.status, "to": target,
-                                          "note": reason, "actor": actor.name}]
+    finding.history = [
+        *finding.history,
+        {
+            "at": utcnow().isoformat(),
+            "from": finding.status,
+            "to": target,
+            "note": reason,
+            "actor": actor.name,
+        },
+    ]
     finding.status, finding.status_reason = target, reason
     finding.resolved_at = utcnow() if target in ("resolved", "waived") else None
     finding.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, f"finding.{action}", "finding", finding.id, before=before,
-                 after=snapshot(finding), cause=reason)
+    audit.record(
+        session,
+        actor,
+        f"finding.{action}",
+        "finding",
+        finding.id,
+        before=before,
+        after=snapshot(finding),
+        cause=reason,
+    )
     return finding
 
 
-def list_findings(*, kind: str | None = None, status: str | None = None, department_id: int | None = None,
-                  subject_type: str | None = None, subject_id: int | None = None,
-                  run_id: int | None = None) -> Select:
-    return where_equal(select(Finding), (Finding.kind, kind), (Finding.status, status),
-                       (Finding.department_id, department_id), (Finding.subject_type, subject_type),
-                       (Finding.subject_id, subject_id), (Finding.last_seen_run_id, run_id))
+def list_findings(
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    department_id: int | None = None,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+    run_id: int | None = None,
+) -> Select:
+    return where_equal(
+        select(Finding),
+        (Finding.kind, kind),
+        (Finding.status, status),
+        (Finding.department_id, department_id),
+        (Finding.subject_type, subject_type),
+        (Finding.subject_id, subject_id),
+        (Finding.last_seen_run_id, run_id),
+    )
 
 
-def open_findings(session: Session, *, department_ids: list[int] | None = None,
-                  kinds: tuple[str, ...] = ART17_KINDS) -> list[Finding]:
+def open_findings(
+    session: Session,
+    *,
+    department_ids: list[int] | None = None,
+    kinds: tuple[str, ...] = ART17_KINDS,
+) -> list[Finding]:
     """Every open (or rectifying) finding of ``kinds``: the complete list, no cut."""
-    stmt = select(Finding).where(Finding.kind.in_(kinds), Finding.status.in_(("open", "rectifying")))
+    stmt = select(Finding).where(
+        Finding.kind.in_(kinds), Finding.status.in_(("open", "rectifying"))
+    )
     if department_ids is not None:
         stmt = stmt.where(Finding.department_id.in_(department_ids))
     return list(session.scalars(stmt.order_by(Finding.id)))
@@ -75,6 +118,11 @@ def check_art17_block(session: Session, department_ids: list[int]) -> None:
     if blocking:
         raise Conflict(
             f"依据第十七条，相关单位有 {len(blocking)} 项未整改问题，整改完成前不得新建或推进项目"
-            + (f"（以下列出前 {BLOCK_LISTED} 项，共 {len(blocking)} 项）" if len(blocking) > BLOCK_LISTED else ""),
+            + (
+                f"（以下列出前 {BLOCK_LISTED} 项，共 {len(blocking)} 项）"
+                if len(blocking) > BLOCK_LISTED
+                else ""
+            ),
             code="art17_block",
-            errors={"findings": [f"#{f.id} {f.kind}：{f.title}" for f in blocking[:BLOCK_LISTED]]})
+            errors={"findings": [f"#{f.id} {f.kind}：{f.title}" for f in blocking[:BLOCK_LISTED]]},
+        )

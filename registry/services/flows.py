@@ -53,14 +53,26 @@ def _resolve(session: Session, actor: Actor, data: dict[str, Any]) -> None:
         elif data.get(f"{side}_department_id") is None:
             raise Invalid(errors={f"{side}_department_id": ["须指定系统或部门"]})
     ends = (data["source_department_id"], data["target_department_id"])
-    if data.get("interface_id") is not None and session.get(Interface, data["interface_id"]).department_id not in ends:
+    if (
+        data.get("interface_id") is not None
+        and session.get(Interface, data["interface_id"]).department_id not in ends
+    ):
         raise Invalid(errors={"interface_id": ["接口须属于数据流一端的部门"]})
     if data.get("project_id") is not None:
         project = session.get(Project, data["project_id"])
-        if not (actor.role in (REVIEWER, NDRC) or may_link_project(
-                actor, lead_department_id=project.lead_department_id, co_department_ids=project.co_department_ids)):
-            raise Forbidden("只能在本部门牵头或共建的项目中申报数据流", code="foreign_project",
-                            errors={"project_id": ["只能关联本部门牵头或共建的项目"]})
+        if not (
+            actor.role in (REVIEWER, NDRC)
+            or may_link_project(
+                actor,
+                lead_department_id=project.lead_department_id,
+                co_department_ids=project.co_department_ids,
+            )
+        ):
+            raise Forbidden(
+                "只能在本部门牵头或共建的项目中申报数据流",
+                code="foreign_project",
+                errors={"project_id": ["只能关联本部门牵头或共建的项目"]},
+            )
 
 
 def _authorise(actor: Actor, flow_like: dict[str, Any]) -> None:
@@ -89,8 +101,14 @@ def _current(flow: Flow) -> dict[str, Any]:
     return {field: getattr(flow, field) for field in _REFS}
 
 
-def update_flow(session: Session, actor: Actor, flow_id: int, *, changes: dict[str, Any],
-                expected_version: int | None) -> Flow:
+def update_flow(
+    session: Session,
+    actor: Actor,
+    flow_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> Flow:
     flow = get_record(session, Flow, flow_id, label="数据流")
     _authorise(actor, _current(flow))
     check_editable(actor, "flow", changes)
@@ -100,26 +118,42 @@ def update_flow(session: Session, actor: Actor, flow_id: int, *, changes: dict[s
             merged[f"{side}_department_id"] = None
     _resolve(session, actor, merged)
     _authorise(actor, merged)
-    changes = {**changes, **{k: merged[k] for k in ("source_department_id", "target_department_id")}}
-    return update_record(session, actor, flow, changes, expected_version=expected_version,
-                         subject_type="flow")
+    changes = {
+        **changes,
+        **{k: merged[k] for k in ("source_department_id", "target_department_id")},
+    }
+    return update_record(
+        session, actor, flow, changes, expected_version=expected_version, subject_type="flow"
+    )
 
 
-def delete_flow(session: Session, actor: Actor, flow_id: int, *, expected_version: int | None) -> None:
+def delete_flow(
+    session: Session, actor: Actor, flow_id: int, *, expected_version: int | None
+) -> None:
     flow = get_record(session, Flow, flow_id, label="数据流")
     _authorise(actor, _current(flow))
     delete_record(session, actor, flow, expected_version=expected_version, subject_type="flow")
 
 
-def list_flows(*, department_id: int | None = None, system_id: int | None = None,
-               resource_id: int | None = None, project_id: int | None = None,
-               via_platform: bool | None = None, origin: str | None = None) -> Select:
+def list_flows(
+    *,
+    department_id: int | None = None,
+    system_id: int | None = None,
+    resource_id: int | None = None,
+    project_id: int | None = None,
+    via_platform: bool | None = None,
+    origin: str | None = None,
+) -> Select:
     stmt = select(Flow)
     if department_id is not None:
-        stmt = stmt.where((Flow.source_department_id == department_id)
-                          | (Flow.target_department_id == department_id))
+        stmt = stmt.where(
+            (Flow.source_department_id == department_id)
+            | (Flow.target_department_id == department_id)
+        )
     if system_id is not None:
-        stmt = stmt.where((Flow.source_system_id == system_id) | (Flow.target_system_id == system_id))
+        stmt = stmt.where(
+            (Flow.source_system_id == system_id) | (Flow.target_system_id == system_id)
+        )
     if resource_id is not None:
         stmt = stmt.where(Flow.resource_id == resource_id)
     if project_id is not None:

@@ -16,8 +16,10 @@ from ..models import Department, InformationSystem, Interface, Project, Resource
 from ._records import get_record
 
 _OWNER = {
-    "department": (Department, "id"), "system": (InformationSystem, "department_id"),
-    "resource": (Resource, "provider_department_id"), "interface": (Interface, "department_id"),
+    "department": (Department, "id"),
+    "system": (InformationSystem, "department_id"),
+    "resource": (Resource, "provider_department_id"),
+    "interface": (Interface, "department_id"),
     "project": (Project, "lead_department_id"),
 }
 
@@ -28,34 +30,60 @@ def visible_graph(session: Session, actor: Actor, scope: Scope) -> nx.MultiDiGra
     g = build_graph(session, scope)
     v = resource_visibility(actor)
     # The graph is for signed-in users only, so openness to the public does not matter here.
-    hidden = [n for n, a in g.nodes(data=True) if a.get("kind") == "resource" and not v.admits(
-        status=a.get("status", ""), open_to_public=True, department_id=a.get("department_id"))]
+    hidden = [
+        n
+        for n, a in g.nodes(data=True)
+        if a.get("kind") == "resource"
+        and not v.admits(
+            status=a.get("status", ""), open_to_public=True, department_id=a.get("department_id")
+        )
+    ]
     g.remove_nodes_from(hidden)
     return g
 
 
-def export_graph(session: Session, actor: Actor, *, scope_kind: str, scope_value: str | None) -> nx.MultiDiGraph:
+def export_graph(
+    session: Session, actor: Actor, *, scope_kind: str, scope_value: str | None
+) -> nx.MultiDiGraph:
     return visible_graph(session, actor, resolve_scope(session, scope_kind, scope_value))
 
 
-def node_neighbourhood(session: Session, actor: Actor, *, kind: str, node_id: int, direction: str,
-                       depth: int, page: int, page_size: int, scope_kind: str | None = None,
-                       scope_value: str | None = None) -> dict[str, Any]:
+def node_neighbourhood(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    node_id: int,
+    direction: str,
+    depth: int,
+    page: int,
+    page_size: int,
+    scope_kind: str | None = None,
+    scope_value: str | None = None,
+) -> dict[str, Any]:
     """A node's neighbours within ``depth`` hops, nearest first, one page of them."""
     require_login(actor)
-    scope = (resolve_scope(session, scope_kind, scope_value) if scope_kind
-             else _home_scope(session, kind, node_id))
+    scope = (
+        resolve_scope(session, scope_kind, scope_value)
+        if scope_kind
+        else _home_scope(session, kind, node_id)
+    )
     g = visible_graph(session, actor, scope)
     node = f"{kind}:{node_id}"
     if node not in g:
         raise NotFound(f"图中没有节点 {node}（范围：{scope.label}）")
     ranked = neighbourhood(g, node, direction=direction, depth=depth)
-    shown_page = ranked[(page - 1) * page_size:page * page_size]
+    shown_page = ranked[(page - 1) * page_size : page * page_size]
     shown = {node} | {n for n, _ in shown_page}
-    return {"node": {"id": node, **_plain(g.nodes[node])}, "scope": scope.label, "total": len(ranked),
-            "page": page, "page_size": page_size,
-            "nodes": [{"id": n, "distance": d, **_plain(g.nodes[n])} for n, d in shown_page],
-            "edges": edges_among(g, shown)}
+    return {
+        "node": {"id": node, **_plain(g.nodes[node])},
+        "scope": scope.label,
+        "total": len(ranked),
+        "page": page,
+        "page_size": page_size,
+        "nodes": [{"id": n, "distance": d, **_plain(g.nodes[n])} for n, d in shown_page],
+        "edges": edges_among(g, shown),
+    }
 
 
 def _plain(attrs: dict) -> dict:

@@ -81,9 +81,12 @@ class ImportPlan:
         grouped = defaultdict(int)
         for pr in self.problems:
             grouped[pr.code] += 1
-        return {"resources": {k: res[k] for k in ("create", "update", "unchanged")},
-                "items": {k: items[k] for k in ("create", "update", "delete", "unchanged")},
-                "problems": len(self.problems), "problems_by_code": dict(grouped)}
+        return {
+            "resources": {k: res[k] for k in ("create", "update", "unchanged")},
+            "items": {k: items[k] for k in ("create", "update", "delete", "unchanged")},
+            "problems": len(self.problems),
+            "problems_by_code": dict(grouped),
+        }
 
 
 class _ImportResourceSchema(ResourceSchema):
@@ -122,8 +125,14 @@ class ItemValidator:
         return out, errors
 
 
-def plan_import(session: Session, actor: Actor, records: list[Record], problems: list[Problem], *,
-                default_department_code: str | None = None) -> ImportPlan:
+def plan_import(
+    session: Session,
+    actor: Actor,
+    records: list[Record],
+    problems: list[Problem],
+    *,
+    default_department_code: str | None = None,
+) -> ImportPlan:
     require_importer(actor)
     problems = list(problems)
     depts = _departments(session, records, default_department_code, actor)
@@ -137,20 +146,35 @@ def plan_import(session: Session, actor: Actor, records: list[Record], problems:
         if provider is None:
             continue
         if actor.role == EDITOR and provider.id != actor.department_id:
-            problems.append(rec.problem("provider_code", f"只能导入本部门的目录，该行提供方为“{provider.name}”",
-                                        "other_department"))
+            problems.append(
+                rec.problem(
+                    "provider_code",
+                    f"只能导入本部门的目录，该行提供方为“{provider.name}”",
+                    "other_department",
+                )
+            )
             continue
         system_ids, bad = [], []
         for code in rec.values.get("system_codes") or []:
             s = systems.get(code)
             (system_ids.append(s.id) if s and s.department_id == provider.id else bad.append(code))
         if bad:
-            problems.append(rec.problem("system_codes", "产生系统不存在或不属于提供方：" + "、".join(bad), "unknown_system"))
+            problems.append(
+                rec.problem(
+                    "system_codes",
+                    "产生系统不存在或不属于提供方：" + "、".join(bad),
+                    "unknown_system",
+                )
+            )
             continue
         code = rec.values.get("code")
         existing = existing_by_code.get(code) if isinstance(code, str) else None
         if isinstance(code, str) and existing is None:
-            problems.append(rec.problem("code", f"信息资源代码“{code}”不存在；新资源请留空由系统生成", "unknown_code"))
+            problems.append(
+                rec.problem(
+                    "code", f"信息资源代码“{code}”不存在；新资源请留空由系统生成", "unknown_code"
+                )
+            )
             continue
         existing = existing or existing_by_name.get((provider.id, rec.values.get("name")))
         data = payload(rec.values, rec.items)
@@ -159,7 +183,11 @@ def plan_import(session: Session, actor: Actor, records: list[Record], problems:
             try:
                 loaded = schema.load(data)
             except ValidationError as exc:
-                problems.extend(schema_problems(rec, {**exc.messages, **({"items": item_errors} if item_errors else {})}))
+                problems.extend(
+                    schema_problems(
+                        rec, {**exc.messages, **({"items": item_errors} if item_errors else {})}
+                    )
+                )
                 continue
             if item_errors:
                 problems.extend(schema_problems(rec, {"items": item_errors}))
@@ -169,18 +197,35 @@ def plan_import(session: Session, actor: Actor, records: list[Record], problems:
             if errors := new_resource_errors(loaded):
                 problems.extend(schema_problems(rec, errors))
                 continue
-            planned.append(Planned(rec, "create", loaded, provider, system_ids=system_ids,
-                                   items={"create": len(loaded.get("items") or [])}))
+            planned.append(
+                Planned(
+                    rec,
+                    "create",
+                    loaded,
+                    provider,
+                    system_ids=system_ids,
+                    items={"create": len(loaded.get("items") or [])},
+                )
+            )
             rec.items, rec.item_rows = None, []  # validated: the raw copy is no longer needed
             continue
-        planned_update = _plan_update(rec, data, existing, provider, system_ids, patch_schema, problems)
+        planned_update = _plan_update(
+            rec, data, existing, provider, system_ids, patch_schema, problems
+        )
         if planned_update:
             planned.append(planned_update)
     return ImportPlan(planned, problems)
 
 
-def _plan_update(rec: Record, data: dict, existing: Resource, provider: Department, system_ids: list[int],
-                 patch_schema: ResourceSchema, problems: list[Problem]) -> Planned | None:
+def _plan_update(
+    rec: Record,
+    data: dict,
+    existing: Resource,
+    provider: Department,
+    system_ids: list[int],
+    patch_schema: ResourceSchema,
+    problems: list[Problem],
+) -> Planned | None:
     try:
         # Patch semantics: only what the file says; load defaults must not erase anything.
         changes = {k: v for k, v in patch_schema.load(data).items() if k in data}
@@ -189,37 +234,67 @@ def _plan_update(rec: Record, data: dict, existing: Resource, provider: Departme
         return None
     current = {f: getattr(existing, f) for f in CATALOG_FIELDS}
     current_items = [item_snapshot(i) for i in existing.items]
-    merged = normalise_catalog_entry({**current, **{k: v for k, v in changes.items() if k in CATALOG_FIELDS}})
-    new_items = current_items if "items" not in changes else [
-        {f: it.get(f, _default(f)) for f in ITEM_FIELDS} for it in changes["items"]]
+    merged = normalise_catalog_entry(
+        {**current, **{k: v for k, v in changes.items() if k in CATALOG_FIELDS}}
+    )
+    new_items = (
+        current_items
+        if "items" not in changes
+        else [{f: it.get(f, _default(f)) for f in ITEM_FIELDS} for it in changes["items"]]
+    )
     if errors := catalog_entry_errors({**merged, "items": new_items}):
         problems.extend(schema_problems(rec, errors))
         return None
-    sys_change = bool(rec.values.get("system_codes")) and sorted(system_ids) != sorted(s.id for s in existing.systems)
+    sys_change = bool(rec.values.get("system_codes")) and sorted(system_ids) != sorted(
+        s.id for s in existing.systems
+    )
     same = merged == current and new_items == current_items and not sys_change
     old_names = {i["name"]: i for i in current_items}
     new_names = {i["name"]: i for i in new_items}
-    items = {"create": len(new_names.keys() - old_names.keys()), "delete": len(old_names.keys() - new_names.keys()),
-             "update": sum(1 for n in new_names.keys() & old_names.keys() if new_names[n] != old_names[n]),
-             "unchanged": sum(1 for n in new_names.keys() & old_names.keys() if new_names[n] == old_names[n])}
+    items = {
+        "create": len(new_names.keys() - old_names.keys()),
+        "delete": len(old_names.keys() - new_names.keys()),
+        "update": sum(
+            1 for n in new_names.keys() & old_names.keys() if new_names[n] != old_names[n]
+        ),
+        "unchanged": sum(
+            1 for n in new_names.keys() & old_names.keys() if new_names[n] == old_names[n]
+        ),
+    }
     if not same and existing.status not in ("draft", "published"):
-        problems.append(rec.problem("code", f"资源状态为“{existing.status}”，不能通过导入修改", "not_editable"))
+        problems.append(
+            rec.problem("code", f"资源状态为“{existing.status}”，不能通过导入修改", "not_editable")
+        )
         return None
     if sys_change:
         changes["system_ids"] = system_ids
-    return Planned(rec, "unchanged" if same else "update", changes, provider, existing, system_ids, items,
-                   existing.version)
+    return Planned(
+        rec,
+        "unchanged" if same else "update",
+        changes,
+        provider,
+        existing,
+        system_ids,
+        items,
+        existing.version,
+    )
 
 
 def _default(field_name: str) -> Any:
     return "collected" if field_name == "collection_mode" else None
 
 
-def _departments(session: Session, records: list[Record], default_code: str | None, actor: Actor) -> dict:
+def _departments(
+    session: Session, records: list[Record], default_code: str | None, actor: Actor
+) -> dict:
     codes = {r.values.get("provider_code") for r in records} | {default_code}
     names = {r.values.get("provider_name") for r in records}
-    rows = session.scalars(select(Department).where(Department.code.in_([c for c in codes if isinstance(c, str)])
-                                                    | Department.name.in_([n for n in names if isinstance(n, str)])))
+    rows = session.scalars(
+        select(Department).where(
+            Department.code.in_([c for c in codes if isinstance(c, str)])
+            | Department.name.in_([n for n in names if isinstance(n, str)])
+        )
+    )
     out: dict = {"by_code": {}, "by_name": {}, "default": None}
     for d in rows:
         out["by_code"][d.code] = d
@@ -236,31 +311,53 @@ def _provider(rec: Record, depts: dict, actor: Actor, problems: list[Problem]) -
     if isinstance(code, str):
         dept = depts["by_code"].get(code)
         if dept is None:
-            problems.append(rec.problem("provider_code", f"提供方代码“{code}”未登记", "unknown_department"))
+            problems.append(
+                rec.problem("provider_code", f"提供方代码“{code}”未登记", "unknown_department")
+            )
         return dept
     if isinstance(name, str):
         dept = depts["by_name"].get(name)
         if dept is None:
-            problems.append(rec.problem("provider_name", f"提供方“{name}”未登记", "unknown_department"))
+            problems.append(
+                rec.problem("provider_name", f"提供方“{name}”未登记", "unknown_department")
+            )
         return dept
     if depts["default"] is None:
-        problems.append(rec.problem("provider_code", "未填写提供方，且未指定默认部门（--department）", "no_provider"))
+        problems.append(
+            rec.problem(
+                "provider_code", "未填写提供方，且未指定默认部门（--department）", "no_provider"
+            )
+        )
     return depts["default"]
 
 
 def _existing(session: Session, records: list[Record], depts: dict) -> tuple[dict, dict]:
     codes = [r.values["code"] for r in records if isinstance(r.values.get("code"), str)]
     by_code, by_name = {}, {}
-    opts = (selectinload(Resource.items), selectinload(Resource.systems), selectinload(Resource.provider))
+    opts = (
+        selectinload(Resource.items),
+        selectinload(Resource.systems),
+        selectinload(Resource.provider),
+    )
     for start in range(0, len(codes), 1000):
-        for r in session.scalars(select(Resource).where(Resource.code.in_(codes[start:start + 1000])).options(*opts)):
+        for r in session.scalars(
+            select(Resource).where(Resource.code.in_(codes[start : start + 1000])).options(*opts)
+        ):
             by_code[r.code] = r
-    dept_ids = {d.id for d in depts["by_code"].values()} | ({depts["default"].id} if depts["default"] else set())
+    dept_ids = {d.id for d in depts["by_code"].values()} | (
+        {depts["default"].id} if depts["default"] else set()
+    )
     names = list({r.values.get("name") for r in records if isinstance(r.values.get("name"), str)})
     for start in range(0, len(names), 1000):
-        stmt = select(Resource).where(Resource.provider_department_id.in_(dept_ids),
-                                      Resource.name.in_(names[start:start + 1000]),
-                                      Resource.status != "retired").options(*opts)
+        stmt = (
+            select(Resource)
+            .where(
+                Resource.provider_department_id.in_(dept_ids),
+                Resource.name.in_(names[start : start + 1000]),
+                Resource.status != "retired",
+            )
+            .options(*opts)
+        )
         for r in session.scalars(stmt):
             by_name[(r.provider_department_id, r.name)] = r
     return by_code, by_name
@@ -268,27 +365,56 @@ def _existing(session: Session, records: list[Record], depts: dict) -> tuple[dic
 
 def _systems(session: Session, records: list[Record]) -> dict[str, InformationSystem]:
     codes = {c for r in records for c in (r.values.get("system_codes") or [])}
-    return {s.code: s for s in session.scalars(select(InformationSystem).where(InformationSystem.code.in_(codes)))}
+    return {
+        s.code: s
+        for s in session.scalars(select(InformationSystem).where(InformationSystem.code.in_(codes)))
+    }
 
 
 # -- applying --------------------------------------------------------------------------------
 
+
 def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImport) -> None:
     cause = f"import:{run.id}"
-    create_resources(session, actor, [NewResource(p.data, p.provider.id, p.system_ids)
-                                      for p in plan.planned if p.action == "create"], cause=cause)
+    create_resources(
+        session,
+        actor,
+        [
+            NewResource(p.data, p.provider.id, p.system_ids)
+            for p in plan.planned
+            if p.action == "create"
+        ],
+        cause=cause,
+    )
     for p in plan.planned:
         if p.action == "update":
-            update_resource(session, actor, p.existing.id, changes=p.data,
-                            expected_version=p.version, cause=cause)
+            update_resource(
+                session,
+                actor,
+                p.existing.id,
+                changes=p.data,
+                expected_version=p.version,
+                cause=cause,
+            )
     session.flush()
 
 
-def run_import(session: Session, actor: Actor, *, records: Iterable[Record], problems: list[Problem],
-               filename: str, digest: str, kind: str, dry_run: bool, default_department_code: str | None = None,
-               batch_size: int | None = None, commit: Callable[[], None] | None = None,
-               progress: Callable[[int, int], None] | None = None,
-               reading: Callable[[], AbstractContextManager] = nullcontext) -> tuple[CatalogImport, ImportPlan]:
+def run_import(
+    session: Session,
+    actor: Actor,
+    *,
+    records: Iterable[Record],
+    problems: list[Problem],
+    filename: str,
+    digest: str,
+    kind: str,
+    dry_run: bool,
+    default_department_code: str | None = None,
+    batch_size: int | None = None,
+    commit: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    reading: Callable[[], AbstractContextManager] = nullcontext,
+) -> tuple[CatalogImport, ImportPlan]:
     """Plan, then apply. Without ``batch_size``: the whole file in this transaction, or
     nothing. With it (very large files): batch by batch, each committed, stopping at the
     first batch with problems; the checkpoint says how far it got, and running the same
@@ -309,9 +435,13 @@ def run_import(session: Session, actor: Actor, *, records: Iterable[Record], pro
     # write), so ending its read transaction never discards applied work.
     for batch in _batches(records, batch_size) if batch_size else [records]:
         with reading():
-            plan = plan_import(session, actor, list(batch), [], default_department_code=default_department_code)
+            plan = plan_import(
+                session, actor, list(batch), [], default_department_code=default_department_code
+            )
         if run is None:
-            run = _new_run(session, actor, filename=filename, digest=digest, kind=kind, dry_run=dry_run)
+            run = _new_run(
+                session, actor, filename=filename, digest=digest, kind=kind, dry_run=dry_run
+            )
         plan.problems = problems[reported:] + plan.problems
         reported = len(problems)
         total.problems.extend(plan.problems)
@@ -334,15 +464,35 @@ def run_import(session: Session, actor: Actor, *, records: Iterable[Record], pro
     run.problems = [p.as_dict() for p in total.problems[:MAX_STORED_PROBLEMS]]
     run.finished_at = utcnow()
     session.flush()
-    audit.record(session, actor, "import.run", "import", run.id,
-                 after={"digest": digest, "status": run.status, "counts": run.counts, "checkpoint": run.checkpoint})
+    audit.record(
+        session,
+        actor,
+        "import.run",
+        "import",
+        run.id,
+        after={
+            "digest": digest,
+            "status": run.status,
+            "counts": run.counts,
+            "checkpoint": run.checkpoint,
+        },
+    )
     return run, total
 
 
-def _new_run(session: Session, actor: Actor, *, filename: str, digest: str, kind: str,
-             dry_run: bool) -> CatalogImport:
-    run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
-                        filename=filename[:300], digest=digest, kind=kind, dry_run=dry_run, status="planned")
+def _new_run(
+    session: Session, actor: Actor, *, filename: str, digest: str, kind: str, dry_run: bool
+) -> CatalogImport:
+    run = CatalogImport(
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        department_id=actor.department_id,
+        filename=filename[:300],
+        digest=digest,
+        kind=kind,
+        dry_run=dry_run,
+        status="planned",
+    )
     session.add(run)
     session.flush()
     return run
@@ -368,21 +518,45 @@ def _add_counts(a: dict, b: dict) -> dict:
     return out
 
 
-def reading_problem(session: Session, actor: Actor, *, filename: str, digest: str, message: str,
-                    code: str) -> CatalogImport:
+def reading_problem(
+    session: Session, actor: Actor, *, filename: str, digest: str, message: str, code: str
+) -> CatalogImport:
     """A file that could not be read at all is still on the record."""
     require_login(actor)
-    run = CatalogImport(actor_id=actor.user_id, actor_name=actor.name, department_id=actor.department_id,
-                        filename=filename[:300], digest=digest, kind="unknown", dry_run=False, status="rejected",
-                        counts={}, problem_count=1, finished_at=utcnow(),
-                        problems=[{"sheet": None, "row": None, "column": None, "field": None,
-                                   "message": message, "code": code}])
+    run = CatalogImport(
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        department_id=actor.department_id,
+        filename=filename[:300],
+        digest=digest,
+        kind="unknown",
+        dry_run=False,
+        status="rejected",
+        counts={},
+        problem_count=1,
+        finished_at=utcnow(),
+        problems=[
+            {
+                "sheet": None,
+                "row": None,
+                "column": None,
+                "field": None,
+                "message": message,
+                "code": code,
+            }
+        ],
+    )
     session.add(run)
     session.flush()
-    audit.record(session, actor, "import.run", "import", run.id, after={"digest": digest, "status": "rejected"})
+    audit.record(
+        session,
+        actor,
+        "import.run",
+        "import",
+        run.id,
+        after={"digest": digest, "status": "rejected"},
+    )
     return run
-
-
 
 
 @dataclass(frozen=True)
@@ -396,15 +570,28 @@ class ReadLimits:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any], *, stream_csv: bool = False) -> ReadLimits:
-        return cls(settings["IMPORT_MAX_BYTES"], settings["IMPORT_MAX_ROWS"],
-                   settings["IMPORT_MAX_UNPACKED_BYTES"], 2**40 if stream_csv else None)
+        return cls(
+            settings["IMPORT_MAX_BYTES"],
+            settings["IMPORT_MAX_ROWS"],
+            settings["IMPORT_MAX_UNPACKED_BYTES"],
+            2**40 if stream_csv else None,
+        )
 
 
-def import_file(session: Session, actor: Actor, *, path: Path, filename: str, dry_run: bool,
-                limits: ReadLimits, default_department_code: str | None = None,
-                batch_size: int | None = None, commit: Callable[[], None] | None = None,
-                progress: Callable[[int, int], None] | None = None,
-                reading: Callable[[], AbstractContextManager] = nullcontext) -> tuple[CatalogImport, ImportPlan]:
+def import_file(
+    session: Session,
+    actor: Actor,
+    *,
+    path: Path,
+    filename: str,
+    dry_run: bool,
+    limits: ReadLimits,
+    default_department_code: str | None = None,
+    batch_size: int | None = None,
+    commit: Callable[[], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    reading: Callable[[], AbstractContextManager] = nullcontext,
+) -> tuple[CatalogImport, ImportPlan]:
     """导入目录文件: the one import use case of the API, the pages and the command line.
 
     Authorised before the file is opened; then digested, read within ``limits`` and
@@ -415,16 +602,34 @@ def import_file(session: Session, actor: Actor, *, path: Path, filename: str, dr
     try:
         with reading():  # no transaction needs to wait while the file is digested and read
             digest = file_digest(path)
-            parsed = read_file(path, max_bytes=limits.max_bytes, max_csv_bytes=limits.max_csv_bytes,
-                               max_rows=limits.max_rows, max_unpacked_bytes=limits.max_unpacked_bytes)
+            parsed = read_file(
+                path,
+                max_bytes=limits.max_bytes,
+                max_csv_bytes=limits.max_csv_bytes,
+                max_rows=limits.max_rows,
+                max_unpacked_bytes=limits.max_unpacked_bytes,
+            )
     except FileProblem as exc:
-        return reading_problem(session, actor, filename=filename, digest=digest, message=exc.message,
-                               code=exc.code), ImportPlan([], [])
+        return reading_problem(
+            session, actor, filename=filename, digest=digest, message=exc.message, code=exc.code
+        ), ImportPlan([], [])
     problems: list[Problem] = []
     records = iter_records(parsed, problems)  # streamed for the flattened CSV layout
-    return run_import(session, actor, records=records, problems=problems, filename=filename, digest=digest,
-                      kind=parsed.kind, dry_run=dry_run, default_department_code=default_department_code,
-                      batch_size=batch_size, commit=commit, progress=progress, reading=reading)
+    return run_import(
+        session,
+        actor,
+        records=records,
+        problems=problems,
+        filename=filename,
+        digest=digest,
+        kind=parsed.kind,
+        dry_run=dry_run,
+        default_department_code=default_department_code,
+        batch_size=batch_size,
+        commit=commit,
+        progress=progress,
+        reading=reading,
+    )
 
 
 def file_digest(path: Path) -> str:

@@ -14,16 +14,26 @@ from ._records import add_record, delete_record, get_record, resolve_ids, update
 from .resources import visible_clause
 
 
-def _apply_resources(session: Session, actor: Actor, interface: Interface, data: dict[str, Any]) -> None:
+def _apply_resources(
+    session: Session, actor: Actor, interface: Interface, data: dict[str, Any]
+) -> None:
     if "resource_ids" not in data:
         return
     # Only entries the caller may read resolve; another department's drafts read as missing.
-    resources = resolve_ids(session, Resource, data.pop("resource_ids"), field="resource_ids",
-                            label="信息资源", where=visible_clause(actor))
+    resources = resolve_ids(
+        session,
+        Resource,
+        data.pop("resource_ids"),
+        field="resource_ids",
+        label="信息资源",
+        where=visible_clause(actor),
+    )
     foreign = [r.code for r in resources if r.provider_department_id != interface.department_id]
     if foreign:
         # An interface serves its own department's resources; others register their own.
-        raise Invalid(errors={"resource_ids": ["只能关联本部门提供的信息资源：" + "、".join(foreign)]})
+        raise Invalid(
+            errors={"resource_ids": ["只能关联本部门提供的信息资源：" + "、".join(foreign)]}
+        )
     interface.resources = resources
 
 
@@ -39,31 +49,60 @@ def create_interface(session: Session, actor: Actor, *, data: dict[str, Any]) ->
     return add_record(session, actor, interface, subject_type="interface")
 
 
-def update_interface(session: Session, actor: Actor, interface_id: int, *, changes: dict[str, Any],
-                     expected_version: int | None) -> Interface:
+def update_interface(
+    session: Session,
+    actor: Actor,
+    interface_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> Interface:
     interface = get_record(session, Interface, interface_id, label="共享接口")
     require_department_editor(actor, interface.department_id)
     check_editable(actor, "interface", changes)
     changes = dict(changes)
     _apply_resources(session, actor, interface, changes)
-    return update_record(session, actor, interface, changes, expected_version=expected_version,
-                         subject_type="interface")
+    return update_record(
+        session,
+        actor,
+        interface,
+        changes,
+        expected_version=expected_version,
+        subject_type="interface",
+    )
 
 
-def delete_interface(session: Session, actor: Actor, interface_id: int, *,
-                     expected_version: int | None) -> None:
+def delete_interface(
+    session: Session, actor: Actor, interface_id: int, *, expected_version: int | None
+) -> None:
     interface = get_record(session, Interface, interface_id, label="共享接口")
     require_department_editor(actor, interface.department_id)
-    delete_record(session, actor, interface, expected_version=expected_version, subject_type="interface")
+    delete_record(
+        session, actor, interface, expected_version=expected_version, subject_type="interface"
+    )
 
 
-def list_interfaces(*, department_id: int | None = None, kind: str | None = None,
-                    platform_connected: bool | None = None, resource_id: int | None = None,
-                    health: str | None = None) -> Select:
-    stmt = where_equal(select(Interface), (Interface.department_id, department_id), (Interface.kind, kind),
-                       (Interface.platform_connected, platform_connected), (Interface.health, health))
+def list_interfaces(
+    *,
+    department_id: int | None = None,
+    kind: str | None = None,
+    platform_connected: bool | None = None,
+    resource_id: int | None = None,
+    health: str | None = None,
+) -> Select:
+    stmt = where_equal(
+        select(Interface),
+        (Interface.department_id, department_id),
+        (Interface.kind, kind),
+        (Interface.platform_connected, platform_connected),
+        (Interface.health, health),
+    )
     if resource_id is not None:
-        stmt = stmt.where(Interface.id.in_(
-            select(interface_resources.c.interface_id).where(interface_resources.c.resource_id == resource_id)
-        ))
+        stmt = stmt.where(
+            Interface.id.in_(
+                select(interface_resources.c.interface_id).where(
+                    interface_resources.c.resource_id == resource_id
+                )
+            )
+        )
     return stmt

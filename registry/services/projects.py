@@ -34,8 +34,13 @@ from .findings import check_art17_block
 
 def _apply_co_departments(session: Session, project: Project, data: dict[str, Any]) -> None:
     if "co_department_ids" in data:
-        project.co_departments = resolve_ids(session, Department, data.pop("co_department_ids"),
-                                             field="co_department_ids", label="共建部门")
+        project.co_departments = resolve_ids(
+            session,
+            Department,
+            data.pop("co_department_ids"),
+            field="co_department_ids",
+            label="共建部门",
+        )
 
 
 def create_project(session: Session, actor: Actor, *, data: dict[str, Any]) -> Project:
@@ -52,8 +57,14 @@ def create_project(session: Session, actor: Actor, *, data: dict[str, Any]) -> P
     return add_record(session, actor, project, subject_type="project")
 
 
-def update_project(session: Session, actor: Actor, project_id: int, *, changes: dict[str, Any],
-                   expected_version: int | None) -> Project:
+def update_project(
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> Project:
     project = get_record(session, Project, project_id, label="项目")
     require_department_editor(actor, project.lead_department_id, NDRC)
     check_editable(actor, "project", changes)
@@ -61,17 +72,20 @@ def update_project(session: Session, actor: Actor, project_id: int, *, changes: 
     if "lead_department_id" in changes:
         require_department_editor(actor, changes["lead_department_id"], NDRC)
     if "code" in changes:
-        ensure_unique(session, Project, "code", changes["code"], label="项目编码", exclude_id=project.id)
+        ensure_unique(
+            session, Project, "code", changes["code"], label="项目编码", exclude_id=project.id
+        )
     _apply_co_departments(session, project, changes)
-    return update_record(session, actor, project, changes, expected_version=expected_version,
-                         subject_type="project")
+    return update_record(
+        session, actor, project, changes, expected_version=expected_version, subject_type="project"
+    )
 
 
 def allowed_next_stages(project: Project, *, preliminary_design_threshold: Decimal) -> list[str]:
     """The next stage, plus the stages Art. 7 lets a project skip to."""
     index = PROJECT_STAGES.index(project.stage)
     allowed: list[str] = []
-    for stage in PROJECT_STAGES[index + 1:]:
+    for stage in PROJECT_STAGES[index + 1 :]:
         allowed.append(stage)
         if stage == "proposal" and project.in_county_plan:
             continue  # Art. 7: a project in the county plan may skip the proposal
@@ -81,9 +95,17 @@ def allowed_next_stages(project: Project, *, preliminary_design_threshold: Decim
     return allowed
 
 
-def move_project_stage(session: Session, actor: Actor, project_id: int, *, to_stage: str,
-                       reason: str | None, evidence: dict[str, Any] | None,
-                       expected_version: int | None, settings: dict[str, Any]) -> Project:
+def move_project_stage(
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    *,
+    to_stage: str,
+    reason: str | None,
+    evidence: dict[str, Any] | None,
+    expected_version: int | None,
+    settings: dict[str, Any],
+) -> Project:
     project = get_record(session, Project, project_id, label="项目")
     # 发改委 moves stages; the 大数据中心 may close its own county technical review (Art. 8).
     require_role(actor, NDRC, *((REVIEWER,) if project.stage == "technical_review" else ()))
@@ -95,43 +117,78 @@ def move_project_stage(session: Session, actor: Actor, project_id: int, *, to_st
     allowed = allowed_next_stages(project, preliminary_design_threshold=threshold)
     if to_stage not in allowed:
         raise Conflict(
-            f"项目当前处于“{project.stage}”阶段，只能进入：{'、'.join(allowed) or '（已是最后阶段）'}",
+            f"项目当前处于“{project.stage}”阶段，"
+            f"只能进入：{'、'.join(allowed) or '（已是最后阶段）'}",
             code="stage_not_allowed",
         )
     check_art17_block(session, [project.lead_department_id, *project.co_department_ids])
     if to_stage == "construction":
-        check_technical_review(project, evidence, city_threshold=Decimal(str(settings["CITY_REVIEW_THRESHOLD"])))
+        check_technical_review(
+            project, evidence, city_threshold=Decimal(str(settings["CITY_REVIEW_THRESHOLD"]))
+        )
     if to_stage == "acceptance_requested":
         evidence = {**evidence, **check_acceptance_gate(session, project, settings)}
     before = snapshot(project)
-    session.add(ProjectStageChange(project=project, from_stage=project.stage, to_stage=to_stage,
-                                   actor_id=actor.user_id, reason=reason, evidence=evidence or {}))
+    session.add(
+        ProjectStageChange(
+            project=project,
+            from_stage=project.stage,
+            to_stage=to_stage,
+            actor_id=actor.user_id,
+            reason=reason,
+            evidence=evidence or {},
+        )
+    )
     project.stage = to_stage
     session.flush()
-    audit.record(session, actor, "project.stage", "project", project.id, before=before,
-                 after=snapshot(project), cause=reason)
+    audit.record(
+        session,
+        actor,
+        "project.stage",
+        "project",
+        project.id,
+        before=before,
+        after=snapshot(project),
+        cause=reason,
+    )
     return project
 
 
-def check_technical_review(project: Project, evidence: dict[str, Any], *, city_threshold: Decimal) -> None:
+def check_technical_review(
+    project: Project, evidence: dict[str, Any], *, city_threshold: Decimal
+) -> None:
     """Art. 8: no construction before the technical review passed. Below the threshold the
     county 大数据中心's expert panel reviews; from it, the city-level review does."""
     if project.investment < city_threshold:
         if not (evidence.get("expert_panel_conclusion") or "").strip():
-            raise Conflict(f"第八条：投资低于 {city_threshold} 万元的项目须记录县大数据中心专家组评审结论",
-                           code="art8_expert_panel_missing",
-                           errors={"evidence.expert_panel_conclusion": ["须填写专家组评审结论"]})
+            raise Conflict(
+                f"第八条：投资低于 {city_threshold} 万元的项目须记录县大数据中心专家组评审结论",
+                code="art8_expert_panel_missing",
+                errors={"evidence.expert_panel_conclusion": ["须填写专家组评审结论"]},
+            )
         if evidence.get("review_passed") is not True:
-            raise Conflict("第八条：技术评审未通过，不得进入建设阶段", code="art8_review_not_passed",
-                           errors={"evidence.review_passed": ["技术评审须为通过"]})
+            raise Conflict(
+                "第八条：技术评审未通过，不得进入建设阶段",
+                code="art8_review_not_passed",
+                errors={"evidence.review_passed": ["技术评审须为通过"]},
+            )
     elif not (evidence.get("city_review_reference") or "").strip():
-        raise Conflict(f"第八条：投资 {city_threshold} 万元及以上的项目须提供市级技术评审文号",
-                       code="art8_city_review_missing",
-                       errors={"evidence.city_review_reference": ["须填写市级评审文号"]})
+        raise Conflict(
+            f"第八条：投资 {city_threshold} 万元及以上的项目须提供市级技术评审文号",
+            code="art8_city_review_missing",
+            errors={"evidence.city_review_reference": ["须填写市级评审文号"]},
+        )
 
 
-def record_extension_request(session: Session, actor: Actor, project_id: int, *, reason: str,
-                             new_date: Any, expected_version: int | None) -> Project:
+def record_extension_request(
+    session: Session,
+    actor: Actor,
+    project_id: int,
+    *,
+    reason: str,
+    new_date: Any,
+    expected_version: int | None,
+) -> Project:
     """Art. 16: a project that cannot be accepted on time explains why and asks for a delay."""
     project = get_record(session, Project, project_id, label="项目")
     require_department_editor(actor, project.lead_department_id, NDRC)
@@ -139,24 +196,48 @@ def record_extension_request(session: Session, actor: Actor, project_id: int, *,
     if not reason.strip():
         raise Invalid(errors={"reason": ["须说明延期原因"]})
     before = snapshot(project)
-    project.extension_requests = [*project.extension_requests, {
-        "reason": reason, "new_date": new_date.isoformat(), "by": actor.name,
-        "at": utcnow().isoformat(timespec="seconds"), "previous_date": (
-            project.planned_acceptance_date.isoformat() if project.planned_acceptance_date else None)}]
+    project.extension_requests = [
+        *project.extension_requests,
+        {
+            "reason": reason,
+            "new_date": new_date.isoformat(),
+            "by": actor.name,
+            "at": utcnow().isoformat(timespec="seconds"),
+            "previous_date": (
+                project.planned_acceptance_date.isoformat()
+                if project.planned_acceptance_date
+                else None
+            ),
+        },
+    ]
     project.planned_acceptance_date = new_date
     project.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "project.extension_request", "project", project.id, before=before,
-                 after=snapshot(project), cause=reason)
+    audit.record(
+        session,
+        actor,
+        "project.extension_request",
+        "project",
+        project.id,
+        before=before,
+        after=snapshot(project),
+        cause=reason,
+    )
     return project
 
 
-def list_projects(*, department_id: int | None = None, stage: str | None = None,
-                  in_county_plan: bool | None = None, q: str | None = None) -> Select:
+def list_projects(
+    *,
+    department_id: int | None = None,
+    stage: str | None = None,
+    in_county_plan: bool | None = None,
+    q: str | None = None,
+) -> Select:
     stmt = select(Project)
     if department_id is not None:
         co = select(project_departments.c.project_id).where(
-            project_departments.c.department_id == department_id)
+            project_departments.c.department_id == department_id
+        )
         stmt = stmt.where((Project.lead_department_id == department_id) | Project.id.in_(co))
     if stage:
         stmt = stmt.where(Project.stage == stage)

@@ -30,12 +30,29 @@ from ._records import check_version, get_record, next_counter, resolve_ids, wher
 from .departments import department_by_code
 
 CATALOG_FIELDS = (
-    "classification_code", "name", "summary", "format_class", "format_detail", "share_type",
-    "share_condition", "share_method_class", "share_method_platform", "open_type",
-    "open_condition", "update_cycle", "publish_date", "related_codes",
+    "classification_code",
+    "name",
+    "summary",
+    "format_class",
+    "format_detail",
+    "share_type",
+    "share_condition",
+    "share_method_class",
+    "share_method_platform",
+    "open_type",
+    "open_condition",
+    "update_cycle",
+    "publish_date",
+    "related_codes",
 )
 ITEM_FIELDS = (
-    "name", "data_type", "length", "description", "collection_mode", "share_type", "open_type",
+    "name",
+    "data_type",
+    "length",
+    "description",
+    "collection_mode",
+    "share_type",
+    "open_type",
     "element_identifier",
 )
 EDITABLE_STATUSES = ("draft", "published")
@@ -51,12 +68,14 @@ TRANSITIONS = {
 
 # -- codes ---------------------------------------------------------------------------------
 
+
 def allocate_code(session: Session, classification_code: str) -> str:
     """Next 信息资源代码 for a 分类码: unique and never reused, safe under concurrency."""
     return _allocate_codes(session, [classification_code])[0]
 
 
 # -- snapshots and diffs -------------------------------------------------------------------
+
 
 def item_snapshot(item: DataItem) -> dict[str, Any]:
     return {f: getattr(item, f) for f in ITEM_FIELDS}
@@ -65,24 +84,31 @@ def item_snapshot(item: DataItem) -> dict[str, Any]:
 def resource_snapshot(resource: Resource) -> dict[str, Any]:
     data = {f: getattr(resource, f) for f in CATALOG_FIELDS}
     data["publish_date"] = resource.publish_date.isoformat() if resource.publish_date else None
-    data.update(code=resource.code, status=resource.status,
-                provider_department_id=resource.provider_department_id,
-                system_ids=sorted(s.id for s in resource.systems),
-                items=[item_snapshot(i) for i in resource.items])
+    data.update(
+        code=resource.code,
+        status=resource.status,
+        provider_department_id=resource.provider_department_id,
+        system_ids=sorted(s.id for s in resource.systems),
+        items=[item_snapshot(i) for i in resource.items],
+    )
     return data
 
 
 def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """Field-level diff; items are matched by name (unique within a resource)."""
     old = old or {}
-    fields = {k: {"old": old.get(k), "new": v} for k, v in new.items()
-              if k != "items" and old.get(k) != v}
+    fields = {
+        k: {"old": old.get(k), "new": v} for k, v in new.items() if k != "items" and old.get(k) != v
+    }
     old_items = {i["name"]: i for i in old.get("items", [])}
     new_items = {i["name"]: i for i in new.get("items", [])}
     changed = {}
     for name in old_items.keys() & new_items.keys():
-        d = {k: {"old": old_items[name].get(k), "new": v} for k, v in new_items[name].items()
-             if old_items[name].get(k) != v}
+        d = {
+            k: {"old": old_items[name].get(k), "new": v}
+            for k, v in new_items[name].items()
+            if old_items[name].get(k) != v
+        }
         if d:
             changed[name] = d
     items = {
@@ -93,17 +119,41 @@ def diff_snapshots(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str,
     return {"fields": fields, "items": items}
 
 
-def _record_version(session: Session, actor: Actor, resource: Resource, action: str,
-                    reason: str | None, before: dict | None, cause: str | None = None) -> None:
+def _record_version(
+    session: Session,
+    actor: Actor,
+    resource: Resource,
+    action: str,
+    reason: str | None,
+    before: dict | None,
+    cause: str | None = None,
+) -> None:
     after = resource_snapshot(resource)
-    session.add(ResourceVersion(resource_id=resource.id, version=resource.version, action=action,
-                                status=resource.status, actor_id=actor.user_id, reason=reason,
-                                snapshot=after))
-    audit.record(session, actor, f"resource.{action}", "resource", resource.id, before=before,
-                 after=after, cause=cause or reason)
+    session.add(
+        ResourceVersion(
+            resource_id=resource.id,
+            version=resource.version,
+            action=action,
+            status=resource.status,
+            actor_id=actor.user_id,
+            reason=reason,
+            snapshot=after,
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        f"resource.{action}",
+        "resource",
+        resource.id,
+        before=before,
+        after=after,
+        cause=cause or reason,
+    )
 
 
 # -- items -----------------------------------------------------------------------------------
+
 
 def item_errors(items: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Item names are unique within a resource (diffs and imports match items by name)."""
@@ -129,6 +179,7 @@ def _set_items(resource: Resource, items: list[dict[str, Any]]) -> None:
 
 # -- create ----------------------------------------------------------------------------------
 
+
 @dataclass
 class NewResource:
     """One catalog entry to create: ``data`` as ResourceSchema loads it (catalog fields and
@@ -148,20 +199,28 @@ def new_resource_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     return {**catalog_entry_errors({**data, "items": items}), **item_errors(items)}
 
 
-def create_resource(session: Session, actor: Actor, *, data: dict[str, Any],
-                    cause: str | None = None) -> Resource:
+def create_resource(
+    session: Session, actor: Actor, *, data: dict[str, Any], cause: str | None = None
+) -> Resource:
     data = dict(data)
-    provider = (department_by_code(session, data.pop("provider_code")) if data.get("provider_code")
-                else get_record(session, Department, actor.department_id or 0, label="提供方部门", field="provider_code"))
+    provider = (
+        department_by_code(session, data.pop("provider_code"))
+        if data.get("provider_code")
+        else get_record(
+            session, Department, actor.department_id or 0, label="提供方部门", field="provider_code"
+        )
+    )
     require_department_editor(actor, provider.id)
     systems = _systems(session, data.pop("system_ids", []), provider.id)
-    (resource_id,) = create_resources(session, actor, [NewResource(data, provider.id, [s.id for s in systems])],
-                                      cause=cause)
+    (resource_id,) = create_resources(
+        session, actor, [NewResource(data, provider.id, [s.id for s in systems])], cause=cause
+    )
     return get_record(session, Resource, resource_id, label="信息资源")
 
 
-def create_resources(session: Session, actor: Actor, entries: list[NewResource], *,
-                     cause: str | None = None) -> list[int]:
+def create_resources(
+    session: Session, actor: Actor, entries: list[NewResource], *, cause: str | None = None
+) -> list[int]:
     """The one way a catalog entry comes into being, one or twenty thousand at a time:
     the rules checked, 信息资源代码 allocated in blocks per 分类码, rows, items and
     system links written with Core multi-row inserts, a first version and an audit
@@ -175,16 +234,28 @@ def create_resources(session: Session, actor: Actor, entries: list[NewResource],
         return []
     codes = _allocate_codes(session, [e.data["classification_code"] for e in entries])
     now = utcnow()
-    rows = [{**{f: e.data.get(f) for f in CATALOG_FIELDS}, "related_codes": e.data.get("related_codes") or [],
-             "code": code, "provider_department_id": e.provider_id, "status": "draft",
-             "item_count": len(e.data.get("items") or []), "version": 1, "created_at": now, "updated_at": now}
-            for e, code in zip(entries, codes, strict=True)]
+    rows = [
+        {
+            **{f: e.data.get(f) for f in CATALOG_FIELDS},
+            "related_codes": e.data.get("related_codes") or [],
+            "code": code,
+            "provider_department_id": e.provider_id,
+            "status": "draft",
+            "item_count": len(e.data.get("items") or []),
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for e, code in zip(entries, codes, strict=True)
+    ]
     table = Resource.__table__
     ids: list[int] = []
     for start in range(0, len(rows), 500):
         # Core, not the unit of work: the rows are complete, and 20,000 ORM objects cost minutes.
-        result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                 rows[start:start + 500])
+        result = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            rows[start : start + 500],
+        )
         ids.extend(result.scalars().all())
     items, links, versions, events = [], [], [], []
     for rid, entry, row in zip(ids, entries, rows, strict=True):
@@ -193,16 +264,41 @@ def create_resources(session: Session, actor: Actor, entries: list[NewResource],
         links.extend({"resource_id": rid, "system_id": s} for s in entry.system_ids)
         snap = {f: row[f] for f in CATALOG_FIELDS}
         snap["publish_date"] = row["publish_date"].isoformat() if row["publish_date"] else None
-        snap.update(code=row["code"], status="draft", provider_department_id=entry.provider_id,
-                    system_ids=sorted(entry.system_ids), items=its)
-        versions.append({"resource_id": rid, "version": 1, "action": "create", "status": "draft",
-                         "actor_id": actor.user_id, "reason": None, "snapshot": snap, "at": now})
-        events.append({"action": "resource.create", "subject_type": "resource", "subject_id": rid,
-                       "after": snap, "cause": cause})
-    for target, batch in ((DataItem.__table__, items), (resource_systems, links),
-                          (ResourceVersion.__table__, versions)):
+        snap.update(
+            code=row["code"],
+            status="draft",
+            provider_department_id=entry.provider_id,
+            system_ids=sorted(entry.system_ids),
+            items=its,
+        )
+        versions.append(
+            {
+                "resource_id": rid,
+                "version": 1,
+                "action": "create",
+                "status": "draft",
+                "actor_id": actor.user_id,
+                "reason": None,
+                "snapshot": snap,
+                "at": now,
+            }
+        )
+        events.append(
+            {
+                "action": "resource.create",
+                "subject_type": "resource",
+                "subject_id": rid,
+                "after": snap,
+                "cause": cause,
+            }
+        )
+    for target, batch in (
+        (DataItem.__table__, items),
+        (resource_systems, links),
+        (ResourceVersion.__table__, versions),
+    ):
         for start in range(0, len(batch), 5000):
-            session.execute(insert(target), batch[start:start + 5000])
+            session.execute(insert(target), batch[start : start + 5000])
     audit.record_many(session, actor, events)
     # Core inserts bypass the ORM's flush events: queue the new documents here.
     search_outbox.enqueue(session, ids)
@@ -219,8 +315,10 @@ def _allocate_codes(session: Session, classification_codes: list[str]) -> list[s
     wanted: dict[str, int] = defaultdict(int)
     for cls in classification_codes:
         wanted[cls] += 1
-    next_number = {cls: next_counter(session, CodeSequence, "prefix", cls, by=n) - n + 1
-                   for cls, n in wanted.items()}
+    next_number = {
+        cls: next_counter(session, CodeSequence, "prefix", cls, by=n) - n + 1
+        for cls, n in wanted.items()
+    }
     codes = []
     for cls in classification_codes:
         codes.append(format_resource_code(cls, next_number[cls]))
@@ -232,12 +330,21 @@ def _systems(session: Session, ids: list[int], provider_id: int) -> list[Informa
     systems = resolve_ids(session, InformationSystem, ids, field="system_ids", label="信息系统")
     foreign = [s.code for s in systems if s.department_id != provider_id]
     if foreign:
-        raise Invalid(errors={"system_ids": ["产生资源的系统须属于提供方部门：" + "、".join(foreign)]})
+        raise Invalid(
+            errors={"system_ids": ["产生资源的系统须属于提供方部门：" + "、".join(foreign)]}
+        )
     return systems
 
 
-def update_resource(session: Session, actor: Actor, resource_id: int, *, changes: dict[str, Any],
-                    expected_version: int | None, cause: str | None = None) -> Resource:
+def update_resource(
+    session: Session,
+    actor: Actor,
+    resource_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+    cause: str | None = None,
+) -> Resource:
     """Patch semantics: omitted fields keep their value; ``items``, when given, replaces the list.
 
     Published entries may be edited (each change is a new version with its diff, for
@@ -259,7 +366,10 @@ def update_resource(session: Session, actor: Actor, resource_id: int, *, changes
         merged["items"] = [item_snapshot(i) for i in resource.items]
     if errors := catalog_entry_errors(merged):
         raise Invalid(errors=errors)
-    if "classification_code" in changes and changes["classification_code"] != resource.classification_code:
+    if (
+        "classification_code" in changes
+        and changes["classification_code"] != resource.classification_code
+    ):
         if resource.status != "draft":
             raise Conflict("已发布资源的分类不能修改", code="classification_immutable")
         resource.code = allocate_code(session, changes["classification_code"])
@@ -276,24 +386,46 @@ def update_resource(session: Session, actor: Actor, resource_id: int, *, changes
     return resource
 
 
-def replace_items(session: Session, actor: Actor, resource_id: int, *, items: list[dict[str, Any]],
-                  expected_version: int | None) -> Resource:
-    return update_resource(session, actor, resource_id, changes={"items": items},
-                           expected_version=expected_version)
+def replace_items(
+    session: Session,
+    actor: Actor,
+    resource_id: int,
+    *,
+    items: list[dict[str, Any]],
+    expected_version: int | None,
+) -> Resource:
+    return update_resource(
+        session, actor, resource_id, changes={"items": items}, expected_version=expected_version
+    )
 
 
-def add_item(session: Session, actor: Actor, resource_id: int, *, item: dict[str, Any],
-             expected_version: int | None) -> Resource:
+def add_item(
+    session: Session,
+    actor: Actor,
+    resource_id: int,
+    *,
+    item: dict[str, Any],
+    expected_version: int | None,
+) -> Resource:
     resource = get_record(session, Resource, resource_id, label="信息资源")
     items = [item_snapshot(i) for i in resource.items] + [item]
-    return update_resource(session, actor, resource_id, changes={"items": items},
-                           expected_version=expected_version)
+    return update_resource(
+        session, actor, resource_id, changes={"items": items}, expected_version=expected_version
+    )
 
 
 # -- workflow --------------------------------------------------------------------------------
 
-def transition_resource(session: Session, actor: Actor, resource_id: int, *, action: str,
-                        reason: str | None, expected_version: int | None) -> Resource:
+
+def transition_resource(
+    session: Session,
+    actor: Actor,
+    resource_id: int,
+    *,
+    action: str,
+    reason: str | None,
+    expected_version: int | None,
+) -> Resource:
     """submit / publish / reject / retire, each with who and why in the history."""
     source, target, who, needs_reason = TRANSITIONS[action]
     resource = get_record(session, Resource, resource_id, label="信息资源")
@@ -305,7 +437,9 @@ def transition_resource(session: Session, actor: Actor, resource_id: int, *, act
         require_department_editor(actor, resource.provider_department_id)
     check_version(resource, expected_version)
     if resource.status != source:
-        raise Conflict(f"当前状态为“{resource.status}”，不能执行“{action}”", code="invalid_transition")
+        raise Conflict(
+            f"当前状态为“{resource.status}”，不能执行“{action}”", code="invalid_transition"
+        )
     if needs_reason and not (reason or "").strip():
         raise Invalid(errors={"reason": ["须说明原因"]})
     if action == "submit":
@@ -327,6 +461,7 @@ def _check_complete(resource: Resource) -> None:
 
 # -- reading ---------------------------------------------------------------------------------
 
+
 def visible_clause(actor: Actor) -> ColumnElement[bool]:
     """Which catalog entries an actor may read: ``authz.resource_visibility`` as SQL."""
     v = resource_visibility(actor)
@@ -342,7 +477,8 @@ def visible_clause(actor: Actor) -> ColumnElement[bool]:
 
 def get_resource(session: Session, actor: Actor, resource_id: int) -> Resource:
     resource = session.scalar(
-        select(Resource).where(Resource.id == resource_id, visible_clause(actor))
+        select(Resource)
+        .where(Resource.id == resource_id, visible_clause(actor))
         .options(selectinload(Resource.provider), selectinload(Resource.systems))
     )
     if resource is None:
@@ -354,23 +490,45 @@ def get_resource(session: Session, actor: Actor, resource_id: int) -> Resource:
 SORTABLE = {"id", "name", "code", "updated_at", "publish_date"}
 
 
-def list_resources(actor: Actor, *, department_id: int | None = None, status: str | None = None,
-                   share_type: str | None = None, classification: str | None = None,
-                   update_cycle: str | None = None, format_class: str | None = None,
-                   system_id: int | None = None, q: str | None = None) -> Select:
-    stmt = select(Resource).where(visible_clause(actor)).options(
-        selectinload(Resource.provider), selectinload(Resource.systems))
-    stmt = where_equal(stmt, (Resource.provider_department_id, department_id), (Resource.status, status),
-                       (Resource.share_type, share_type), (Resource.update_cycle, update_cycle),
-                       (Resource.format_class, format_class))
+def list_resources(
+    actor: Actor,
+    *,
+    department_id: int | None = None,
+    status: str | None = None,
+    share_type: str | None = None,
+    classification: str | None = None,
+    update_cycle: str | None = None,
+    format_class: str | None = None,
+    system_id: int | None = None,
+    q: str | None = None,
+) -> Select:
+    stmt = (
+        select(Resource)
+        .where(visible_clause(actor))
+        .options(selectinload(Resource.provider), selectinload(Resource.systems))
+    )
+    stmt = where_equal(
+        stmt,
+        (Resource.provider_department_id, department_id),
+        (Resource.status, status),
+        (Resource.share_type, share_type),
+        (Resource.update_cycle, update_cycle),
+        (Resource.format_class, format_class),
+    )
     if classification:
         # A range, not LIKE 'x%', so both databases can use the classification index.
         upper = classification[:-1] + chr(ord(classification[-1]) + 1)
-        stmt = stmt.where(Resource.classification_code >= classification,
-                          Resource.classification_code < upper)
+        stmt = stmt.where(
+            Resource.classification_code >= classification, Resource.classification_code < upper
+        )
     if system_id is not None:
-        stmt = stmt.where(Resource.id.in_(
-            select(resource_systems.c.resource_id).where(resource_systems.c.system_id == system_id)))
+        stmt = stmt.where(
+            Resource.id.in_(
+                select(resource_systems.c.resource_id).where(
+                    resource_systems.c.system_id == system_id
+                )
+            )
+        )
     if q:
         stmt = stmt.where(Resource.name.contains(q, autoescape=True))
     return stmt
@@ -378,12 +536,23 @@ def list_resources(actor: Actor, *, department_id: int | None = None, status: st
 
 def resource_versions(session: Session, actor: Actor, resource_id: int) -> list[dict[str, Any]]:
     get_resource(session, actor, resource_id)
-    rows = session.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource_id)
-                           .order_by(ResourceVersion.version)).all()
+    rows = session.scalars(
+        select(ResourceVersion)
+        .where(ResourceVersion.resource_id == resource_id)
+        .order_by(ResourceVersion.version)
+    ).all()
     out, previous = [], None
     for row in rows:
-        out.append({"version": row.version, "action": row.action, "status": row.status,
-                    "actor_id": row.actor_id, "reason": row.reason, "at": row.at,
-                    "diff": diff_snapshots(previous, row.snapshot)})
+        out.append(
+            {
+                "version": row.version,
+                "action": row.action,
+                "status": row.status,
+                "actor_id": row.actor_id,
+                "reason": row.reason,
+                "at": row.at,
+                "diff": diff_snapshots(previous, row.snapshot),
+            }
+        )
         previous = row.snapshot
     return out

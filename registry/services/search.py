@@ -28,15 +28,32 @@ from ..search.base import (
 from ..search.query import describe, load_synonyms, parse
 from ..search.tokenize import normalise
 
-FILTERS = {"share_type": str, "category": str, "provider_id": int, "update_cycle": str, "status": str,
-           "system_id": int}
+FILTERS = {
+    "share_type": str,
+    "category": str,
+    "provider_id": int,
+    "update_cycle": str,
+    "status": str,
+    "system_id": int,
+}
 
 
-def search_resources(session: Session, backend: SearchBackend, actor: Actor, *, q: str | None = None,
-                     filters: dict[str, list[Any]] | None = None, sort: str | None = None, limit: int = 20,
-                     cursor: str | None = None, facets: list[str] | None = None,
-                     synonyms_recheck: float = 0.0) -> dict[str, Any]:
-    groups = parse(q, load_synonyms(session, recheck_after=synonyms_recheck)) if q and q.strip() else ()
+def search_resources(
+    session: Session,
+    backend: SearchBackend,
+    actor: Actor,
+    *,
+    q: str | None = None,
+    filters: dict[str, list[Any]] | None = None,
+    sort: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+    facets: list[str] | None = None,
+    synonyms_recheck: float = 0.0,
+) -> dict[str, Any]:
+    groups = (
+        parse(q, load_synonyms(session, recheck_after=synonyms_recheck)) if q and q.strip() else ()
+    )
     query = _query(groups, filters or {}, actor, sort, limit, cursor, facets)
     page = backend.search(query)
     labels = _labels(session, page.facets)
@@ -46,26 +63,48 @@ def search_resources(session: Session, backend: SearchBackend, actor: Actor, *, 
     return {
         "total": page.total,
         "hits": hits,
-        "facets": {name: [{"value": v, "label": labels.get((name, v), v), "count": n} for v, n in values]
-                   for name, values in page.facets.items()},
+        "facets": {
+            name: [{"value": v, "label": labels.get((name, v), v), "count": n} for v, n in values]
+            for name, values in page.facets.items()
+        },
         "query": {"q": q or "", **describe(groups), "sort": query.effective_sort},
-        "next_cursor": encode_cursor(query.effective_sort, page.hits[-1].sort_key) if more else None,
+        "next_cursor": encode_cursor(query.effective_sort, page.hits[-1].sort_key)
+        if more
+        else None,
     }
 
 
-def _query(groups: tuple[TermGroup, ...], filters: dict[str, list[Any]], actor: Actor, sort: str | None,
-           limit: int, cursor: str | None, facets: list[str] | None) -> Query:
+def _query(
+    groups: tuple[TermGroup, ...],
+    filters: dict[str, list[Any]],
+    actor: Actor,
+    sort: str | None,
+    limit: int,
+    cursor: str | None,
+    facets: list[str] | None,
+) -> Query:
     sort = sort or "relevance"
     if sort not in SORTS:
-        raise BadRequest("排序方式无效", code="bad_query", errors={"sort": [f"可选：{'、'.join(SORTS)}"]})
+        raise BadRequest(
+            "排序方式无效", code="bad_query", errors={"sort": [f"可选：{'、'.join(SORTS)}"]}
+        )
     unknown = [f for f in facets or () if f not in FACETS]
     if unknown:
-        raise BadRequest("分面字段无效", code="bad_query", errors={"facets": [f"可选：{'、'.join(FACETS)}"]})
+        raise BadRequest(
+            "分面字段无效", code="bad_query", errors={"facets": [f"可选：{'、'.join(FACETS)}"]}
+        )
     if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest("每页条数无效", code="bad_query", errors={"limit": [f"应为 1 至 {MAX_LIMIT}"]})
-    query = Query(groups=groups, filters={k: tuple(v) for k, v in filters.items() if v},
-                  visibility=resource_visibility(actor), sort=sort, limit=limit,
-                  facets=tuple(dict.fromkeys(facets)) if facets is not None else FACETS)
+        raise BadRequest(
+            "每页条数无效", code="bad_query", errors={"limit": [f"应为 1 至 {MAX_LIMIT}"]}
+        )
+    query = Query(
+        groups=groups,
+        filters={k: tuple(v) for k, v in filters.items() if v},
+        visibility=resource_visibility(actor),
+        sort=sort,
+        limit=limit,
+        facets=tuple(dict.fromkeys(facets)) if facets is not None else FACETS,
+    )
     if cursor:
         try:
             after = decode_cursor(cursor, query.effective_sort)
@@ -75,20 +114,40 @@ def _query(groups: tuple[TermGroup, ...], filters: dict[str, list[Any]], actor: 
     return query
 
 
-def _labels(session: Session, facets: dict[str, list[tuple[Any, int]]]) -> dict[tuple[str, Any], str]:
+def _labels(
+    session: Session, facets: dict[str, list[tuple[Any, int]]]
+) -> dict[tuple[str, Any], str]:
     labels: dict[tuple[str, Any], str] = {("category", k): v for k, v in CATEGORY_NAMES.items()}
     ids = [v for v, _ in facets.get("provider_id", ())]
     if ids:
-        for did, name in session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))):
+        for did, name in session.execute(
+            select(Department.id, Department.name).where(Department.id.in_(ids))
+        ):
             labels[("provider_id", did)] = name
     return labels
 
 
-_HIT_FIELDS = ("id", "code", "name", "summary", "category", "classification_path", "provider_id", "provider_name",
-               "systems", "share_type", "open_type", "update_cycle", "status", "updated_at")
+_HIT_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "summary",
+    "category",
+    "classification_path",
+    "provider_id",
+    "provider_name",
+    "systems",
+    "share_type",
+    "open_type",
+    "update_cycle",
+    "status",
+    "updated_at",
+)
 
 
-def _hit(document: dict[str, Any], score: float | None, pattern: re.Pattern[str] | None) -> dict[str, Any]:
+def _hit(
+    document: dict[str, Any], score: float | None, pattern: re.Pattern[str] | None
+) -> dict[str, Any]:
     hit = {k: document[k] for k in _HIT_FIELDS}
     hit["score"] = score
     hit["highlights"] = highlights(document, pattern) if pattern else {}
@@ -107,9 +166,13 @@ def highlights(document: dict[str, Any], pattern: re.Pattern[str]) -> dict[str, 
     Computed here from the document, the same way for every backend.
     """
     found: dict[str, list[str]] = {}
-    for field, texts in (("name", [document["name"]]), ("summary", [document["summary"]]),
-                         ("items", document["items"]), ("systems", document["systems"]),
-                         ("provider_name", [document["provider_name"]])):
+    for field, texts in (
+        ("name", [document["name"]]),
+        ("summary", [document["summary"]]),
+        ("items", document["items"]),
+        ("systems", document["systems"]),
+        ("provider_name", [document["provider_name"]]),
+    ):
         marked = [m for m in (_mark(t, pattern) for t in texts if t) if m]
         if marked:
             found[field] = marked[:10]

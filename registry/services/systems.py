@@ -21,16 +21,29 @@ from ._records import (
 )
 
 
-def _apply_links(session: Session, actor: Actor, system: InformationSystem, data: dict[str, Any]) -> None:
+def _apply_links(
+    session: Session, actor: Actor, system: InformationSystem, data: dict[str, Any]
+) -> None:
     if "project_ids" not in data:
         return
-    projects = resolve_ids(session, Project, data.pop("project_ids"), field="project_ids", label="项目")
+    projects = resolve_ids(
+        session, Project, data.pop("project_ids"), field="project_ids", label="项目"
+    )
     current = {p.id for p in system.projects}
-    refused = [p.code for p in projects if p.id not in current and not may_link_project(
-        actor, lead_department_id=p.lead_department_id, co_department_ids=p.co_department_ids)]
+    refused = [
+        p.code
+        for p in projects
+        if p.id not in current
+        and not may_link_project(
+            actor, lead_department_id=p.lead_department_id, co_department_ids=p.co_department_ids
+        )
+    ]
     if refused:
-        raise Forbidden("只能关联本部门牵头或共建的项目：" + "、".join(refused), code="foreign_project",
-                        errors={"project_ids": ["只能关联本部门牵头或共建的项目"]})
+        raise Forbidden(
+            "只能关联本部门牵头或共建的项目：" + "、".join(refused),
+            code="foreign_project",
+            errors={"project_ids": ["只能关联本部门牵头或共建的项目"]},
+        )
     system.projects = projects
 
 
@@ -47,8 +60,14 @@ def create_system(session: Session, actor: Actor, *, data: dict[str, Any]) -> In
     return add_record(session, actor, system, subject_type="system")
 
 
-def update_system(session: Session, actor: Actor, system_id: int, *, changes: dict[str, Any],
-                  expected_version: int | None) -> InformationSystem:
+def update_system(
+    session: Session,
+    actor: Actor,
+    system_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> InformationSystem:
     system = get_record(session, InformationSystem, system_id, label="信息系统")
     require_department_editor(actor, system.department_id)
     check_editable(actor, "system", changes)
@@ -56,24 +75,43 @@ def update_system(session: Session, actor: Actor, system_id: int, *, changes: di
     if "department_id" in changes:
         require_department_editor(actor, changes["department_id"])
     if "code" in changes:
-        ensure_unique(session, InformationSystem, "code", changes["code"], label="系统编码",
-                      exclude_id=system.id)
+        ensure_unique(
+            session,
+            InformationSystem,
+            "code",
+            changes["code"],
+            label="系统编码",
+            exclude_id=system.id,
+        )
     _apply_links(session, actor, system, changes)
-    return update_record(session, actor, system, changes, expected_version=expected_version,
-                         subject_type="system")
+    return update_record(
+        session, actor, system, changes, expected_version=expected_version, subject_type="system"
+    )
 
 
-def delete_system(session: Session, actor: Actor, system_id: int, *, expected_version: int | None) -> None:
+def delete_system(
+    session: Session, actor: Actor, system_id: int, *, expected_version: int | None
+) -> None:
     system = get_record(session, InformationSystem, system_id, label="信息系统")
     require_department_editor(actor, system.department_id)
     delete_record(session, actor, system, expected_version=expected_version, subject_type="system")
 
 
-def list_systems(*, department_id: int | None = None, in_system_catalog: bool | None = None,
-                 status: str | None = None, deployment: str | None = None, q: str | None = None) -> Select:
-    stmt = where_equal(select(InformationSystem), (InformationSystem.department_id, department_id),
-                       (InformationSystem.in_system_catalog, in_system_catalog),
-                       (InformationSystem.status, status), (InformationSystem.deployment, deployment))
+def list_systems(
+    *,
+    department_id: int | None = None,
+    in_system_catalog: bool | None = None,
+    status: str | None = None,
+    deployment: str | None = None,
+    q: str | None = None,
+) -> Select:
+    stmt = where_equal(
+        select(InformationSystem),
+        (InformationSystem.department_id, department_id),
+        (InformationSystem.in_system_catalog, in_system_catalog),
+        (InformationSystem.status, status),
+        (InformationSystem.deployment, deployment),
+    )
     if q:
         stmt = stmt.where(InformationSystem.name.contains(q))
     return stmt

@@ -43,16 +43,23 @@ def create_user(session: Session, actor: Actor, *, data: dict[str, Any]) -> User
     return add_record(session, actor, User(**data), subject_type="user")
 
 
-def update_user(session: Session, actor: Actor, user_id: int, *, changes: dict[str, Any],
-                expected_version: int | None) -> User:
+def update_user(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    *,
+    changes: dict[str, Any],
+    expected_version: int | None,
+) -> User:
     require_role(actor, ADMIN)
     check_editable(actor, "user", changes)
     user = get_record(session, User, user_id, label="用户")
     _check_role({"role": user.role, "department_id": user.department_id, **changes}, session)
     if changes.get("active") is False and user.active:
         _revoke_all(session, user)
-    return update_record(session, actor, user, changes, expected_version=expected_version,
-                         subject_type="user")
+    return update_record(
+        session, actor, user, changes, expected_version=expected_version, subject_type="user"
+    )
 
 
 def user_by_name(session: Session, name: str) -> User:
@@ -62,14 +69,18 @@ def user_by_name(session: Session, name: str) -> User:
     return user
 
 
-def issue_token(session: Session, actor: Actor, *, user_id: int, expires_in_days: int | None = None) -> str:
+def issue_token(
+    session: Session, actor: Actor, *, user_id: int, expires_in_days: int | None = None
+) -> str:
     """Create a token for a user, optionally expiring; returns the token, which is stored
     only hashed and shown this once."""
     require_role(actor, ADMIN)
     user = get_record(session, User, user_id, label="用户")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
-    row = ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:12], expires_at=expires_at)
+    row = ApiToken(
+        user_id=user.id, token_hash=hash_token(token), prefix=token[:12], expires_at=expires_at
+    )
     add_record(session, actor, row, subject_type="api_token")
     return token
 
@@ -78,10 +89,14 @@ def list_tokens(session: Session, actor: Actor, *, user_id: int) -> list[ApiToke
     """A user's tokens (never the tokens themselves: prefix, dates, state)."""
     require_role(actor, ADMIN, AUDITOR)
     get_record(session, User, user_id, label="用户")
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
+    )
 
 
-def revoke_token(session: Session, actor: Actor, *, token_id: int, user_id: int | None = None) -> ApiToken:
+def revoke_token(
+    session: Session, actor: Actor, *, token_id: int, user_id: int | None = None
+) -> ApiToken:
     """Revoke one token for good (revoking twice changes nothing)."""
     require_role(actor, ADMIN)
     row = get_record(session, ApiToken, token_id, label="令牌")
@@ -97,16 +112,22 @@ def revoke_token(session: Session, actor: Actor, *, token_id: int, user_id: int 
 def _revoke_all(session: Session, user: User) -> None:
     """A deactivated user's tokens die with the deactivation: re-activating the user
     does not bring them back (new ones are issued)."""
-    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
     row = session.execute(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
-               or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()))
+        .where(
+            ApiToken.token_hash == hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
     ).scalar_one_or_none()
     if row is None or not row.active:
         return None

@@ -25,13 +25,19 @@ def home():
     counts = {
         "departments": db.session.scalar(select(func.count()).select_from(Department)),
         "resources": db.session.scalar(
-            select(func.count()).select_from(Resource).where(Resource.status == "published")),
+            select(func.count()).select_from(Resource).where(Resource.status == "published")
+        ),
     }
     return render_template("home.html", counts=counts)
 
 
-FACET_LABELS = {"share_type": "共享类型", "category": "资源分类", "provider_id": "提供方",
-                "update_cycle": "更新周期", "status": "状态"}
+FACET_LABELS = {
+    "share_type": "共享类型",
+    "category": "资源分类",
+    "provider_id": "提供方",
+    "update_cycle": "更新周期",
+    "status": "状态",
+}
 STATUS_LABELS = {"draft": "草稿", "submitted": "待审核", "published": "已发布", "retired": "已停用"}
 
 
@@ -43,22 +49,42 @@ def search_page():
     result, error = None, None
     try:
         typed = {name: [FILTERS[name](v) for v in values] for name, values in filters.items()}
-        result = search_resources(db.session, search.backend(), current_actor(), q=q or None, filters=typed,
-                                  cursor=request.args.get("cursor"),
-                                  synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"])
+        result = search_resources(
+            db.session,
+            search.backend(),
+            current_actor(),
+            q=q or None,
+            filters=typed,
+            cursor=request.args.get("cursor"),
+            synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"],
+        )
     except (RegistryError, ValueError) as exc:
         error = getattr(exc, "message", "检索条件无效")
 
     def facet_url(name: str, value) -> str:
         chosen = filters.get(name, [])
-        values = [v for v in chosen if v != str(value)] if str(value) in chosen else [*chosen, str(value)]
+        values = (
+            [v for v in chosen if v != str(value)]
+            if str(value) in chosen
+            else [*chosen, str(value)]
+        )
         return url_for("web.search_page", q=q, **{**filters, name: values})
 
-    next_url = url_for("web.search_page", q=q, cursor=result["next_cursor"], **filters) if result else None
+    next_url = (
+        url_for("web.search_page", q=q, cursor=result["next_cursor"], **filters) if result else None
+    )
     status = 200 if error is None else 400
-    return render_template("search/index.html", q=q, filters=filters, result=result, error=error,
-                           facet_labels=FACET_LABELS, status_labels=STATUS_LABELS, facet_url=facet_url,
-                           next_url=next_url), status
+    return render_template(
+        "search/index.html",
+        q=q,
+        filters=filters,
+        result=result,
+        error=error,
+        facet_labels=FACET_LABELS,
+        status_labels=STATUS_LABELS,
+        facet_url=facet_url,
+        next_url=next_url,
+    ), status
 
 
 @bp.get("/healthz")
@@ -67,7 +93,9 @@ def healthz():
     healthy = checks["database"] == "ok"
     # Search down degrades the service (catalog work goes on, changes wait in the outbox).
     status = "ok" if healthy and checks["search"] == "ok" else "degraded"
-    return jsonify({"status": status, "checks": checks, "search": _search_detail()}), (200 if healthy else 503)
+    return jsonify({"status": status, "checks": checks, "search": _search_detail()}), (
+        200 if healthy else 503
+    )
 
 
 def _search_ok() -> str:

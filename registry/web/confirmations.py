@@ -16,7 +16,9 @@ from ..errors import NotFound
 from ..services import confirmations as svc
 from . import pdf
 
-blp = Blueprint("confirmation_pages", __name__, url_prefix="/api/v1", description="确认意见：打印页与 PDF")
+blp = Blueprint(
+    "confirmation_pages", __name__, url_prefix="/api/v1", description="确认意见：打印页与 PDF"
+)
 verify = Blueprint("verify", __name__, url_prefix="/verify", description="确认意见公开核验")
 
 
@@ -30,10 +32,18 @@ class ConfirmationPdf(MethodView):
     def get(self, confirmation_id):
         """确认意见 PDF（中文，含二维码核验地址）"""
         conf = svc.get_issued_confirmation(db.session, current_actor(), confirmation_id)
-        body = pdf.render_pdf(conf.document, digest=conf.digest, key_id=conf.key_id,
-                              verify_url=_verify_url(conf.number), font_path=current_app.config.get("PDF_FONT_PATH"))
-        return Response(body, mimetype="application/pdf",
-                        headers={"Content-Disposition": f"inline; filename=confirmation-{conf.id}.pdf"})
+        body = pdf.render_pdf(
+            conf.document,
+            digest=conf.digest,
+            key_id=conf.key_id,
+            verify_url=_verify_url(conf.number),
+            font_path=current_app.config.get("PDF_FONT_PATH"),
+        )
+        return Response(
+            body,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f"inline; filename=confirmation-{conf.id}.pdf"},
+        )
 
 
 @blp.route("/confirmations/<int:confirmation_id>/print")
@@ -42,22 +52,42 @@ class ConfirmationPrint(MethodView):
     def get(self, confirmation_id):
         """可打印的确认意见页面"""
         conf = svc.get_issued_confirmation(db.session, current_actor(), confirmation_id)
-        return render_template("confirmations/print.html", doc=conf.document, digest=conf.digest,
-                               status_zh=pdf.STATUS_ZH, verify_url=_verify_url(conf.number),
-                               pdf_url=f"/api/v1/confirmations/{conf.id}/pdf")
+        return render_template(
+            "confirmations/print.html",
+            doc=conf.document,
+            digest=conf.digest,
+            status_zh=pdf.STATUS_ZH,
+            verify_url=_verify_url(conf.number),
+            pdf_url=f"/api/v1/confirmations/{conf.id}/pdf",
+        )
 
 
 @verify.route("/<path:number>")
 class Verify(MethodView):
-    @verify.doc(**download("text/html", "application/json", description="核验结果（页面，或 JSON）"),
-                    responses={404: {"description": "没有这个编号的确认意见", "content": {
-                        "text/html": {"schema": {"type": "string"}},
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}})
+    @verify.doc(
+        **download("text/html", "application/json", description="核验结果（页面，或 JSON）"),
+        responses={
+            404: {
+                "description": "没有这个编号的确认意见",
+                "content": {
+                    "text/html": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+                },
+            }
+        },
+    )
     def get(self, number):
-        """公开核验：有效、已撤销、已被取代，或签发后资源目录已变化（HTML；Accept: application/json 返回 JSON）"""
-        wants_json = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+        """公开核验：有效、已撤销、已被取代，或签发后资源目录已变化
+
+        返回 HTML 页面；Accept: application/json 时返回 JSON。"""
+        wants_json = (
+            request.accept_mimetypes.best_match(["text/html", "application/json"])
+            == "application/json"
+        )
         try:
-            result = svc.verify_number(db.session, number, timezone=current_app.config["LOCAL_TIMEZONE"])
+            result = svc.verify_number(
+                db.session, number, timezone=current_app.config["LOCAL_TIMEZONE"]
+            )
         except NotFound:
             if wants_json:
                 raise

@@ -38,7 +38,7 @@ def test_generated_check_character_validates(body):
 @given(bodies, st.integers(0, 16), st.sampled_from(CREDIT_CODE_CHARSET))
 def test_any_single_substitution_is_caught(body, pos, ch):
     code = body + credit_code_check_char(body)
-    mutated = code[:pos] + ch + code[pos + 1:]
+    mutated = code[:pos] + ch + code[pos + 1 :]
     if mutated != code:
         assert credit_code_error(mutated) is not None
 
