@@ -31,7 +31,7 @@ from registry.demo import load_demo  # noqa: E402
 from registry.graph.build import build_graph, regions, resolve_scope  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
 from registry.models import DataItem, Department, Finding, resource_systems  # noqa: E402
-from registry.services.analyses import ANALYSES, _run_one, run_analyses  # noqa: E402
+from registry.services.analyses import ANALYSES, AnalysisSettings, _run_one, run_analyses  # noqa: E402
 from registry.services.matching import match_items  # noqa: E402
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{instance / 'registry.db'}"
     upgrade(url)
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
-    settings = app.config
+    settings = AnalysisSettings.from_config(app.config)
     report: dict = {"database": url.split(":")[0]}
     actor = Actor.system("benchmark")
     with app.app_context(), write_intent():
@@ -86,7 +86,7 @@ def main() -> None:
         )
         s.commit()
         t = time.perf_counter()
-        match_items(s, threshold=settings["MATCH_THRESHOLD"])
+        match_items(s, threshold=settings.match_threshold)
         s.commit()
         report["matching_s"] = round(time.perf_counter() - t, 2)
         times: dict[str, float] = defaultdict(float)

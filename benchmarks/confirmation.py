@@ -31,7 +31,11 @@ from registry.migrate import upgrade  # noqa: E402
 from registry.models import Project  # noqa: E402
 from registry.services import departments, interfaces, projects, resources, systems  # noqa: E402
 from registry.services.confirmation_checks import load_coverage  # noqa: E402
-from registry.services.confirmations import apply_for_confirmation, issue_confirmation  # noqa: E402
+from registry.services.confirmations import (  # noqa: E402
+    ConfirmationSettings,
+    apply_for_confirmation,
+    issue_confirmation,
+)  # noqa: E402
 
 ACTOR = Actor.system("benchmark")
 
@@ -160,7 +164,7 @@ def main() -> None:
             opinion="同意",
             override_reason=None,
             expected_version=conf.version,
-            settings=app.config,
+            settings=ConfirmationSettings.from_config(app.config),
         )
         s.commit()
         document = issued.document

@@ -453,7 +453,7 @@ def _confirmation(w: World, issued: bool = False):
             opinion=None,
             override_reason="测试",
             expected_version=conf.version,
-            settings=current_app.config,
+            settings=service.ConfirmationSettings.from_config(current_app.config),
         )
     return conf
 

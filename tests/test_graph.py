@@ -11,7 +11,7 @@ from sqlalchemy import select
 from registry.db import db
 from registry.demo import load_demo
 from registry.models import Finding, Flow, InformationSystem, Project, Resource
-from registry.services.analyses import run_analyses
+from registry.services.analyses import AnalysisSettings, run_analyses
 
 from .helpers import SYSTEM
 
@@ -31,7 +31,7 @@ def _run(app, **kw):
             scope_kind=kw.pop("scope_kind", "all"),
             scope_value=kw.pop("scope_value", None),
             analyses=kw.pop("analyses", None),
-            settings=app.config,
+            settings=AnalysisSettings.from_config(app.config),
             **kw,
         )
         db.session.commit()

@@ -54,10 +54,6 @@ class AnalysisRunSchema(ResponseSchema):
     summary = Dict()
 
 
-def _settings():
-    return current_app.config
-
-
 @blp.route("/analyses")
 class Analyses(MethodView):
     @blp.arguments(AnalysisRequestSchema)
@@ -71,7 +67,7 @@ class Analyses(MethodView):
             scope_kind=data["scope"]["kind"],
             scope_value=data["scope"]["value"],
             analyses=data["analyses"],
-            settings=_settings(),
+            settings=analyses_svc.AnalysisSettings.from_config(current_app.config),
             match=data["match"],
         )
         return run

@@ -107,7 +107,7 @@ class ConfirmationIssue(MethodView):
             current_actor(),
             confirmation_id,
             expected_version=if_match_version(),
-            settings=current_app.config,
+            settings=svc.ConfirmationSettings.from_config(current_app.config),
             **data,
         )
         return with_etag(conf)

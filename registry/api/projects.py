@@ -133,7 +133,7 @@ class ProjectStage(MethodView):
             current_actor(),
             project_id,
             expected_version=if_match_version(),
-            settings=current_app.config,
+            settings=svc.StageSettings.from_config(current_app.config),
             **data,
         )
         return with_etag(project)

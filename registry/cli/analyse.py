@@ -14,7 +14,7 @@ from ..authz import Actor
 from ..db import db, write_intent
 from ..graph.build import build_graph, resolve_scope
 from ..graph.explore import to_graphml, to_json
-from ..services.analyses import ANALYSES, run_analyses
+from ..services.analyses import ANALYSES, AnalysisSettings, run_analyses
 from ..services.elements import sync_dictionary
 
 CLI_ACTOR = Actor.system("cli")
@@ -46,7 +46,7 @@ def analyse_command(scope_text: str, analyses: str, no_match: bool) -> None:
             scope_kind=kind,
             scope_value=value,
             analyses=[a for a in analyses.split(",") if a],
-            settings=current_app.config,
+            settings=AnalysisSettings.from_config(current_app.config),
             match=not no_match,
             progress=lambda m: click.echo(m, err=True),
         )

@@ -3,7 +3,8 @@ reconcile findings. A province runs county by county (one networkx graph per reg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -29,17 +30,38 @@ ANALYSES = (
 )
 
 
-def _run_one(name: str, g, settings: dict[str, Any]):
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """What the analyses take from configuration (config/defaults.py explains each)."""
+
+    match_threshold: float
+    overlap_jaccard: float
+    overlap_containment: float
+    overlap_min_shared_elements: int
+    duplicate_unsourced_families: tuple[str, ...]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AnalysisSettings:
+        return cls(
+            match_threshold=config["MATCH_THRESHOLD"],
+            overlap_jaccard=config["OVERLAP_JACCARD"],
+            overlap_containment=config["OVERLAP_CONTAINMENT"],
+            overlap_min_shared_elements=config["OVERLAP_MIN_SHARED_ELEMENTS"],
+            duplicate_unsourced_families=tuple(config["DUPLICATE_UNSOURCED_FAMILIES"]),
+        )
+
+
+def _run_one(name: str, g, settings: AnalysisSettings):
     if name == "duplicate_collection":
         return duplicates.duplicate_collection(
-            g, unsourced_families=tuple(settings["DUPLICATE_UNSOURCED_FAMILIES"])
+            g, unsourced_families=settings.duplicate_unsourced_families
         )
     if name == "scope_overlap":
         return overlap.scope_overlap(
             g,
-            jaccard=settings["OVERLAP_JACCARD"],
-            containment=settings["OVERLAP_CONTAINMENT"],
-            min_shared_elements=settings["OVERLAP_MIN_SHARED_ELEMENTS"],
+            jaccard=settings.overlap_jaccard,
+            containment=settings.overlap_containment,
+            min_shared_elements=settings.overlap_min_shared_elements,
         )
     return {
         "unshared_resource": flows.unshared_resources,
@@ -57,7 +79,7 @@ def run_analyses(
     scope_kind: str,
     scope_value: str | None,
     analyses: list[str] | None,
-    settings: dict[str, Any],
+    settings: AnalysisSettings,
     match: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> AnalysisRun:
@@ -78,7 +100,7 @@ def run_analyses(
     if match:
         summary["matching"] = match_items(
             session,
-            threshold=settings["MATCH_THRESHOLD"],
+            threshold=settings.match_threshold,
             department_ids=list(scope.department_ids) if scope.department_ids else None,
             progress=progress,
         )

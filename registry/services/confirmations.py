@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ APPLY_STAGES = ("construction",)
 _signers: dict[Path, signing.SoftwareSM2Signer] = {}
 
 
-def signer_for(settings: dict[str, Any]) -> signing.SoftwareSM2Signer:
+def signer_for(settings: Mapping[str, Any]) -> signing.SoftwareSM2Signer:
     """The configured key file (which must exist), or one generated into the instance
     folder; read once per process and key file (computing the public key is a point
     multiplication, ~10 ms)."""
@@ -49,6 +50,26 @@ def signer_for(settings: dict[str, Any]) -> signing.SoftwareSM2Signer:
             else signing.SoftwareSM2Signer.load_or_create(path)
         )
     return _signers[path]
+
+
+@dataclass(frozen=True)
+class ConfirmationSettings:
+    """What the Art. 15 gate takes from configuration *(local)*: the number pattern, the
+    time zone of numbers and deadlines, the Art. 16 materials, and the signer."""
+
+    number_pattern: str
+    timezone: str
+    acceptance_materials: dict[str, str]
+    signer: signing.SoftwareSM2Signer
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> ConfirmationSettings:
+        return cls(
+            number_pattern=config["CONFIRMATION_NUMBER_PATTERN"],
+            timezone=config["LOCAL_TIMEZONE"],
+            acceptance_materials=dict(config["ACCEPTANCE_MATERIALS"]),
+            signer=signer_for(config),
+        )
 
 
 def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> Confirmation:
@@ -91,7 +112,7 @@ def issue_confirmation(
     opinion: str | None,
     override_reason: str | None,
     expected_version: int | None,
-    settings: dict[str, Any],
+    settings: ConfirmationSettings,
 ) -> Confirmation:
     require_role(actor, REVIEWER)
     conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
@@ -112,16 +133,16 @@ def issue_confirmation(
 
     # The year of the number is the local year: a document issued at 07:00 on 1 January
     # in Beijing belongs to the new year, though UTC still says the old one.
-    now = local_now(settings["LOCAL_TIMEZONE"])
+    now = local_now(settings.timezone)
     seq = next_counter(session, ConfirmationSequence, "year", now.year)
-    signer = signer_for(settings)
+    signer = settings.signer
     _register_key(session, signer)
     previous = session.scalars(
         select(Confirmation).where(
             Confirmation.project_id == project.id, Confirmation.status == "issued"
         )
     ).all()
-    conf.number = settings["CONFIRMATION_NUMBER_PATTERN"].format(year=now.year, seq=seq)
+    conf.number = settings.number_pattern.format(year=now.year, seq=seq)
     conf.year, conf.sequence = now.year, seq
     conf.document = {
         "type": "数据共享完成确认意见",
@@ -404,7 +425,7 @@ def verify_file(data: dict, public_key: str | None = None) -> tuple[bool, str]:
 
 
 def check_acceptance_gate(
-    session: Session, project: Project, settings: dict[str, Any]
+    session: Session, project: Project, settings: ConfirmationSettings
 ) -> dict[str, Any]:
     """Raise with the rule and what is missing, or return the evidence the move rests on."""
     conf = session.scalar(
@@ -424,7 +445,7 @@ def check_acceptance_gate(
             code="art15_confirmation_invalid",
             errors={"changed": [f"{c['type']} {c['code']}：{c['change']}" for c in changed]},
         )
-    required = settings["ACCEPTANCE_MATERIALS"]
+    required = settings.acceptance_materials
     materials = project.acceptance_materials or {}
     missing = [
         title for key, title in required.items() if not (materials.get(key) or {}).get("present")
@@ -436,7 +457,7 @@ def check_acceptance_gate(
             errors={"acceptance_materials": missing},
         )
     due = project.planned_acceptance_date
-    if due is not None and local_now(settings["LOCAL_TIMEZONE"]).date() > due:
+    if due is not None and local_now(settings.timezone).date() > due:
         raise Conflict(
             f"第十六条：已超过计划验收日期 {due.isoformat()}，须先提出延期验收申请",
             code="art16_extension_required",

@@ -6,6 +6,8 @@ each stage needs and the Art. 15/17 gates build on ``move_project_stage``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +30,7 @@ from ._records import (
     snapshot,
     update_record,
 )
-from .confirmations import check_acceptance_gate
+from .confirmations import ConfirmationSettings, check_acceptance_gate
 from .findings import check_art17_block
 
 
@@ -81,6 +83,24 @@ def update_project(
     )
 
 
+@dataclass(frozen=True)
+class StageSettings:
+    """What stage moves take from configuration: the Art. 7/8 thresholds (万元) and, for
+    acceptance, the Art. 15 gate's settings."""
+
+    preliminary_design_threshold: Decimal
+    city_review_threshold: Decimal
+    confirmation: ConfirmationSettings
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StageSettings:
+        return cls(
+            preliminary_design_threshold=Decimal(str(config["PRELIMINARY_DESIGN_THRESHOLD"])),
+            city_review_threshold=Decimal(str(config["CITY_REVIEW_THRESHOLD"])),
+            confirmation=ConfirmationSettings.from_config(config),
+        )
+
+
 def allowed_next_stages(project: Project, *, preliminary_design_threshold: Decimal) -> list[str]:
     """The next stage, plus the stages Art. 7 lets a project skip to."""
     index = PROJECT_STAGES.index(project.stage)
@@ -104,7 +124,7 @@ def move_project_stage(
     reason: str | None,
     evidence: dict[str, Any] | None,
     expected_version: int | None,
-    settings: dict[str, Any],
+    settings: StageSettings,
 ) -> Project:
     project = get_record(session, Project, project_id, label="项目")
     # 发改委 moves stages; the 大数据中心 may close its own county technical review (Art. 8).
@@ -113,8 +133,9 @@ def move_project_stage(
     if to_stage not in PROJECT_STAGES:
         raise Invalid(errors={"to_stage": [f"阶段应为以下之一：{'、'.join(PROJECT_STAGES)}"]})
     evidence = evidence or {}
-    threshold = Decimal(str(settings["PRELIMINARY_DESIGN_THRESHOLD"]))
-    allowed = allowed_next_stages(project, preliminary_design_threshold=threshold)
+    allowed = allowed_next_stages(
+        project, preliminary_design_threshold=settings.preliminary_design_threshold
+    )
     if to_stage not in allowed:
         raise Conflict(
             f"项目当前处于“{project.stage}”阶段，"
@@ -123,11 +144,9 @@ def move_project_stage(
         )
     check_art17_block(session, [project.lead_department_id, *project.co_department_ids])
     if to_stage == "construction":
-        check_technical_review(
-            project, evidence, city_threshold=Decimal(str(settings["CITY_REVIEW_THRESHOLD"]))
-        )
+        check_technical_review(project, evidence, city_threshold=settings.city_review_threshold)
     if to_stage == "acceptance_requested":
-        evidence = {**evidence, **check_acceptance_gate(session, project, settings)}
+        evidence = {**evidence, **check_acceptance_gate(session, project, settings.confirmation)}
     before = snapshot(project)
     session.add(
         ProjectStageChange(
