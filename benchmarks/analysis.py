@@ -86,7 +86,7 @@ def main() -> None:
         )
         s.commit()
         t = time.perf_counter()
-        match_items(s, threshold=settings.match_threshold)
+        match_items(s, actor, threshold=settings.match_threshold)
         s.commit()
         report["matching_s"] = round(time.perf_counter() - t, 2)
         times: dict[str, float] = defaultdict(float)

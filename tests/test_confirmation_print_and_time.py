@@ -7,10 +7,11 @@ import io
 from datetime import UTC, datetime
 
 from pypdf import PdfReader
+from sqlalchemy import select
 
 import registry.db
 from registry.db import db
-from registry.models import Finding
+from registry.models import AuditEvent, Finding
 
 from .test_confirmations import _apply_issue, _project
 
@@ -25,6 +26,13 @@ def test_pdf_holds_both_digests_whole_and_wraps_long_text(app, api):
     pdf = api.as_("editor_a").get(f"/api/v1/confirmations/{conf['id']}/pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     flat = text.replace("\n", "").replace(" ", "")
+    with app.app_context():  # the key's first signature published it, on the record
+        assert (
+            db.session.scalar(
+                select(AuditEvent.subject_id).where(AuditEvent.action == "signing_key.register")
+            )
+            == doc["key_id"]
+        )
     assert doc["document"]["catalog_digest"] in text and doc["digest"] in text
     assert "完成信息资源目录编制和共享接口接入" * 1 in flat and flat.count("共享接口接入") == 8
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from catalog_schemas.elements import ELEMENTS
 from catalog_schemas.matching import Matcher, normalise
 from registry.db import db
-from registry.models import DataItem
+from registry.models import AuditEvent, DataItem
 from registry.services import elements as element_service
 from registry.services.matching import match_items
 
@@ -85,10 +85,12 @@ def test_match_items_and_review_queue(app, api):
         ]
     )
     with app.app_context():
-        counts = match_items(db.session, threshold=0.8)
+        counts = match_items(db.session, SYSTEM, threshold=0.8)
         db.session.commit()
         status = dict(db.session.execute(select(DataItem.name, DataItem.match_status)).all())
+        run = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "match.run"))
     assert status == {"申请人身份证号": "auto", "录入日期": "pending", "发放月份": None}
+    assert run is not None and run.actor_name == SYSTEM.name  # matching writes, so it is audited
     assert counts["auto"] == 1 and counts["pending"] == 1
     queue = api.as_("reviewer").get("/api/v1/match-reviews").get_json()
     assert [q["name"] for q in queue] == ["录入日期"] and queue[0]["items"] == 1
@@ -103,7 +105,7 @@ def test_match_items_and_review_queue(app, api):
         items=[{"name": "录入日期 ", "data_type": "D"}, {"name": "姓名", "data_type": "C"}]
     )
     with app.app_context():
-        match_items(db.session, threshold=0.8)
+        match_items(db.session, SYSTEM, threshold=0.8)
         rows = db.session.execute(
             select(DataItem.name, DataItem.match_status, DataItem.match_confidence).where(
                 DataItem.name.in_(["录入日期 ", "姓名"])

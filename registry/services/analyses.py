@@ -100,6 +100,7 @@ def run_analyses(
     if match:
         summary["matching"] = match_items(
             session,
+            actor,
             threshold=settings.match_threshold,
             department_ids=list(scope.department_ids) if scope.department_ids else None,
             progress=progress,

@@ -136,7 +136,7 @@ def issue_confirmation(
     now = local_now(settings.timezone)
     seq = next_counter(session, ConfirmationSequence, "year", now.year)
     signer = settings.signer
-    _register_key(session, signer)
+    _register_key(session, actor, signer)
     previous = session.scalars(
         select(Confirmation).where(
             Confirmation.project_id == project.id, Confirmation.status == "issued"
@@ -195,10 +195,19 @@ def issue_confirmation(
     return conf
 
 
-def _register_key(session: Session, signer: signing.SoftwareSM2Signer) -> None:
+def _register_key(session: Session, actor: Actor, signer: signing.SoftwareSM2Signer) -> None:
+    """The first confirmation a key signs publishes its public key (verifiers read it)."""
     if session.get(SigningKey, signer.key_id) is None:
         session.add(SigningKey(key_id=signer.key_id, public_key=signer.public_key))
         session.flush()
+        audit.record(
+            session,
+            actor,
+            "signing_key.register",
+            "signing_key",
+            signer.key_id,
+            after={"key_id": signer.key_id, "public_key": signer.public_key},
+        )
 
 
 # action → (from, to, what the text is called in the message)

@@ -50,13 +50,17 @@ def _scope_filter(department_ids: list[int] | None):
 
 def match_items(
     session: Session,
+    actor: Actor,
     *,
     threshold: float,
     department_ids: list[int] | None = None,
     rematch: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
-    """Match every not-yet-matched item (all but reviewer-confirmed ones with ``rematch``)."""
+    """Match every not-yet-matched item (all but reviewer-confirmed ones with ``rematch``).
+
+    One audit event records the run and its counts (items change by the thousand, by
+    rule, so the event names the rule's outcome rather than every row)."""
     matcher, ids = build_matcher(session, threshold)
     pending = (
         DataItem.match_status.is_(None)
@@ -109,6 +113,14 @@ def match_items(
         # The match columns just changed wholesale: refresh the planner's statistics, or
         # SQLite keeps believing match_status is NULL everywhere and picks its index.
         session.execute(text("ANALYZE data_items"))
+        audit.record(
+            session,
+            actor,
+            "match.run",
+            "data_items",
+            ",".join(map(str, department_ids)) if department_ids else "all",
+            after={**counts, "threshold": threshold, "rematch": rematch},
+        )
     return counts
 
 
