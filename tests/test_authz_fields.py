@@ -8,31 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from catalog_schemas import ResourceSchema
 from registry import unit_of_work
 from registry.db import db
-from registry.services import interfaces, projects, resources, systems
+from registry.services import interfaces, projects, systems
 
-from .helpers import SYSTEM, resource_payload
-
-
-def _entry(dept_code: str, *, status: str = "draft", **overrides):
-    res = resources.create_resource(
-        db.session,
-        SYSTEM,
-        data=ResourceSchema().load(resource_payload(provider_code=dept_code, **overrides)),
-    )
-    steps = {
-        "draft": [],
-        "submitted": ["submit"],
-        "published": ["submit", "publish"],
-        "retired": ["submit", "publish", "retire"],
-    }[status]
-    for action in steps:
-        res = resources.transition_resource(
-            db.session, SYSTEM, res.id, action=action, reason="测试", expected_version=res.version
-        )
-    return res
+from .factories import resource_in
+from .helpers import SYSTEM
 
 
 @pytest.fixture
@@ -87,8 +68,10 @@ def records(app, world):
                     "investment": 100,
                 },
             ),
-            "draft_b": _entry(world.dept_b_code, name="乙部门草稿资源"),
-            "published_b": _entry(world.dept_b_code, status="published", name="乙部门已发布资源"),
+            "draft_b": resource_in(world.dept_b_code, name="乙部门草稿资源"),
+            "published_b": resource_in(
+                world.dept_b_code, status="published", name="乙部门已发布资源"
+            ),
         }
         ids = {k: (v.id, v.etag, getattr(v, "code", None)) for k, v in out.items()}
         s.commit()
@@ -228,7 +211,7 @@ def test_one_visibility_for_reads_and_search(app, api, world):
     with app.app_context():
         for state in STATES:
             for open_type in ("无条件开放", "不予开放"):
-                made[(state, open_type)] = _entry(
+                made[(state, open_type)] = resource_in(
                     world.dept_a_code,
                     status=state,
                     open_type=open_type,

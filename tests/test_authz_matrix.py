@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 from registry.db import db
-from registry.services import elements, flows, interfaces, projects, resources, systems, users
+from registry.services import elements, flows, interfaces, projects, systems, users
 
+from .factories import resource_in
 from .helpers import SYSTEM, World, credit_code, resource_payload
 
 ROLES = ("anonymous", "editor_a", "editor_b", "reviewer", "ndrc", "auditor", "admin")
@@ -54,19 +55,6 @@ def _system(w: World):
             "deployment": "政务云",
         },
     )
-
-
-def _resource(w: World, status: str = "draft"):
-    data = resource_payload(provider_code=w.dept_a_code)
-    from catalog_schemas import ResourceSchema
-
-    res = resources.create_resource(db.session, SYSTEM, data=ResourceSchema().load(data))
-    steps = {"draft": [], "submitted": ["submit"], "published": ["submit", "publish"]}[status]
-    for action in steps:
-        res = resources.transition_resource(
-            db.session, SYSTEM, res.id, action=action, reason=None, expected_version=res.version
-        )
-    return res
 
 
 def _interface(w: World):
@@ -213,14 +201,14 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     ),
     "resource.update": (
         lambda w: (
-            (r := _resource(w))
+            (r := resource_in(w.dept_a_code))
             and Call("PATCH", f"/api/v1/resources/{r.id}", {"summary": "更新摘要"}, tag(r))
         ),
         {"editor_a", "admin"},
     ),
     "resource.items.replace": (
         lambda w: (
-            (r := _resource(w))
+            (r := resource_in(w.dept_a_code))
             and Call(
                 "PUT",
                 f"/api/v1/resources/{r.id}/items",
@@ -232,7 +220,7 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     ),
     "resource.items.add": (
         lambda w: (
-            (r := _resource(w))
+            (r := resource_in(w.dept_a_code))
             and Call(
                 "POST",
                 f"/api/v1/resources/{r.id}/items",
@@ -244,27 +232,28 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     ),
     "resource.submit": (
         lambda w: (
-            (r := _resource(w)) and Call("POST", f"/api/v1/resources/{r.id}/submit", {}, tag(r))
+            (r := resource_in(w.dept_a_code))
+            and Call("POST", f"/api/v1/resources/{r.id}/submit", {}, tag(r))
         ),
         {"editor_a", "admin"},
     ),
     "resource.publish": (
         lambda w: (
-            (r := _resource(w, "submitted"))
+            (r := resource_in(w.dept_a_code, "submitted"))
             and Call("POST", f"/api/v1/resources/{r.id}/publish", {}, tag(r))
         ),
         {"reviewer", "admin"},
     ),
     "resource.reject": (
         lambda w: (
-            (r := _resource(w, "submitted"))
+            (r := resource_in(w.dept_a_code, "submitted"))
             and Call("POST", f"/api/v1/resources/{r.id}/reject", {"reason": "摘要过简"}, tag(r))
         ),
         {"reviewer", "admin"},
     ),
     "resource.retire": (
         lambda w: (
-            (r := _resource(w, "published"))
+            (r := resource_in(w.dept_a_code, "published"))
             and Call("POST", f"/api/v1/resources/{r.id}/retire", {"reason": "系统下线"}, tag(r))
         ),
         {"editor_a", "reviewer", "admin"},

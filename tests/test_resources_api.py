@@ -7,6 +7,7 @@ from sqlalchemy import event
 
 from registry.db import Database
 
+from .factories import published
 from .helpers import resource_payload
 
 
@@ -196,20 +197,9 @@ def test_version_history_has_field_level_diff(api):
     assert versions[2]["actor_id"] is not None
 
 
-def _publish(api, open_type="无条件开放", who="editor_a"):
-    body, etag = api.create_resource(who=who, open_type=open_type)
-    etag = (
-        api.as_(who)
-        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
-        .headers["ETag"]
-    )
-    api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
-    return body["id"]
-
-
 def test_visibility(api):
-    open_pub = _publish(api, "无条件开放")
-    closed_pub = _publish(api, "不予开放")
+    open_pub = published(api, open_type="无条件开放")["id"]
+    closed_pub = published(api, open_type="不予开放")["id"]
     draft_a, _ = api.create_resource(who="editor_a")
     draft_b, _ = api.create_resource(who="editor_b")
 

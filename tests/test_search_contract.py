@@ -19,6 +19,7 @@ from registry.search import outbox
 from registry.search.base import SORTS
 from registry.services.elements import sync_dictionary
 
+from .factories import published as publish
 from .helpers import SYSTEM, ApiClient, build_world
 
 
@@ -38,18 +39,6 @@ class Corpus:
         body = self.search(who, limit=100, **params)
         by_id = {v: k for k, v in self.ids.items()}
         return {by_id.get(h["id"], h["id"]) for h in body["hits"]}
-
-
-def _publish(api: ApiClient, who: str, payload: dict) -> dict:
-    body, etag = api.create_resource(who, **payload)
-    etag = (
-        api.as_(who)
-        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
-        .headers["ETag"]
-    )
-    r = api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
-    assert r.status_code == 200, r.get_json()
-    return r.get_json()
 
 
 ITEMS_PEOPLE = [
@@ -116,7 +105,7 @@ def corpus(search_app) -> Corpus:
     }
     ids, codes = {}, {}
     for key, (who, payload) in published.items():
-        body = _publish(api, who, payload)
+        body = publish(api, who, **payload)
         ids[key], codes[key] = body["id"], body["code"]
     draft_b, _ = api.create_resource(
         "editor_b",

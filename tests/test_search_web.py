@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-
-def _publish(api, **payload):
-    body, etag = api.create_resource("editor_a", **payload)
-    etag = (
-        api.as_("editor_a")
-        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
-        .headers["ETag"]
-    )
-    assert (
-        api.as_("reviewer")
-        .post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
-        .status_code
-        == 200
-    )
-    return body
+from .factories import published
 
 
 def test_search_page_shows_highlighted_hits_facets_and_expansion(api):
-    _publish(
+    published(
         api,
         name="流动人口居住登记<表>",
         open_type="无条件开放",
         items=[{"name": "公民身份号码", "data_type": "C", "length": 18}],
     )
-    _publish(api, name="殡葬服务信息", open_type="不予开放")
+    published(api, name="殡葬服务信息", open_type="不予开放")
     r = api.client.get("/search", query_string={"q": "流动人口"})
     page = r.get_data(as_text=True)
     assert r.status_code == 200
@@ -40,7 +26,7 @@ def test_search_page_shows_highlighted_hits_facets_and_expansion(api):
 
 
 def test_search_page_facet_links_filter(api):
-    _publish(api, name="流动人口居住登记", open_type="无条件开放")
+    published(api, name="流动人口居住登记", open_type="无条件开放")
     page = api.client.get("/search").get_data(as_text=True)
     assert "share_type=%E6%9C%89%E6%9D%A1%E4%BB%B6%E5%85%B1%E4%BA%AB" in page  # 有条件共享
     filtered = api.client.get("/search", query_string={"share_type": "无条件共享"}).get_data(
