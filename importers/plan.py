@@ -184,6 +184,7 @@ def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
                         rec.problem(key, f"与第 {by_ref[ref].row.row} 行重复", "duplicate_row")
                     )
                 by_ref[ref] = rec
+    seen: dict[tuple, dict[str, Any]] = {}
     for row in parsed.items:
         values = normalise_item(row.values)
         if not values.get("name") and len(values) <= 2:
@@ -205,7 +206,8 @@ def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
             continue
         if rec.items is None:
             rec.items = []
-        rec.items.append(values)
+        # Items repeat across resources (姓名, 公民身份号码 …): identical ones share a dict.
+        rec.items.append(seen.setdefault(tuple(sorted(values.items())), values))
         rec.item_rows.append(Row(row.sheet, row.row, None, row.columns))  # where, not what
     return records, problems
 
@@ -217,6 +219,9 @@ def iter_records(parsed: ParsedFile, problems: list[Problem]):
         return iter_flat_records(parsed, problems)
     records, found = assemble(parsed)
     problems.extend(found)
+    # The records now hold what the rows said: let the rows go (a large workbook's rows
+    # would otherwise stay in memory for the whole import).
+    parsed.resources, parsed.items = [], []
     return records
 
 

@@ -233,6 +233,28 @@ def create_resources(
     if not entries:
         return []
     codes = _allocate_codes(session, [e.data["classification_code"] for e in entries])
+    ids: list[int] = []
+    # In chunks: rows, items, versions and audit events of 500 entries at a time, so a
+    # 400,000-item workbook never holds its whole insert set in memory at once.
+    for start in range(0, len(entries), CREATE_CHUNK):
+        ids += _insert_chunk(
+            session,
+            actor,
+            entries[start : start + CREATE_CHUNK],
+            codes[start : start + CREATE_CHUNK],
+            cause,
+        )
+    # Core inserts bypass the ORM's flush events: queue the new documents here.
+    search_outbox.enqueue(session, ids)
+    return ids
+
+
+CREATE_CHUNK = 500
+
+
+def _insert_chunk(
+    session: Session, actor: Actor, entries: list[NewResource], codes: list[str], cause: str | None
+) -> list[int]:
     now = utcnow()
     rows = [
         {
@@ -249,14 +271,11 @@ def create_resources(
         for e, code in zip(entries, codes, strict=True)
     ]
     table = Resource.__table__
-    ids: list[int] = []
-    for start in range(0, len(rows), 500):
-        # Core, not the unit of work: the rows are complete, and 20,000 ORM objects cost minutes.
-        result = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            rows[start : start + 500],
-        )
-        ids.extend(result.scalars().all())
+    # Core, not the unit of work: the rows are complete, and 20,000 ORM objects cost minutes.
+    result = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    ids = list(result.scalars().all())
     items, links, versions, events = [], [], [], []
     for rid, entry, row in zip(ids, entries, rows, strict=True):
         its = [_item_row(it) for it in entry.data.get("items") or []]
@@ -297,11 +316,9 @@ def create_resources(
         (resource_systems, links),
         (ResourceVersion.__table__, versions),
     ):
-        for start in range(0, len(batch), 5000):
-            session.execute(insert(target), batch[start : start + 5000])
+        if batch:
+            session.execute(insert(target), batch)
     audit.record_many(session, actor, events)
-    # Core inserts bypass the ORM's flush events: queue the new documents here.
-    search_outbox.enqueue(session, ids)
     return ids
 
 
