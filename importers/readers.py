@@ -232,6 +232,7 @@ def _read_xlsx(
     path: Path, max_rows: int | None = None, max_unpacked_bytes: int | None = None
 ) -> ParsedFile:
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -246,11 +247,16 @@ def _read_xlsx(
             "workbook_too_large",
         )
     seen = 0
+    # A file object, not the path: openpyxl judges a path by its extension, and what we
+    # read was recognised by its content (an upload may be named anything).
+    handle = path.open("rb")
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:
+        handle.close()
         raise FileProblem("文件已损坏，无法作为 xlsx 打开", "corrupt_file") from exc
-    except (KeyError, OSError, ValueError) as exc:
+    except (KeyError, OSError, ValueError, InvalidFileException) as exc:
+        handle.close()
         raise FileProblem("文件不是有效的 xlsx 工作簿", "corrupt_file") from exc
 
     def rows(ws) -> Iterator[list[Any]]:
@@ -274,6 +280,7 @@ def _read_xlsx(
         parsed.items = list(parsed.items)
     finally:
         wb.close()
+        handle.close()
     parsed.kind = "xlsx"
     return parsed
 

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from importers.writers import write_xlsx
 from registry.db import db
 from registry.models import AuditEvent, CatalogImport
 
@@ -287,3 +288,15 @@ def test_token_cli(app, api, world):
     token_id = listed.output.strip().splitlines()[-1].split("\t")[0]
     assert runner.invoke(args=["token", "revoke", token_id]).exit_code == 0
     assert "已撤销" in runner.invoke(args=["token", "list", "editor_a"]).output
+
+
+@pytest.mark.parametrize("name", ["目录.zip", "目录", "目录.bin"])
+def test_a_workbook_under_any_name_is_read_by_its_content(api, name):
+    """Recognised by content, a workbook is read whatever its name (openpyxl alone refuses
+    a path that does not end in .xlsx)."""
+    r = _upload(api, "editor_a", _workbook(3), name)
+    assert r.status_code == 422 and r.get_json()["errors"]["problems"], r.get_json()
+    assert all(p["code"] != "corrupt_file" for p in r.get_json()["errors"]["problems"])
+    buf = io.BytesIO()
+    write_xlsx([resource_payload()], buf)
+    assert _upload(api, "editor_a", buf.getvalue(), name).status_code == 201

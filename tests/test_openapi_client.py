@@ -6,22 +6,18 @@ loopback port over a committed SQLite database."""
 
 from __future__ import annotations
 
-import gc
 import importlib
 import io
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from waitress import create_server
 
 from importers.writers import write_json
 
-from .conftest import fresh_database, make_app
-from .helpers import build_world, resource_payload
+from .helpers import resource_payload
 from .test_confirmations import _apply_issue, _project
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
@@ -64,24 +60,8 @@ class _Api:
 
 
 @pytest.fixture
-def served(tmp_path, request):
-    url = fresh_database("sqlite", tmp_path, request)
-    app = make_app(url, tmp_path)
-    world = build_world(app)
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield app, world, f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        gc.collect()  # any socket left unclosed is reported here, in this test, not in a later one
-
-
-@pytest.fixture
-def generated(served, tmp_path):
-    app, _, _ = served
+def generated(live_server, tmp_path):
+    app, _, _ = live_server
     spec = tmp_path / "openapi.json"
     spec.write_text(
         json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(), ensure_ascii=False)
@@ -133,8 +113,8 @@ def _call(operation: str, client_pkg):
     raise AssertionError(f"no generated module for {operation}")
 
 
-def test_a_generated_client_speaks_our_api(served, generated):
-    app, world, base = served
+def test_a_generated_client_speaks_our_api(live_server, generated):
+    app, world, base = live_server
     setup = _Api(app.test_client(), world)
     pid, rid = _project(setup, app=app)
     conf, r = _apply_issue(setup, pid)

@@ -5,39 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-
-import pytest
-from waitress import create_server
 
 from registry.db import db
 from registry.models import InformationSystem
 
-from .conftest import fresh_database, make_app
-from .helpers import build_world
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture
-def served(tmp_path, request):
-    url = fresh_database("sqlite", tmp_path, request)
-    app = make_app(url, tmp_path)
-    world = build_world(app)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield app, world, f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-
-
-def test_swagger_ui_performs_a_write_with_if_match(served, tmp_path):
+def test_swagger_ui_performs_a_write_with_if_match(live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    app, world, base = served
+    app, world, base = live_server
     token = world.tokens["editor_a"]
     created = app.test_client().post(
         "/api/v1/systems",
