@@ -214,6 +214,21 @@ def check_editable(actor: Actor, kind: str, changes: dict) -> None:
         )
 
 
+def may_read_confirmation(
+    actor: Actor, *, lead_department_id: int, co_department_ids: list[int]
+) -> bool:
+    """A 数据共享完成确认意见 before it is public: the project's departments, 发改委 (who
+    accepts the project), and the roles that read everything."""
+    return (
+        reads_all(actor)
+        or actor.role == NDRC
+        or (
+            actor.department_id is not None
+            and actor.department_id in (lead_department_id, *co_department_ids)
+        )
+    )
+
+
 def may_link_project(
     actor: Actor, *, lead_department_id: int, co_department_ids: list[int]
 ) -> bool:

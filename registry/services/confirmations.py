@@ -18,7 +18,14 @@ from catalog_schemas.catalog import OPEN_NONE
 from .. import audit
 from .. import crypto as signing
 from ..audit import canonical_json, sm3_hex
-from ..authz import REVIEWER, Actor, reads_all, require_department_editor, require_role
+from ..authz import (
+    REVIEWER,
+    Actor,
+    may_read_confirmation,
+    require_department_editor,
+    require_login,
+    require_role,
+)
 from ..db import local_now, utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Confirmation, ConfirmationSequence, Project, Resource, SigningKey
@@ -257,12 +264,13 @@ def close_confirmation(
 
 
 def get_confirmation(session: Session, actor: Actor, confirmation_id: int) -> Confirmation:
+    require_login(actor)
     conf = get_record(session, Confirmation, confirmation_id, label="确认意见")
     project = session.get(Project, conf.project_id)
-    if not (
-        reads_all(actor)
-        or actor.role == "ndrc_officer"
-        or actor.department_id in (project.lead_department_id, *project.co_department_ids)
+    if not may_read_confirmation(
+        actor,
+        lead_department_id=project.lead_department_id,
+        co_department_ids=project.co_department_ids,
     ):
         raise Forbidden("只能查看本部门项目的确认意见")
     return conf
