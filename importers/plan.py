@@ -164,9 +164,17 @@ def _raw_identity(values: dict[str, Any]) -> Any:
 
 
 def assemble(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
-    """Resources with their items attached, in file order, and what could not be placed."""
+    """Resources with their items attached, in file order, and what could not be placed.
+    Reads the file's item rows to the end, then releases the file."""
     if parsed.flattened:
         return _assemble_flat(parsed)
+    try:
+        return _assemble_sheets(parsed)
+    finally:
+        parsed.close()
+
+
+def _assemble_sheets(parsed: ParsedFile) -> tuple[list[Record], list[Problem]]:
     problems: list[Problem] = []
     records: list[Record] = []
     by_ref: dict[tuple, Record] = {}

@@ -13,7 +13,7 @@ import csv
 import itertools
 import json
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,8 @@ class ParsedFile:
     items: Iterable[Row]
     flattened: bool = False  # one row per item, resource columns repeated (CSV layout)
     pairs: Iterable[tuple[Row, Row]] = ()
+    # Releases the open file once ``items`` has been read (a workbook streams its rows).
+    close: Callable[[], None] = lambda: None
 
 
 def sniff(head: bytes, name: str) -> str:
@@ -273,14 +275,18 @@ def _read_xlsx(
         except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
             raise FileProblem("工作表内容已损坏", "corrupt_file") from exc
 
-    try:
-        parsed = _split_sheets((ws.title, rows(ws)) for ws in wb.worksheets)
-        # Items stream from the open workbook; materialise them here only as light rows,
-        # then close the file (read-only workbooks hold it open).
-        parsed.items = list(parsed.items)
-    finally:
+    def close() -> None:
         wb.close()
         handle.close()
+
+    try:
+        parsed = _split_sheets((ws.title, rows(ws)) for ws in wb.worksheets)
+    except BaseException:
+        close()
+        raise
+    # Item rows stream from the open workbook while the records are assembled (400,000
+    # of them never sit in memory as rows); assembling closes it.
+    parsed.close = close
     parsed.kind = "xlsx"
     return parsed
 

@@ -611,12 +611,14 @@ def import_file(
                 max_rows=limits.max_rows,
                 max_unpacked_bytes=limits.max_unpacked_bytes,
             )
+            problems: list[Problem] = []
+            # A workbook's rows are read here, as its records are assembled (a problem
+            # found on the way is the file's); CSV records stream later, batch by batch.
+            records = iter_records(parsed, problems)
     except FileProblem as exc:
         return reading_problem(
             session, actor, filename=filename, digest=digest, message=exc.message, code=exc.code
         ), ImportPlan([], [])
-    problems: list[Problem] = []
-    records = iter_records(parsed, problems)  # streamed for the flattened CSV layout
     return run_import(
         session,
         actor,
