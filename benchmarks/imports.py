@@ -256,6 +256,8 @@ def main() -> None:
                 "peak_rss_mb": bulk["peak_rss_mb"],
             },
             "ratio_import_to_read_plus_bulk": round(imp["seconds"] / floor, 2),
+            # Goal (issue #10): the import's peak memory within 2x the reader's.
+            "peak_rss_vs_read": round(imp["peak_rss_mb"] / read["peak_rss_mb"], 2),
         }
     print(json.dumps(report, ensure_ascii=False, indent=1))
     import shutil

@@ -25,7 +25,7 @@ from .fields import (
     one_of,
     text_length,
 )
-from .identifiers import classification_error, classification_path, resource_code_error
+from .identifiers import classification_error, resource_code_error
 
 OPEN_UNCONDITIONAL = "无条件开放"
 OPEN_CONDITIONAL = "有条件开放"
@@ -37,9 +37,9 @@ class DataItemSchema(Schema):
     """信息项: one column or field of a resource."""
 
     id = Integer(dump_only=True)
-    name = String(required=True, validate=text_length(1, 100))
-    data_type = String(required=True)
-    length = Integer(allow_none=True, validate=at_least(1))
+    name = String(required=True, validate=text_length(1, 100), metadata={"example": "公民身份号码"})
+    data_type = String(required=True, metadata={"example": "字符型C"})
+    length = Integer(allow_none=True, validate=at_least(1), metadata={"example": 18})
     description = String(allow_none=True, validate=text_length(max=500))
     collection_mode = String(
         load_default="collected", validate=one_of(codes.COLLECTION_MODES, "采集方式")
@@ -66,12 +66,16 @@ class ResourceSchema(Schema):
 
     id = Integer(dump_only=True)
     code = String(dump_only=True)
-    classification_code = String(required=True)
+    classification_code = String(
+        required=True, metadata={"description": "分类码：类+项+目(+细目)", "example": "101001"}
+    )
     classification_path = List(String(), dump_only=True)
-    name = String(required=True, validate=text_length(1, 200))
+    name = String(required=True, validate=text_length(1, 200), metadata={"example": "人口基础信息"})
     provider_code = String(validate=text_length(1, 32))
     provider_name = String(dump_only=True)
-    summary = String(required=True, validate=text_length(1, 2000))
+    summary = String(
+        required=True, validate=text_length(1, 2000), metadata={"example": "全县户籍人口基础信息"}
+    )
     format_class = String(required=True, validate=one_of(tuple(codes.FORMATS), "信息资源格式"))
     format_detail = String(allow_none=True, validate=text_length(max=200))
     share_type = String(required=True, validate=one_of(codes.SHARE_TYPES, "共享类型"))
@@ -85,8 +89,8 @@ class ResourceSchema(Schema):
     open_type = String(required=True, validate=one_of(OPEN_TYPES, "开放属性"))
     open_to_public = Boolean(dump_only=True)
     open_condition = String(allow_none=True, validate=text_length(max=1000))
-    update_cycle = String(required=True)
-    publish_date = Date(required=True)
+    update_cycle = String(required=True, metadata={"example": "每日"})
+    publish_date = Date(required=True, metadata={"example": "2026-01-15"})
     related_codes = List(String(), load_default=list)
     system_ids = List(Integer(), load_default=list)
     items = List(Nested(DataItemSchema))
@@ -179,7 +183,3 @@ def catalog_entry_errors(data: dict) -> dict[str, list[str]]:
     if format_class in codes.FORMATS_REQUIRING_ITEMS and "items" in data and not data["items"]:
         err("items", f"“{format_class}”类资源须填写信息项")
     return errors
-
-
-def dump_classification_path(code: str) -> list[str]:
-    return classification_path(code)

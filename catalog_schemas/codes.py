@@ -47,7 +47,6 @@ SUBJECTS: dict[str, dict[str, str]] = {
         "09": "群团组织",
     },
 }
-BASE_RESOURCE_SUBJECTS = tuple(SUBJECTS["1"].values())
 
 SHARE_UNCONDITIONAL = "无条件共享"
 SHARE_CONDITIONAL = "有条件共享"

@@ -81,10 +81,6 @@ def delete_department(
     )
 
 
-def get_department(session: Session, department_id: int) -> Department:
-    return get_record(session, Department, department_id, label="部门")
-
-
 def department_by_code(session: Session, code: str) -> Department:
     dept = session.scalar(select(Department).where(Department.code == code))
     if dept is None:

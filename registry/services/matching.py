@@ -19,7 +19,6 @@ from .. import audit
 from ..authz import REVIEWER, Actor, require_role
 from ..errors import Invalid
 from ..models import DataElement, DataItem, MatchDecision, Resource
-from ._records import get_record
 
 _COMBO = (
     DataItem.name,
@@ -182,7 +181,3 @@ def decide_match(
         after={"name": key, "element": element_identifier, "items": result.rowcount},
     )
     return {"items": result.rowcount}
-
-
-def get_element(session: Session, element_id: int) -> DataElement:
-    return get_record(session, DataElement, element_id, label="数据元")
