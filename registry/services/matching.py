@@ -117,8 +117,13 @@ def match_items(
             actor,
             "match.run",
             "data_items",
-            ",".join(map(str, department_ids)) if department_ids else "all",
-            after={**counts, "threshold": threshold, "rematch": rematch},
+            f"departments:{len(department_ids)}" if department_ids else "all",
+            after={
+                **counts,
+                "threshold": threshold,
+                "rematch": rematch,
+                "department_ids": sorted(department_ids or []),
+            },
         )
     return counts
 
