@@ -53,12 +53,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .services.confirmations import signer_for
 
     signer_for(app.config)
-    if "127.0.0.1" in app.config["PUBLIC_BASE_URL"] and not (app.testing or app.debug):
-        app.logger.warning(
-            "PUBLIC_BASE_URL is %s: printed confirmations will point there; set it to the "
-            "address people reach this registry at",
-            app.config["PUBLIC_BASE_URL"],
-        )
     return app
 
 
