@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from catalog_schemas.codes import FORMATS, NATIONAL_UPDATE_CYCLES
+from catalog_schemas.codes import DATA_TYPES, FORMATS, NATIONAL_UPDATE_CYCLES
 from catalog_schemas.elements import BY_IDENTIFIER, ELEMENTS
 from catalog_schemas.identifiers import (
     credit_code_check_char,
@@ -565,19 +565,7 @@ def _length(fmt: str | None) -> int | None:
     return int(digits) if digits else None
 
 
-_TYPE_LABEL = {
-    "C": "字符型C",
-    "N": "数值型N",
-    "Y": "货币型Y",
-    "D": "日期型D",
-    "T": "日期时间型T",
-    "L": "逻辑型L",
-    "M": "备注型M",
-    "G": "通用型G",
-    "B": "双精度型B",
-    "I": "整型I",
-    "F": "浮点型F",
-}
+_TYPE_LABEL = DATA_TYPES  # the standard's spelling of each data type
 
 
 def new_answers(scale: str) -> dict:
