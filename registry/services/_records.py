@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..authz import Actor
 from ..db import utcnow
-from ..errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired
+from ..errors import Conflict, Invalid, NotFound, PreconditionFailed, PreconditionRequired
 
 T = TypeVar("T")
 _SKIP = frozenset({"created_at", "updated_at", "version"})
@@ -30,8 +30,6 @@ def get_record(
     obj = session.get(model, record_id) if record_id is not None else None
     if obj is None:
         if field is not None:
-            from ..errors import Invalid
-
             raise Invalid(errors={field: [f"{label}（ID {record_id}）不存在"]})
         raise NotFound(f"{label}（ID {record_id}）不存在")
     return obj
@@ -170,8 +168,6 @@ def resolve_ids(
 ) -> list[T]:
     """Load rows by id, or a 422 naming the ids that do not exist (or that ``where``, the
     caller's visibility, hides: invisible and missing look alike)."""
-    from ..errors import Invalid
-
     ids = list(dict.fromkeys(ids))
     if not ids:
         return []
