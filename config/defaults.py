@@ -23,6 +23,15 @@ DATABASE_BUSY_TIMEOUT = 30
 LOCAL_TIMEZONE = "Asia/Shanghai"
 SECRET_KEY = None  # None: generated into the instance folder on first start
 
+# Web sessions (signed cookies): signed out after this many idle minutes. The cookie is
+# HttpOnly and SameSite=Lax always, and Secure when PUBLIC_BASE_URL is https.
+SESSION_IDLE_MINUTES = 30
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "registry_session"
+# CSRF tokens (Flask-WTF) are checked by the web layer itself, on every form it serves;
+# the JSON API takes bearer tokens only for writes, so it has no forms to protect.
+WTF_CSRF_CHECK_DEFAULT = False
+
 # Catalog code lists that are local to a county or province.
 EXTRA_UPDATE_CYCLES = ["每半年", "不定期", "其他"]
 SHARE_REQUEST_DEADLINE_DAYS = 10

@@ -20,7 +20,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
-    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"])
+    # Assets are served by the web blueprint (registry/web/static), not the app.
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], static_folder=None)
     app.url_map.converters["int"] = IdConverter
     app.config.update(settings)
     app.config["SECRET_KEY"] = ensure_secret_key(settings)
@@ -87,7 +88,7 @@ def _register_transaction_hooks(app: Flask) -> None:
 
 def _register_http_hooks(app: Flask) -> None:
     """What every request gets before its view parses anything, and every response after."""
-    from .api.base import current_actor
+    from .identity import current_actor
 
     @app.before_request
     def _limit_body() -> None:

@@ -80,6 +80,30 @@ def require_importer(actor: Actor) -> None:
         raise Forbidden("只有部门编辑（或管理员）可以导入目录")
 
 
+def may_read_registry(actor: Actor) -> bool:
+    """Systems, interfaces (their endpoints), projects and flows: government-internal,
+    read by anyone signed in (as the API's list views require), never anonymously."""
+    return actor.authenticated
+
+
+def require_department_reader(actor: Actor, department_id: int) -> None:
+    """A department's whole catalog, drafts included (its 工作台): its own editors and
+    the roles that read everything."""
+    require_login(actor)
+    if not reads_all(actor):
+        require_department_editor(actor, department_id)
+
+
+def may_manage_account(actor: Actor, user_id: int) -> bool:
+    """A user's password and API tokens: the user themselves, and the admin."""
+    return actor.role == ADMIN or (actor.user_id is not None and actor.user_id == user_id)
+
+
+def may_read_account(actor: Actor, user_id: int) -> bool:
+    """A user's tokens (prefixes and dates, never the tokens): also the auditor."""
+    return actor.role == AUDITOR or may_manage_account(actor, user_id)
+
+
 def may_read_import(actor: Actor, actor_id: int | None) -> bool:
     """An import record: its own importer, and the roles that read everything."""
     return reads_all(actor) or (actor.user_id is not None and actor.user_id == actor_id)

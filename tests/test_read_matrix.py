@@ -182,9 +182,10 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
     ),
     "/api/v1/users": ("/api/v1/users", allowed("auditor", "admin")),
     "/api/v1/users/<int:record_id>": ("/api/v1/users/{user}", allowed("auditor", "admin")),
+    # A user's own tokens are theirs to see (the account page); the auditor sees all.
     "/api/v1/users/<int:user_id>/tokens": (
         "/api/v1/users/{user}/tokens",
-        allowed("auditor", "admin"),
+        allowed("editor_b", "auditor", "admin"),
     ),
     # Catalog entries: anonymous callers see what is published and open to the public.
     "/api/v1/resources": ("/api/v1/resources", PUBLIC),

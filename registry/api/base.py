@@ -10,7 +10,7 @@ import flask_smorest
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
-from flask import g, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Page
 from sqlalchemy import Select, func, select
@@ -20,8 +20,8 @@ from catalog_schemas.fields import Schema, String, text_length
 
 from ..authz import Actor, require_login
 from ..db import db
-from ..errors import BadRequest, PreconditionFailed, Unauthenticated
-from ..services.users import actor_for_token
+from ..errors import BadRequest, PreconditionFailed
+from ..identity import current_actor
 from .openapi import ErrorSchema, TruthfulErrors
 
 
@@ -123,28 +123,9 @@ def apply_sort(stmt: Select, model: type, sort: str | None, allowed: set[str]) -
     return stmt.order_by(model.id.asc())
 
 
-def current_actor() -> Actor:
-    if "actor" not in g:
-        g.actor = _authenticate()
-    return g.actor
-
-
 def signed_in_actor() -> Actor:
     actor = current_actor()
     require_login(actor)
-    return actor
-
-
-def _authenticate() -> Actor:
-    header = request.headers.get("Authorization")
-    if not header:
-        return Actor.anonymous()
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Authorization 请求头应为 “Bearer <令牌>”", code="bad_authorization")
-    actor = actor_for_token(db.session, token.strip())
-    if actor is None:
-        raise Unauthenticated("访问令牌无效或已撤销", code="invalid_token")
     return actor
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -39,11 +39,24 @@ def _text_keys(value):
 
 
 def envelope(status: int, code: str, message: str, errors: dict | None = None, headers=None):
+    # A person's browser gets the same answer as a page (the web layer renders it; a 401
+    # becomes the sign-in page); every other client gets the JSON envelope.
+    page = current_app.extensions.get("registry.error_page")
+    if page is not None and wants_page():
+        return page(status, code, message, _text_keys(errors or {}), headers)
     response = jsonify({"code": code, "message": message, "errors": _text_keys(errors or {})})
     response.status_code = status
     if headers:
         response.headers.update(headers)
     return response
+
+
+def wants_page() -> bool:
+    """A browser navigating (it prefers HTML); API clients ask for JSON or anything."""
+    accept = request.accept_mimetypes
+    return accept.best_match(("application/json", "text/html")) == "text/html" and (
+        accept["text/html"] > accept["application/json"]
+    )
 
 
 def _flatten(messages: dict) -> tuple[dict, set[str]]:

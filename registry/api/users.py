@@ -86,7 +86,7 @@ class UserTokens(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, data, user_id):
-        """为用户签发访问令牌（管理员；令牌仅显示一次，可设有效期）"""
+        """为用户签发访问令牌（本人或管理员；令牌仅显示一次，可设有效期）"""
         return {"token": svc.issue_token(db.session, current_actor(), user_id=user_id, **data)}
 
     @blp.response(200, TokenInfoSchema(many=True))
@@ -99,5 +99,5 @@ class UserTokens(MethodView):
 class UserToken(MethodView):
     @blp.response(204)
     def delete(self, user_id, token_id):
-        """撤销一个访问令牌（管理员）"""
+        """撤销一个访问令牌（本人或管理员）"""
         svc.revoke_token(db.session, current_actor(), token_id=token_id, user_id=user_id)

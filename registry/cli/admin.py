@@ -10,8 +10,9 @@ from flask.cli import with_appcontext
 from .. import audit, unit_of_work
 from ..authz import Actor
 from ..db import db, write_intent
+from ..errors import Invalid
 from ..models import ROLES
-from ..services import departments, users
+from ..services import departments, signin, users
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -46,6 +47,29 @@ def user_add(name: str, role: str, department_code: str | None, display_name: st
         )
         unit_of_work.commit()
     click.echo(f"已创建用户 {name}（{role}）")
+
+
+@user_group.command("password")
+@click.argument("name")
+@with_appcontext
+def user_password(name: str) -> None:
+    """Set a user's web sign-in password, read from standard input (never from argv,
+    where other users of the machine and the shell history would see it)."""
+    if sys.stdin.isatty():
+        password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with write_intent():
+        session = db.session
+        user = users.user_by_name(session, name)
+        try:
+            signin.set_password(session, CLI_ACTOR, user_id=user.id, password=password)
+        except Invalid as exc:
+            raise click.ClickException(
+                "；".join(exc.errors.get("password", [exc.message]))
+            ) from None
+        unit_of_work.commit()
+    click.echo(f"已设置用户 {name} 的登录密码")
 
 
 @click.group("token")

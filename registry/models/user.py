@@ -22,6 +22,14 @@ class User(Timestamped, Versioned, Base):
     role: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Web sign-in (GB/T 22239 level 3): an Argon2id hash, never the password; failed
+    # attempts since the last success and the end of a lockout; ``session_epoch`` grows
+    # when the user is deactivated, changes role or password, so every signed cookie
+    # issued before then stops working (sessions live in cookies, not on the server).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
 

@@ -14,7 +14,8 @@ from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound, PreconditionFailed, PreconditionRequired
 
 T = TypeVar("T")
-_SKIP = frozenset({"created_at", "updated_at", "version"})
+# Not in snapshots: bookkeeping, and secrets (a password hash never reaches an audit digest).
+_SKIP = frozenset({"created_at", "updated_at", "version", "password_hash"})
 
 
 def get_record(

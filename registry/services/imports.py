@@ -209,7 +209,9 @@ def plan_import(
                     items={"create": len(loaded.get("items") or [])},
                 )
             )
-            rec.items, rec.item_rows = None, []  # validated: the raw copy is no longer needed
+            # Validated: what the file said lives on as ``loaded``; not twice in memory.
+            rec.forget_items()
+            rec.values = {}
             continue
         planned_update = _plan_update(
             rec, data, existing, provider, system_ids, patch_schema, problems

@@ -11,9 +11,18 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..authz import ADMIN, AUDITOR, EDITOR, Actor, check_editable, require_role
+from ..authz import (
+    ADMIN,
+    EDITOR,
+    Actor,
+    check_editable,
+    may_manage_account,
+    may_read_account,
+    require_login,
+    require_role,
+)
 from ..db import utcnow
-from ..errors import Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from ..models import ROLES, ApiToken, Department, User
 from ._records import add_record, ensure_unique, get_record, update_record
 
@@ -57,6 +66,12 @@ def update_user(
     _check_role({"role": user.role, "department_id": user.department_id, **changes}, session)
     if changes.get("active") is False and user.active:
         _revoke_all(session, user)
+    if any(
+        key in changes and changes[key] != getattr(user, key)
+        for key in ("role", "department_id", "active")
+    ):
+        # Signed-in sessions carry the old rights: end them (services/signin.py).
+        user.session_epoch += 1
     return update_record(
         session, actor, user, changes, expected_version=expected_version, subject_type="user"
     )
@@ -73,9 +88,11 @@ def issue_token(
     session: Session, actor: Actor, *, user_id: int, expires_in_days: int | None = None
 ) -> str:
     """Create a token for a user, optionally expiring; returns the token, which is stored
-    only hashed and shown this once."""
-    require_role(actor, ADMIN)
+    only hashed and shown this once. The admin for anyone, a user for themselves."""
+    require_login(actor)
     user = get_record(session, User, user_id, label="用户")
+    if not may_manage_account(actor, user.id):
+        raise Forbidden("只能为自己签发令牌")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     row = ApiToken(
@@ -87,8 +104,10 @@ def issue_token(
 
 def list_tokens(session: Session, actor: Actor, *, user_id: int) -> list[ApiToken]:
     """A user's tokens (never the tokens themselves: prefix, dates, state)."""
-    require_role(actor, ADMIN, AUDITOR)
+    require_login(actor)
     get_record(session, User, user_id, label="用户")
+    if not may_read_account(actor, user_id):
+        raise Forbidden("只能查看自己的令牌")
     return list(
         session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
     )
@@ -98,10 +117,12 @@ def revoke_token(
     session: Session, actor: Actor, *, token_id: int, user_id: int | None = None
 ) -> ApiToken:
     """Revoke one token for good (revoking twice changes nothing)."""
-    require_role(actor, ADMIN)
+    require_login(actor)
     row = get_record(session, ApiToken, token_id, label="令牌")
     if user_id is not None and row.user_id != user_id:
         raise NotFound(f"令牌（ID {token_id}）不存在")
+    if not may_manage_account(actor, row.user_id):
+        raise Forbidden("只能撤销自己的令牌")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.flush()

@@ -1,0 +1,183 @@
+"""The catalog workflow as people see it: a department's catalog by state (工作台) and
+the 大数据中心's review queue (审核队列), each entry with its last step (who, when, why).
+
+"已退回" is not a stored status: a returned entry is a draft whose last step was the
+reviewer's ``reject``, and its reason is that step's reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..authz import REVIEWER, Actor, require_department_reader, require_role
+from ..models import Department, Resource, ResourceVersion, User
+from .resources import diff_snapshots, get_resource, resource_snapshot, transition_resource
+
+STATES = ("draft", "returned", "submitted", "published", "retired")
+STATE_LABELS = {
+    "draft": "草稿",
+    "returned": "已退回",
+    "submitted": "待审核",
+    "published": "已发布",
+    "retired": "已下架",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """The last step of an entry's history."""
+
+    action: str
+    reason: str | None
+    at: datetime
+    actor_name: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    resource: Resource
+    state: str
+    last: Step | None
+
+
+def _last_step():
+    return and_(
+        ResourceVersion.resource_id == Resource.id, ResourceVersion.version == Resource.version
+    )
+
+
+def _state_column():
+    returned = and_(Resource.status == "draft", ResourceVersion.action == "reject")
+    return case((returned, "returned"), else_=Resource.status)
+
+
+def _entries_query() -> Select:
+    return (
+        select(Resource, ResourceVersion, User.name)
+        .outerjoin(ResourceVersion, _last_step())
+        .outerjoin(User, User.id == ResourceVersion.actor_id)
+        .options(selectinload(Resource.provider))
+    )
+
+
+def _entry(row: Any) -> Entry:
+    resource, version, actor_name = row
+    step = version and Step(version.action, version.reason, version.at, actor_name)
+    returned = resource.status == "draft" and version is not None and version.action == "reject"
+    return Entry(resource, "returned" if returned else resource.status, step)
+
+
+def department_catalog(
+    session: Session,
+    actor: Actor,
+    *,
+    department_id: int,
+    state: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Entry], int]:
+    """A department's own catalog (its editors, the admin; the roles that read
+    everything), newest change first, with how many entries there are in ``state``."""
+    require_department_reader(actor, department_id)
+    stmt = _entries_query().where(Resource.provider_department_id == department_id)
+    if state:
+        stmt = stmt.where(_state_column() == state)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(
+        stmt.order_by(Resource.updated_at.desc(), Resource.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return [_entry(r) for r in rows], total or 0
+
+
+def state_counts(session: Session, actor: Actor, *, department_id: int) -> dict[str, int]:
+    require_department_reader(actor, department_id)
+    state = _state_column()
+    rows = session.execute(
+        select(state, func.count())
+        .select_from(Resource)
+        .outerjoin(ResourceVersion, _last_step())
+        .where(Resource.provider_department_id == department_id)
+        .group_by(state)
+    ).all()
+    counts = dict.fromkeys(STATES, 0)
+    counts.update({s: n for s, n in rows})
+    return counts
+
+
+def review_queue(
+    session: Session,
+    actor: Actor,
+    *,
+    department_id: int | None = None,
+    classification: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Entry], int]:
+    """Entries waiting for review, the longest-waiting first (the last step of a
+    submitted entry is its submission)."""
+    require_role(actor, REVIEWER)
+    stmt = _entries_query().where(Resource.status == "submitted")
+    if department_id is not None:
+        stmt = stmt.where(Resource.provider_department_id == department_id)
+    if classification:
+        upper = classification[:-1] + chr(ord(classification[-1]) + 1)
+        stmt = stmt.where(
+            Resource.classification_code >= classification, Resource.classification_code < upper
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(
+        stmt.order_by(ResourceVersion.at, Resource.id).limit(limit).offset(offset)
+    ).all()
+    return [_entry(r) for r in rows], total or 0
+
+
+def queue_departments(session: Session, actor: Actor) -> list[tuple[Department, int]]:
+    """Departments with entries waiting, and how many: the queue's filter."""
+    require_role(actor, REVIEWER)
+    rows = session.execute(
+        select(Department, func.count(Resource.id))
+        .join(Resource, Resource.provider_department_id == Department.id)
+        .where(Resource.status == "submitted")
+        .group_by(Department.id)
+        .order_by(Department.name)
+    ).all()
+    return [(d, n) for d, n in rows]
+
+
+def changes_since_published(session: Session, actor: Actor, resource_id: int) -> dict[str, Any]:
+    """What a reviewer decides on: the entry against its last published version (all of
+    it, for an entry never published)."""
+    resource = get_resource(session, actor, resource_id)
+    published = session.scalar(
+        select(ResourceVersion.snapshot)
+        .where(ResourceVersion.resource_id == resource_id, ResourceVersion.status == "published")
+        .order_by(ResourceVersion.version.desc())
+        .limit(1)
+    )
+    return {
+        "first_publication": published is None,
+        "diff": diff_snapshots(published, resource_snapshot(resource)),
+    }
+
+
+def transition_many(
+    session: Session,
+    actor: Actor,
+    *,
+    versions: dict[int, int],
+    action: str,
+    reason: str | None,
+) -> list[Resource]:
+    """Publish, return or retire several entries at once: each as the single transition
+    (same rules, history, audit), all in the caller's transaction: all or none."""
+    return [
+        transition_resource(
+            session, actor, rid, action=action, reason=reason, expected_version=version
+        )
+        for rid, version in versions.items()
+    ]
