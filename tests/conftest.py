@@ -213,27 +213,35 @@ def search_app(search_kind, catalog_urls, tmp_path, request):
         backend.close()
 
 
-@pytest.fixture
-def live_server(tmp_path, request):
-    """(app, world, base URL): the app over a committed SQLite file, served by waitress on
-    a loopback port, for clients that speak HTTP (generated clients, a browser)."""
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:
+    """``app`` served by waitress on a loopback port; yields its base URL."""
     import threading
 
     from waitress import create_server
 
-    from .helpers import build_world
-
-    app = make_app(fresh_database("sqlite", tmp_path, request), tmp_path)
-    world = build_world(app)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield app, world, f"http://127.0.0.1:{server.effective_port}"
+        yield f"http://127.0.0.1:{server.effective_port}"
     finally:
         # Let the worker threads finish what they serve before the sockets close (they
         # wake the loop through a trigger that closing would pull from under them).
         server.task_dispatcher.shutdown(timeout=5)
         server.close()
         thread.join(timeout=5)
+        Database.state(app).engine.dispose()  # the pool's connections, closed here
         gc.collect()  # any socket left unclosed is reported here, in this test, not in a later one
+
+
+@pytest.fixture
+def live_server(tmp_path, request):
+    """(app, world, base URL): the app over a committed SQLite file, served by waitress on
+    a loopback port, for clients that speak HTTP (generated clients, a browser)."""
+    from .helpers import build_world
+
+    app = make_app(fresh_database("sqlite", tmp_path, request), tmp_path)
+    world = build_world(app)
+    with served(app) as base:
+        yield app, world, base
