@@ -60,7 +60,7 @@ def _session_actor() -> Actor | None:
     if actor is None:
         # Timed out, deactivated, role or password changed: the session is over.
         end_session()
-        g.session_ended = True
+        session["ended"] = True  # the sign-in page says why it is asked again
         return None
     if now - seen >= _SEEN_GRANULARITY:
         session["seen"] = now

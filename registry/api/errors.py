@@ -52,8 +52,11 @@ def envelope(status: int, code: str, message: str, errors: dict | None = None, h
 
 
 def wants_page() -> bool:
-    """A browser navigating (it prefers HTML); API clients ask for JSON or anything."""
+    """A page's error is a page unless the client asks for JSON; under /api/ the answer is
+    JSON unless a browser navigates there (it prefers HTML over JSON)."""
     accept = request.accept_mimetypes
+    if not request.path.startswith("/api/"):
+        return accept["application/json"] <= accept["text/html"] or not accept
     return accept.best_match(("application/json", "text/html")) == "text/html" and (
         accept["text/html"] > accept["application/json"]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from ..db import db
 from ..errors import RegistryError
@@ -29,7 +29,7 @@ def login():
     if request.method == "GET":
         if current_actor().authenticated:
             return redirect(safe_next(target, _home_for(current_actor().role)))
-        message = "会话已超时或已结束，请重新登录" if g.get("session_ended") else None
+        message = "会话已超时或已结束，请重新登录" if session.pop("ended", None) else None
         return render_template("auth/login.html", next=target, message=message)
     name = request.form.get("username", "").strip()
     try:
