@@ -240,10 +240,12 @@ def import_plan():
     upload.save(path)
     run, plan = _import(actor, path, filename, dry_run=True)
     g.keep_on_error = True  # the dry run stays on the record either way
-    if run.status == "rejected":
+    rejected = run.status == "rejected" or run.problem_count > 0
+    if rejected:
         path.unlink(missing_ok=True)
-    status = 200 if run.status == "planned" else 422
-    return render_template("workspace/import.html", run=run, plan=plan, token=token), status
+    return render_template(
+        "workspace/import.html", run=run, plan=plan, token=token, rejected=rejected
+    ), (422 if rejected else 200)
 
 
 @bp.post("/import/apply")
@@ -265,7 +267,9 @@ def import_apply():
     path.unlink(missing_ok=True)
     if run.status != "applied":
         g.keep_on_error = True
-        return render_template("workspace/import.html", run=run, plan=plan, token=None), 422
+        return render_template(
+            "workspace/import.html", run=run, plan=plan, token=None, rejected=True
+        ), 422
     counts = run.counts["resources"]
     return done(
         f"导入完成：新增 {counts['create']} 项，更新 {counts['update']} 项，"
