@@ -86,6 +86,14 @@ def may_read_registry(actor: Actor) -> bool:
     return actor.authenticated
 
 
+def require_catalog_keeper(actor: Actor) -> None:
+    """The 工作台 (registering, editing and importing a department's catalog): department
+    editors, and the admin on any department's behalf."""
+    require_login(actor)
+    if actor.role not in (EDITOR, ADMIN):
+        raise Forbidden("目录登记与导入由部门信息员办理")
+
+
 def require_department_reader(actor: Actor, department_id: int) -> None:
     """A department's whole catalog, drafts included (its 工作台): its own editors and
     the roles that read everything."""

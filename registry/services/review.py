@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..authz import REVIEWER, Actor, require_department_reader, require_role
+from ..errors import Invalid
 from ..models import Department, Resource, ResourceVersion, User
 from .resources import diff_snapshots, get_resource, resource_snapshot, transition_resource
 
@@ -152,6 +153,7 @@ def queue_departments(session: Session, actor: Actor) -> list[tuple[Department, 
 def changes_since_published(session: Session, actor: Actor, resource_id: int) -> dict[str, Any]:
     """What a reviewer decides on: the entry against its last published version (all of
     it, for an entry never published)."""
+    require_role(actor, REVIEWER)
     resource = get_resource(session, actor, resource_id)
     published = session.scalar(
         select(ResourceVersion.snapshot)
@@ -175,6 +177,12 @@ def transition_many(
 ) -> list[Resource]:
     """Publish, return or retire several entries at once: each as the single transition
     (same rules, history, audit), all in the caller's transaction: all or none."""
+    if action != "retire":  # retiring is also the provider's; deciding is the reviewer's
+        require_role(actor, REVIEWER)
+    if action not in ("publish", "reject", "retire"):
+        raise Invalid("请选择审核结论", errors={"action": ["请选择审核结论"]})
+    if not versions:
+        raise Invalid("请至少勾选一项", errors={"ids": ["请至少勾选一项"]})
     return [
         transition_resource(
             session, actor, rid, action=action, reason=reason, expected_version=version

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from catalog_schemas import ResourceSchema
 
 from .. import unit_of_work
-from ..authz import ADMIN
+from ..authz import ADMIN, require_catalog_keeper, require_department_editor
 from ..db import db
 from ..errors import BadRequest, Invalid, RegistryError
 from ..models import CatalogImport, Department
@@ -31,6 +31,12 @@ PAGE_SIZE = 50
 UPLOAD_KEEP_SECONDS = 24 * 3600
 
 
+def _keeper():
+    actor = signed_in()
+    require_catalog_keeper(actor)
+    return actor
+
+
 def _department_id(actor) -> int:
     """The department whose catalog is shown: the editor's own; the admin picks one."""
     if actor.role == ADMIN:
@@ -44,7 +50,7 @@ def _department_id(actor) -> int:
 
 @bp.get("")
 def index():
-    actor = signed_in()
+    actor = _keeper()
     if actor.role == ADMIN and not request.args.get("department", type=int):
         departments = db.session.scalars(list_departments().order_by(Department.name)).all()
         return render_template("workspace/choose.html", departments=departments)
@@ -103,14 +109,14 @@ def _render_form(resource, values, rows, errors=None, department_id=None, status
 
 @bp.get("/resources/new")
 def new_resource():
-    actor = signed_in()
+    actor = _keeper()
     department_id = _department_id(actor) if actor.role != ADMIN else actor.department_id
     return _render_form(None, {}, [], department_id=department_id)
 
 
 @bp.post("/resources/new")
 def create_resource():
-    actor = signed_in()
+    actor = _keeper()
     data, rows = resource_form.from_form()
     if _wants_rows():
         return _render_form(None, resource_form.form_values(data), rows)
@@ -134,15 +140,16 @@ def create_resource():
 
 @bp.get("/resources/<int:resource_id>/edit")
 def edit_resource(resource_id: int):
-    actor = signed_in()
+    actor = _keeper()
     resource = svc.get_resource(db.session, actor, resource_id)
+    require_department_editor(actor, resource.provider_department_id)
     values, rows = resource_form.from_resource(resource)
     return _render_form(resource, values, rows)
 
 
 @bp.post("/resources/<int:resource_id>/edit")
 def update_resource(resource_id: int):
-    actor = signed_in()
+    actor = _keeper()
     resource = svc.get_resource(db.session, actor, resource_id)
     data, rows = resource_form.from_form()
     data.pop("provider_code", None)  # the provider is not edited (services/resources.py)
@@ -194,7 +201,7 @@ def _dept(actor) -> dict:
 
 @bp.post("/resources/<int:resource_id>/<any(submit, retire):action>")
 def transition(resource_id: int, action: str):
-    actor = signed_in()
+    actor = _keeper()
     resource = svc.transition_resource(
         db.session,
         actor,
@@ -221,14 +228,14 @@ def _uploads() -> Path:
 
 @bp.get("/import")
 def import_page():
-    signed_in()
+    _keeper()
     return render_template("workspace/import.html", run=None, plan=None)
 
 
 @bp.post("/import")
 def import_plan():
     """Upload: the plan is made (a dry run, recorded) and shown; nothing is written."""
-    actor = signed_in()
+    actor = _keeper()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template(
@@ -252,12 +259,13 @@ def import_plan():
 def import_apply():
     """Apply the plan the clerk saw: the same file (its digest checked), planned again
     against the catalog as it is now, written all or nothing."""
-    actor = signed_in()
+    actor = _keeper()
     token = request.form.get("token", "")
-    planned = get_record(db.session, CatalogImport, request.form.get("import_id", 0, type=int))
+    planned = db.session.get(CatalogImport, request.form.get("import_id", 0, type=int))
     path = _uploads() / Path(token).name
     if (
-        not token.startswith("import-")
+        planned is None
+        or not token.startswith("import-")
         or not path.exists()
         or planned.actor_id != actor.user_id
         or planned.digest != file_digest(path)

@@ -1,0 +1,189 @@
+"""Who may open and post to each page: every page route × every role, signed in with a
+session cookie. A page route without a row here fails the suite (as for the API)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from registry.db import db
+from registry.models import User
+
+from ..conftest import fresh_database, make_app
+from ..factories import resource_in
+from ..helpers import build_world
+
+ROLES = ("anonymous", "editor_a", "editor_b", "reviewer", "ndrc", "auditor", "admin")
+SIGNED_IN = ROLES[1:]
+TO_LOGIN = 302  # a page asks an anonymous visitor to sign in
+
+
+def roles(ok: dict[str, int] | tuple[str, ...], *, anonymous: int = TO_LOGIN, other: int = 403):
+    ok = dict.fromkeys(ok, 200) if isinstance(ok, tuple) else ok
+    return {r: ok.get(r, anonymous if r == "anonymous" else other) for r in ROLES}
+
+
+EVERYONE = dict.fromkeys(ROLES, 200)
+DRAFT = {
+    **dict.fromkeys(ROLES, 404),
+    **dict.fromkeys(("editor_a", "reviewer", "auditor", "admin"), 200),
+}
+
+PAGES = {
+    "/": ("/", EVERYONE),
+    "/search": ("/search?q=人口", EVERYONE),
+    "/healthz": ("/healthz", EVERYONE),
+    "/static/<path:filename>": ("/static/app.css", EVERYONE),
+    "/resources/<int:resource_id>": ("/resources/{draft}", DRAFT),
+    "/resources/<int:resource_id>/history": ("/resources/{draft}/history", DRAFT),
+    "/departments/<int:department_id>": ("/departments/{dept_a}", EVERYONE),
+    "/login": ("/login", {**dict.fromkeys(SIGNED_IN, 302), "anonymous": 200}),
+    "/logout": ("/logout", EVERYONE),
+    "/account": ("/account", roles(SIGNED_IN)),
+    "/workspace": ("/workspace", roles(("editor_a", "editor_b", "admin"))),
+    "/workspace/resources/new": (
+        "/workspace/resources/new",
+        roles(("editor_a", "editor_b", "admin")),
+    ),
+    "/workspace/resources/<int:resource_id>/edit": (
+        "/workspace/resources/{draft}/edit",
+        roles(("editor_a", "admin"), other=403) | {"editor_b": 404},
+    ),
+    "/workspace/import": ("/workspace/import", roles(("editor_a", "editor_b", "admin"))),
+    "/review": ("/review", roles(("reviewer", "admin"))),
+    "/review/<int:resource_id>": ("/review/{submitted}", roles(("reviewer", "admin"))),
+    "/admin/users": ("/admin/users", roles(("admin",))),
+    "/admin/users/<int:user_id>": ("/admin/users/{user}", roles(("admin",))),
+    "/admin/departments": ("/admin/departments", roles(("admin",))),
+}
+
+# Posts: who gets past the door. Anonymous posts are a 401 page; a refused role a 403;
+# an admitted one reaches the service (which may still refuse the empty form: 4xx
+# other than 401/403, or a redirect after success).
+ADMITTED = "admitted"
+POSTS = {
+    "/login": ("/login", dict.fromkeys(ROLES, 401)),  # no name, no password: refused
+    "/logout": ("/logout", dict.fromkeys(ROLES, ADMITTED)),
+    "/account/password": (
+        "/account/password",
+        roles(dict.fromkeys(SIGNED_IN, ADMITTED), anonymous=401),
+    ),
+    "/account/tokens": (
+        "/account/tokens",
+        roles(dict.fromkeys(SIGNED_IN, ADMITTED), anonymous=401),
+    ),
+    "/account/tokens/<int:token_id>/revoke": (
+        "/account/tokens/{token}/revoke",
+        roles(dict.fromkeys(SIGNED_IN, 404), anonymous=401) | {"editor_b": ADMITTED},
+    ),
+    "/workspace/resources/new": (
+        "/workspace/resources/new",
+        roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/workspace/resources/<int:resource_id>/edit": (
+        "/workspace/resources/{draft}/edit",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401) | {"editor_b": 404},
+    ),
+    "/workspace/resources/<int:resource_id>/<any(submit, retire):action>": (
+        "/workspace/resources/{draft}/submit",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401) | {"editor_b": 403},
+    ),
+    "/workspace/import": (
+        "/workspace/import",
+        roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/workspace/import/apply": (
+        "/workspace/import/apply",
+        roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/review/decide": (
+        "/review/decide",
+        roles(dict.fromkeys(("reviewer", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/admin/users": ("/admin/users", roles({"admin": ADMITTED}, anonymous=401)),
+    "/admin/users/<int:user_id>": (
+        "/admin/users/{user}",
+        roles({"admin": ADMITTED}, anonymous=401),
+    ),
+    "/admin/users/<int:user_id>/password": (
+        "/admin/users/{user}/password",
+        roles({"admin": ADMITTED}, anonymous=401),
+    ),
+    "/admin/departments": ("/admin/departments", roles({"admin": ADMITTED}, anonymous=401)),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, request):
+    tmp = tmp_path_factory.mktemp("pages")
+    app = make_app(fresh_database("sqlite", tmp, request), tmp, WTF_CSRF_ENABLED=False)
+    w = build_world(app)
+    with app.app_context():
+        draft = resource_in(w.dept_a_code, "draft")
+        submitted = resource_in(w.dept_a_code, "submitted")
+        from registry.services import users
+
+        from ..helpers import SYSTEM
+
+        users.issue_token(db.session, SYSTEM, user_id=w.user_ids["editor_b"])
+        token = users.list_tokens(db.session, SYSTEM, user_id=w.user_ids["editor_b"])[-1].id
+        ids = {
+            "draft": draft.id,
+            "submitted": submitted.id,
+            "dept_a": w.dept_a,
+            "user": w.user_ids["ndrc"],
+            "token": token,
+        }
+        db.session.commit()
+    yield app, w, ids
+    from registry.db import Database
+
+    Database.state(app).engine.dispose()
+
+
+def client_for(app, w, role: str):
+    client = app.test_client()
+    if role != "anonymous":
+        with app.app_context():
+            epoch = db.session.get(User, w.user_ids[role]).session_epoch
+        with client.session_transaction() as session:
+            session.update(uid=w.user_ids[role], epoch=epoch, seen=int(time.time()))
+    return client
+
+
+@pytest.mark.parametrize("rule", sorted(PAGES))
+def test_page_matrix(world, rule):
+    app, w, ids = world
+    template, expected = PAGES[rule]
+    got = {}
+    for role in ROLES:
+        response = client_for(app, w, role).get(template.format(**ids))
+        got[role] = response.status_code
+        response.close()
+    assert got == expected, (rule, got)
+
+
+@pytest.mark.parametrize("rule", sorted(POSTS))
+def test_post_matrix(world, rule):
+    app, w, ids = world
+    template, expected = POSTS[rule]
+    got = {}
+    for role in ROLES:
+        status = client_for(app, w, role).post(template.format(**ids), data={}).status_code
+        admitted = status not in (401, 403, 404) and status < 500
+        got[role] = ADMITTED if admitted else status
+    # No write through a refused door: the draft is still a draft.
+    assert got == expected, (rule, got)
+
+
+def test_pages_cover_every_route(world):
+    app, _, _ = world
+    rules = {
+        (r.rule, method)
+        for r in app.url_map.iter_rules()
+        if not r.rule.startswith(("/api/", "/verify"))
+        for method in r.methods & {"GET", "POST"}
+    }
+    covered = {(rule, "GET") for rule in PAGES} | {(rule, "POST") for rule in POSTS}
+    assert rules == covered, sorted(rules ^ covered)
