@@ -86,6 +86,19 @@ def may_read_registry(actor: Actor) -> bool:
     return actor.authenticated
 
 
+def may_edit_catalog(actor: Actor, department_id: int) -> bool:
+    """Editing a department's catalog entries: its editors and the admin."""
+    return actor.role == ADMIN or (actor.role == EDITOR and actor.department_id == department_id)
+
+
+def may_retire(actor: Actor, department_id: int) -> bool:
+    """Taking a published entry out of the catalog (下架): its department, the 大数据中心,
+    the admin."""
+    return actor.role in (REVIEWER, ADMIN) or (
+        actor.role == EDITOR and actor.department_id == department_id
+    )
+
+
 def require_catalog_keeper(actor: Actor) -> None:
     """The 工作台 (registering, editing and importing a department's catalog): department
     editors, and the admin on any department's behalf."""

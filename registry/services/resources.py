@@ -13,7 +13,14 @@ from catalog_schemas import catalog_entry_errors, format_resource_code
 from catalog_schemas.catalog import OPEN_NONE, normalise_catalog_entry
 
 from .. import audit
-from ..authz import REVIEWER, Actor, require_department_editor, require_role, resource_visibility
+from ..authz import (
+    REVIEWER,
+    Actor,
+    may_retire,
+    require_department_editor,
+    require_role,
+    resource_visibility,
+)
 from ..db import utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (
@@ -450,8 +457,8 @@ def transition_resource(
         require_department_editor(actor, resource.provider_department_id)
     elif who == "reviewer":
         require_role(actor, REVIEWER)
-    elif actor.role != REVIEWER:
-        require_department_editor(actor, resource.provider_department_id)
+    elif not may_retire(actor, resource.provider_department_id):
+        require_department_editor(actor, resource.provider_department_id)  # says why not
     check_version(resource, expected_version)
     if resource.status != source:
         raise Conflict(

@@ -6,14 +6,17 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from sqlalchemy import text
 
 from .. import search
+from ..authz import may_edit_catalog, may_retire
 from ..db import db
 from ..errors import RegistryError
 from ..identity import current_actor
 from ..search import outbox
 from ..services import details
-from ..services.resources import resource_versions
+from ..services.resources import resource_versions, transition_resource
 from ..services.search import FILTERS, search_resources
 from . import common
+from .common import signed_in
+from .resource_form import FIELD_LABELS
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
@@ -106,13 +109,31 @@ def search_page():
 @bp.get("/resources/<int:resource_id>")
 def resource_page(resource_id: int):
     """A catalog entry's page: everything the 编制指南 records, in its order."""
-    detail = details.resource_detail(db.session, current_actor(), resource_id)
+    actor = current_actor()
+    detail = details.resource_detail(db.session, actor, resource_id)
+    resource = detail.resource
     return render_template(
         "resources/show.html",
         d=detail,
-        r=detail.resource,
+        r=resource,
         labels=common,
+        can_edit=may_edit_catalog(actor, resource.provider_department_id),
+        can_retire=may_retire(actor, resource.provider_department_id),
     )
+
+
+@bp.post("/resources/<int:resource_id>/retire")
+def retire_resource(resource_id: int):
+    """下架 with its reason: the provider's editors, the 大数据中心, the admin."""
+    resource = transition_resource(
+        db.session,
+        signed_in(),
+        resource_id,
+        action="retire",
+        reason=request.form.get("reason") or None,
+        expected_version=request.form.get("version", type=int),
+    )
+    return common.done(f"已下架：{resource.name}", "web.resource_page", resource_id=resource.id)
 
 
 @bp.get("/resources/<int:resource_id>/history")
@@ -121,7 +142,10 @@ def resource_history(resource_id: int):
     versions = resource_versions(db.session, current_actor(), resource_id)
     resource = details.resource_detail(db.session, current_actor(), resource_id).resource
     return render_template(
-        "resources/history.html", r=resource, versions=list(reversed(versions)), labels=common
+        "resources/history.html",
+        r=resource,
+        versions=list(reversed(versions)),
+        field_labels=FIELD_LABELS,
     )
 
 

@@ -116,10 +116,20 @@ def test_register_review_return_resubmit_publish_find(site, people):
     with site.app.app_context():
         resource = db.session.scalar(select(Resource).where(Resource.name == NAME))
         assert resource.status == "published" and resource.item_count == 4
+
+    # The department takes it out of the catalog again, with its reason.
+    clerk.go(f"/resources/{resource_id}")
+    page.click("text=下架此资源")
+    page.fill("#retire-reason", "业务已划转至县医保局")
+    page.get_by_role("button", name="下架", exact=True).click()
+    assert "已下架" in clerk.flash() and "已下架" in page.locator("h1").inner_text()
+    with site.app.app_context():
+        resource = db.session.scalar(select(Resource).where(Resource.name == NAME))
+        assert resource.status == "retired"
         actions = set(
             db.session.scalars(
                 select(AuditEvent.action).where(AuditEvent.subject_id == str(resource.id))
             )
         )
         assert {"resource.create", "resource.submit", "resource.reject"} <= actions
-        assert "resource.publish" in actions
+        assert {"resource.publish", "resource.retire"} <= actions

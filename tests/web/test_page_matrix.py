@@ -111,6 +111,13 @@ POSTS = {
         roles({"admin": ADMITTED}, anonymous=401),
     ),
     "/admin/departments": ("/admin/departments", roles({"admin": ADMITTED}, anonymous=401)),
+    # The draft is not published: who may retire reaches the service and is told so (409);
+    # who may not read it does not learn it exists (404).
+    "/resources/<int:resource_id>/retire": (
+        "/resources/{draft}/retire",
+        roles(dict.fromkeys(("editor_a", "reviewer", "admin"), ADMITTED), anonymous=401)
+        | {"editor_b": 403, "ndrc": 403, "auditor": 403},
+    ),
 }
 
 
