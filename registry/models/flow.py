@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ._mixins import Timestamped, Versioned
+
+if TYPE_CHECKING:
+    from .resource import Resource
+    from .system import InformationSystem
 
 
 class Flow(Timestamped, Versioned, Base):
@@ -25,3 +31,12 @@ class Flow(Timestamped, Versioned, Base):
     # Art. 9(6): flows declared in a co-built project's framework design.
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
     description: Mapped[str | None] = mapped_column(String(500))
+
+    # For reading (pages): the systems and the resource by name.
+    source_system: Mapped[InformationSystem | None] = relationship(
+        foreign_keys=[source_system_id], viewonly=True
+    )
+    target_system: Mapped[InformationSystem | None] = relationship(
+        foreign_keys=[target_system_id], viewonly=True
+    )
+    resource: Mapped[Resource | None] = relationship(viewonly=True)

@@ -51,6 +51,11 @@ PAGES = {
         roles(("editor_a", "admin"), other=403) | {"editor_b": 404},
     ),
     "/workspace/import": ("/workspace/import", roles(("editor_a", "editor_b", "admin"))),
+    # The admin names the department (?department=); an editor works on their own.
+    "/workspace/systems": (
+        "/workspace/systems?department={dept_a}",
+        roles(("editor_a", "editor_b", "admin")),
+    ),
     "/review": ("/review", roles(("reviewer", "admin"))),
     "/review/<int:resource_id>": ("/review/{submitted}", roles(("reviewer", "admin"))),
     "/admin/users": ("/admin/users", roles(("admin",))),
@@ -93,6 +98,13 @@ POSTS = {
         "/workspace/import",
         roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
     ),
+    **{
+        f"/workspace/{kind}": (
+            f"/workspace/{kind}?department={{dept_a}}",
+            roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
+        )
+        for kind in ("systems", "interfaces", "flows")
+    },
     "/workspace/import/apply": (
         "/workspace/import/apply",
         roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
