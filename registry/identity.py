@@ -68,7 +68,11 @@ def _session_actor() -> Actor | None:
 
 
 def begin_session(signed_in: SignedIn) -> None:
-    """A fresh session after sign-in (never the one from before it: no fixation)."""
+    """A fresh session after sign-in (never the one from before it: no fixation).
+
+    The seam for the county's unified identity platform (统一身份认证, OIDC): its callback
+    maps the verified claims to a local user and calls this, like /login does after a
+    password; nothing else about sessions changes."""
     session.clear()
     session["uid"] = signed_in.actor.user_id
     session["epoch"] = signed_in.epoch

@@ -160,3 +160,38 @@ def create_department():
         db.session.rollback()
         return departments(FormErrors.of(exc), data, 422)
     return done(f"已添加部门 {dept.name}", "admin.departments")
+
+
+@bp.get("/departments/<int:department_id>")
+def department_page(department_id: int, errors: FormErrors | None = None, status: int = 200):
+    _admin()
+    return render_template(
+        "admin/department.html",
+        department=get_record(db.session, Department, department_id, label="部门"),
+        kinds=DEPARTMENT_KINDS,
+        errors=errors,
+    ), status
+
+
+@bp.post("/departments/<int:department_id>")
+def update_department(department_id: int):
+    actor = _admin()
+    data = _department_form()
+    data.pop("parent_id", None)  # not on this form
+    try:
+        dept_svc.update_department(
+            db.session,
+            actor,
+            department_id,
+            changes=DepartmentSchema(partial=True).load(data),
+            expected_version=request.form.get("version", type=int),
+            local_pattern=current_app.config["DEPARTMENT_CODE_PATTERN"],
+        )
+    except (ValidationError, RegistryError) as exc:
+        db.session.rollback()
+        return department_page(department_id, FormErrors.of(exc), _status(exc))
+    return done("已保存部门信息", "admin.departments")
+
+
+def _status(exc: Exception) -> int:
+    return getattr(exc, "status", 422)

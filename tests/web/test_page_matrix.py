@@ -61,6 +61,10 @@ PAGES = {
     "/admin/users": ("/admin/users", roles(("admin",))),
     "/admin/users/<int:user_id>": ("/admin/users/{user}", roles(("admin",))),
     "/admin/departments": ("/admin/departments", roles(("admin",))),
+    "/admin/departments/<int:department_id>": (
+        "/admin/departments/{dept_a}",
+        roles(("admin",)),
+    ),
 }
 
 # Posts: who gets past the door. Anonymous posts are a 401 page; a refused role a 403;
@@ -123,6 +127,10 @@ POSTS = {
         roles({"admin": ADMITTED}, anonymous=401),
     ),
     "/admin/departments": ("/admin/departments", roles({"admin": ADMITTED}, anonymous=401)),
+    "/admin/departments/<int:department_id>": (
+        "/admin/departments/{dept_a}",
+        roles({"admin": ADMITTED}, anonymous=401),
+    ),
     # The draft is not published: who may retire reaches the service and is told so (409);
     # who may not read it does not learn it exists (404).
     "/resources/<int:resource_id>/retire": (

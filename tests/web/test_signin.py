@@ -199,3 +199,16 @@ def test_the_command_line_sets_a_password_from_standard_input(sqlite_site, tmp_p
     assert ok.returncode == 0, ok.stderr
     with sqlite_site.app.app_context():
         assert signin.sign_in(db.session, name="auditor", password="Piped-Secret-77")
+
+
+def test_a_browser_is_asked_to_sign_in_where_an_api_client_gets_401(sqlite_site):
+    """The printable confirmation and every page: a person's browser is sent to /login
+    (and back afterwards); a program still gets the JSON 401."""
+    client = sqlite_site.app.test_client()
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for path in ("/api/v1/confirmations/1/print", "/workspace"):
+        r = client.get(path, headers=html)
+        assert r.status_code == 302, path
+        assert r.headers["Location"].startswith("/login?next=")
+    r = client.get("/api/v1/confirmations/1/print", headers={"Accept": "application/json"})
+    assert r.status_code == 401 and r.get_json()["code"] == "unauthenticated"
