@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import catalog_entry  # noqa: E402
 from catalog_schemas import ResourceSchema, credit_code_check_char  # noqa: E402
 from registry import create_app  # noqa: E402
 from registry import crypto as signing  # noqa: E402
@@ -76,26 +77,12 @@ def build_project(session) -> int:
                 session,
                 ACTOR,
                 data=schema.load(
-                    {
-                        "classification_code": "307001",
-                        "name": f"基准资源{s}-{r}",
-                        "summary": "基准",
-                        "provider_code": dept.code,
-                        "format_class": "数据库",
-                        "format_detail": "oracle",
-                        "share_type": "有条件共享",
-                        "share_condition": "仅限政务用途",
-                        "share_method_class": "共享平台方式",
-                        "share_method_platform": "接口",
-                        "open_type": "不予开放",
-                        "update_cycle": "每日",
-                        "publish_date": "2026-01-01",
-                        "system_ids": [system.id],
-                        "items": [
-                            {"name": f"信息项{i}", "data_type": "C", "length": 50}
-                            for i in range(20)
-                        ],
-                    }
+                    catalog_entry(
+                        f"基准资源{s}-{r}",
+                        provider_code=dept.code,
+                        update_cycle="每日",
+                        system_ids=[system.id],
+                    )
                 ),
             )
             res.status = "published"

@@ -33,6 +33,7 @@ from sqlalchemy import event, func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import pct  # noqa: E402
 from registry import create_app, search  # noqa: E402
 from registry.authz import Actor  # noqa: E402
 from registry.db import Database, db, write_intent  # noqa: E402
@@ -105,11 +106,6 @@ MODES = {
     "facets": {"facets": None},
 }
 USER = Actor(None, "benchmark", "ndrc_officer")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000, 2)
 
 
 def summary(values: list[float]) -> dict:

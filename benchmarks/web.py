@@ -29,6 +29,7 @@ from sqlalchemy import event, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import catalog_entry, pct  # noqa: E402
 from catalog_schemas import ResourceSchema  # noqa: E402
 from registry import create_app  # noqa: E402
 from registry.authz import Actor  # noqa: E402
@@ -41,13 +42,8 @@ from registry.services import resources, users  # noqa: E402
 SYSTEM = Actor.system("benchmark")
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000, 1)
-
-
 def summary(values: list[float]) -> dict:
-    return {"p50_ms": pct(values, 50), "p95_ms": pct(values, 95)}
+    return {"p50_ms": pct(values, 50, digits=1), "p95_ms": pct(values, 95, digits=1)}
 
 
 def prepare(app, scale: str, report: dict) -> dict:
@@ -75,9 +71,10 @@ def prepare(app, scale: str, report: dict) -> dict:
             ids[name + ":token"] = users.issue_token(s, SYSTEM, user_id=user.id)
         code = s.get(Department, big).code
         for n_items, key in ((100, "wide"), (3, "narrow")):
-            entry = resources.create_resource(
-                s, SYSTEM, data=ResourceSchema().load(_entry(code, n_items))
+            payload = catalog_entry(
+                f"基准页面资源（{n_items} 个信息项）", items=n_items, provider_code=code
             )
+            entry = resources.create_resource(s, SYSTEM, data=ResourceSchema().load(payload))
             for action in ("submit", "publish"):
                 entry = resources.transition_resource(
                     s, SYSTEM, entry.id, action=action, reason=None, expected_version=entry.version
@@ -100,27 +97,6 @@ def _departments(s) -> tuple[int, int]:
         .order_by(func.count().desc())
     ).all()
     return rows[0][0], rows[-1][0]
-
-
-def _entry(provider_code: str, n_items: int) -> dict:
-    return {
-        "classification_code": "307001",
-        "name": f"基准页面资源（{n_items} 个信息项）",
-        "provider_code": provider_code,
-        "summary": "页面基准用的信息资源",
-        "format_class": "数据库",
-        "format_detail": "oracle",
-        "share_type": "有条件共享",
-        "share_condition": "仅限政务用途",
-        "share_method_class": "共享平台方式",
-        "share_method_platform": "接口",
-        "open_type": "不予开放",
-        "update_cycle": "每月",
-        "publish_date": "2026-01-15",
-        "items": [
-            {"name": f"信息项{k:03d}", "data_type": "字符型C", "length": 50} for k in range(n_items)
-        ],
-    }
 
 
 def session_client(app, user_id: int):

@@ -12,6 +12,7 @@ from catalog_schemas import codes
 from catalog_schemas.catalog import OPEN_TYPES
 
 from ..models import Resource
+from ..services.resources import CATALOG_FIELDS
 from .common import text_or_none
 
 ITEM_COLUMNS = (
@@ -131,22 +132,7 @@ def _item(row: dict[str, str]) -> dict[str, Any]:
 
 def from_resource(resource: Resource) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A stored entry as the form shows it."""
-    values = {
-        name: getattr(resource, name)
-        for name in (
-            "name",
-            "summary",
-            "format_class",
-            "format_detail",
-            "share_type",
-            "share_condition",
-            "share_method_class",
-            "share_method_platform",
-            "open_type",
-            "open_condition",
-            "update_cycle",
-        )
-    }
+    values = {name: getattr(resource, name) for name in CATALOG_FIELDS}
     values["classification_code"] = resource.classification_code
     values["publish_date"] = resource.publish_date.isoformat() if resource.publish_date else ""
     values["related_codes"] = "，".join(resource.related_codes or [])
