@@ -35,6 +35,12 @@ WTF_CSRF_CHECK_DEFAULT = False
 # Catalog code lists that are local to a county or province.
 EXTRA_UPDATE_CYCLES = ["每半年", "不定期", "其他"]
 SHARE_REQUEST_DEADLINE_DAYS = 10
+# Fewer working days where the resource is already served through the platform (some
+# provinces: 5); None: the same deadline for every request.
+SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED = None
+# The county's own calendar on top of the official one: ISO dates off, and dates worked.
+WORKDAY_EXTRA_HOLIDAYS: list[str] = []
+WORKDAY_EXTRA_WORKDAYS: list[str] = []
 # Some provinces identify departments by their own organisation codes: a regex
 # accepted besides the GB 32100 unified social credit code. None: credit codes only.
 DEPARTMENT_CODE_PATTERN = None

@@ -86,6 +86,20 @@ def may_read_registry(actor: Actor) -> bool:
     return actor.authenticated
 
 
+def sharing_departments(actor: Actor) -> tuple[int, ...] | None:
+    """Whose share requests and grants an actor reads: None (all) for the roles that read
+    everything and 发改委 (sharing decides funding, Art. 9(3)); else its own department's,
+    as requester or provider."""
+    if reads_all(actor) or actor.role == NDRC:
+        return None
+    return (actor.department_id,) if actor.department_id else ()
+
+
+def may_read_sharing(actor: Actor, requester_department_id: int, provider_department_id: int):
+    own = sharing_departments(actor)
+    return own is None or bool({requester_department_id, provider_department_id} & set(own))
+
+
 def may_edit_catalog(actor: Actor, department_id: int) -> bool:
     """Editing a department's catalog entries: its editors and the admin."""
     return actor.role == ADMIN or (actor.role == EDITOR and actor.department_id == department_id)

@@ -46,3 +46,63 @@ def resource_in(dept_code: str, status: str = "draft", **overrides: Any):
             db.session, SYSTEM, res.id, action=action, reason="测试", expected_version=res.version
         )
     return res
+
+
+def share_request(world, status: str = "pending"):
+    """A request by department B's system for department A's published, 有条件共享 entry,
+    made through the services (inside an app context; the caller commits). ``status``:
+    pending, needs_info, overdue (pending past its deadline) or approved (with a grant)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from registry.services import sharing, systems
+
+    settings = sharing.SharingSettings.from_config(current_app.config)
+    entry = resource_in(world.dept_a_code, "published")
+    system_b = systems.create_system(
+        db.session,
+        SYSTEM,
+        data={
+            "code": f"SYS-SR-{entry.id}",
+            "name": "申请方系统",
+            "deployment": "政务云",
+            "department_id": world.dept_b,
+        },
+    )
+    request = sharing.create_share_request(
+        db.session,
+        SYSTEM,
+        data={
+            "resource_id": entry.id,
+            "requester_system_id": system_b.id,
+            "purpose": "核验",
+            "business_matter": "企业开办",
+            "period_start": settings.today(),
+        },
+        settings=settings,
+    )
+    if status == "needs_info":
+        sharing.answer_share_request(
+            db.session,
+            SYSTEM,
+            request.id,
+            action="ask",
+            reason="请补充",
+            expected_version=request.version,
+            settings=settings,
+        )
+    elif status == "overdue":
+        request.due_date = settings.today() - timedelta(days=1)
+    elif status == "approved":
+        sharing.answer_share_request(
+            db.session,
+            SYSTEM,
+            request.id,
+            action="approve",
+            reason=None,
+            expected_version=request.version,
+            settings=settings,
+        )
+    db.session.flush()
+    return request

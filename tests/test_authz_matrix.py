@@ -14,7 +14,7 @@ import pytest
 from registry.db import db
 from registry.services import elements, flows, interfaces, projects, systems, users
 
-from .factories import resource_in
+from .factories import resource_in, share_request
 from .helpers import SYSTEM, World, credit_code, resource_payload
 
 ROLES = ("anonymous", "editor_a", "editor_b", "reviewer", "ndrc", "auditor", "admin")
@@ -100,6 +100,13 @@ def _project(w: World, stage: str = "planned"):
     return project
 
 
+def _grant(w: World):
+    from registry.models import Grant
+
+    request = share_request(w, "approved")
+    return db.session.query(Grant).filter_by(request_id=request.id).one()
+
+
 def _dept(w: World):
     from registry.models import Department
 
@@ -131,6 +138,81 @@ def tag(obj) -> str:
 
 # endpoint name → (setup returning a Call, roles allowed)
 CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
+    # 共享申请: the requester's department asks and answers questions, the provider's
+    # decides, the 大数据中心 arbitrates what is overdue.
+    "share_request.create": (
+        lambda w: (
+            (r := share_request(w))
+            and Call(
+                "POST",
+                "/api/v1/share-requests",
+                {
+                    "resource_id": r.resource_id,
+                    "requester_system_id": r.requester_system_id,
+                    "purpose": "另一用途",
+                    "business_matter": "另一事项",
+                    "item_names": [r.resource.items[0].name],
+                    "period_start": r.period_start.isoformat(),
+                },
+            )
+        ),
+        {"editor_b", "admin"},
+    ),
+    **{
+        f"share_request.{action}": (
+            lambda w, action=action: (
+                (r := share_request(w))
+                and Call(
+                    "POST",
+                    f"/api/v1/share-requests/{r.id}/{action}",
+                    {"reason": "未提供等保备案证明"},
+                    tag(r),
+                )
+            ),
+            {"editor_a", "admin"},
+        )
+        for action in ("approve", "refuse", "ask")
+    },
+    "share_request.answer": (
+        lambda w: (
+            (r := share_request(w, "needs_info"))
+            and Call("POST", f"/api/v1/share-requests/{r.id}/answer", {"reply": "已补充"}, tag(r))
+        ),
+        {"editor_b", "admin"},
+    ),
+    "share_request.withdraw": (
+        lambda w: (
+            (r := share_request(w))
+            and Call("POST", f"/api/v1/share-requests/{r.id}/withdraw", {}, tag(r))
+        ),
+        {"editor_b", "admin"},
+    ),
+    "share_request.arbitrate": (
+        lambda w: (
+            (r := share_request(w, "overdue"))
+            and Call(
+                "POST",
+                f"/api/v1/share-requests/{r.id}/arbitrate",
+                {"action": "approve", "reason": "经协调同意"},
+                tag(r),
+            )
+        ),
+        {"reviewer", "admin"},
+    ),
+    "grant.withdraw": (
+        lambda w: (
+            (g := _grant(w))
+            and Call("POST", f"/api/v1/grants/{g.id}/withdraw", {"reason": "停止使用"}, tag(g))
+        ),
+        {"editor_a", "admin"},
+    ),
+    "grant.renew": (
+        lambda w: (
+            (g := _grant(w))
+            and Call("POST", f"/api/v1/grants/{g.id}/renew", {"ends_on": None}, tag(g))
+        ),
+        {"editor_a", "admin"},
+    ),
     "department.create": (
         lambda w: Call(
             "POST",

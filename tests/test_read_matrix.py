@@ -10,7 +10,7 @@ import pytest
 
 from registry import unit_of_work
 from registry.db import db
-from registry.models import Finding
+from registry.models import Finding, Grant
 from registry.services import (
     confirmations,
     elements,
@@ -21,7 +21,7 @@ from registry.services import (
     users,
 )
 
-from .factories import resource_in
+from .factories import resource_in, share_request
 from .helpers import SYSTEM
 
 ROLES = ("anonymous", "editor_a", "editor_b", "reviewer", "ndrc", "auditor", "admin")
@@ -110,6 +110,8 @@ def ids(app, world, api):
             settings=confirmations.ConfirmationSettings.from_config(current_app.config),
         )
         token_id = users.list_tokens(s, SYSTEM, user_id=world.user_ids["editor_b"])[0].id
+        request = share_request(world, "approved")
+        grant_id = s.query(Grant).filter_by(request_id=request.id).one().id
         out = {
             "system": system.id,
             "draft": draft.id,
@@ -124,6 +126,8 @@ def ids(app, world, api):
             "user": world.user_ids["editor_b"],
             "token": token_id,
             "dept": world.dept_a,
+            "share_request": request.id,
+            "grant": grant_id,
         }
         unit_of_work.commit(app)
     import io
@@ -221,6 +225,14 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
         "/api/v1/confirmations/{confirmation}/print",
         allowed("editor_a", "ndrc", *READ_ALL),
     ),
+    # Sharing: both departments of a request and every role that oversees sharing.
+    "/api/v1/share-requests": ("/api/v1/share-requests", allowed()),
+    "/api/v1/share-requests/<int:request_id>": (
+        "/api/v1/share-requests/{share_request}",
+        allowed(),
+    ),
+    "/api/v1/grants": ("/api/v1/grants", allowed()),
+    "/api/v1/grants/<int:grant_id>": ("/api/v1/grants/{grant}", allowed()),
     "/verify/<path:number>": ("/verify/{number}", PUBLIC),
     "/api/v1/openapi.json": ("/api/v1/openapi.json", PUBLIC),
     "/api/v1/docs": ("/api/v1/docs", PUBLIC),

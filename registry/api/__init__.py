@@ -20,6 +20,7 @@ from . import (
     projects,
     resources,
     search,
+    sharing,
     systems,
     users,
 )
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     confirmations,
     imports,
     search,
+    sharing,
 )
 
 

@@ -11,6 +11,13 @@ from .interface import Interface, interface_resources
 from .project import Project, ProjectStageChange, project_departments
 from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
 from .search import SearchDocument, SearchOutbox
+from .sharing import (
+    GRANT_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    REQUEST_STATUSES,
+    Grant,
+    ShareRequest,
+)
 from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
 
@@ -35,6 +42,11 @@ __all__ = [
     "DataItem",
     "Department",
     "Flow",
+    "GRANT_STATUSES",
+    "Grant",
+    "OPEN_REQUEST_STATUSES",
+    "REQUEST_STATUSES",
+    "ShareRequest",
     "InformationSystem",
     "Interface",
     "Project",

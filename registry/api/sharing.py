@@ -1,0 +1,297 @@
+"""/api/v1/share-requests and /api/v1/grants: 共享申请, their answers, and 共享授权."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from marshmallow import validate
+
+from catalog_schemas.fields import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    List,
+    ResponseSchema,
+    Schema,
+    String,
+    one_of,
+    text_length,
+)
+
+from ..db import db
+from ..models import GRANT_STATUSES, REQUEST_STATUSES, Grant, ShareRequest
+from ..services import sharing as svc
+from .base import (
+    Blueprint,
+    ListArgs,
+    apply_sort,
+    current_actor,
+    if_match_version,
+    paginate,
+    signed_in_actor,
+    with_etag,
+)
+
+blp = Blueprint("sharing", __name__, url_prefix="/api/v1", description="共享申请与共享授权")
+
+
+def _settings() -> svc.SharingSettings:
+    return svc.SharingSettings.from_config(current_app.config)
+
+
+class ShareRequestSchema(Schema):
+    id = Integer(dump_only=True)
+    resource_id = Integer(required=True)
+    requester_system_id = Integer(required=True, metadata={"description": "使用数据的本部门系统"})
+    purpose = String(required=True, validate=text_length(1, 2000))
+    business_matter = String(
+        required=True, validate=text_length(1, 200), metadata={"description": "业务事项"}
+    )
+    legal_basis = String(allow_none=True, validate=text_length(max=2000))
+    item_names = List(
+        String(validate=text_length(1, 100)),
+        load_default=list,
+        validate=validate.Length(max=2000),
+        metadata={"description": "申请的信息项名称；不填为全部"},
+    )
+    interface_id = Integer(allow_none=True, metadata={"description": "不填则用接入平台的接口"})
+    period_start = Date(required=True)
+    period_end = Date(allow_none=True)
+    provider_department_id = Integer(dump_only=True)
+    requester_department_id = Integer(dump_only=True)
+    status = String(dump_only=True)
+    deadline_days = Integer(dump_only=True)
+    submitted_at = DateTime(dump_only=True)
+    due_date = Date(dump_only=True)
+    remaining_days = Integer(dump_only=True)
+    question = String(dump_only=True)
+    reply = String(dump_only=True)
+    decided_at = DateTime(dump_only=True)
+    decision_reason = String(dump_only=True)
+    answered_late = Boolean(dump_only=True)
+    escalated_at = DateTime(dump_only=True)
+    arbitrated = Boolean(dump_only=True)
+    version = Integer(dump_only=True)
+
+
+class ShareRequestArgs(ListArgs):
+    status = String(validate=one_of(REQUEST_STATUSES, "状态"))
+    resource_id = Integer()
+    department_id = Integer()
+    side = String(validate=one_of(("requester", "provider"), "一方"))
+    overdue = Boolean(metadata={"description": "只看逾期未答复的"})
+
+
+class AnswerSchema(Schema):
+    reason = String(load_default=None, validate=text_length(max=2000))
+    ends_on = Date(load_default=None, metadata={"description": "批准时：授权截止日期"})
+
+
+class ReplySchema(Schema):
+    reply = String(required=True, validate=text_length(1, 2000))
+
+
+class GrantSchema(ResponseSchema):
+    id = Integer()
+    request_id = Integer()
+    resource_id = Integer()
+    provider_department_id = Integer()
+    consumer_department_id = Integer()
+    consumer_system_id = Integer()
+    flow_id = Integer()
+    starts_on = Date()
+    ends_on = Date()
+    status = String()
+    ended_at = DateTime()
+    end_reason = String()
+    version = Integer()
+
+
+class GrantArgs(ListArgs):
+    status = String(validate=one_of(GRANT_STATUSES, "状态"))
+    department_id = Integer()
+
+
+class RenewSchema(Schema):
+    ends_on = Date(required=True, allow_none=True)
+
+
+SORTABLE = {"id", "submitted_at", "due_date", "status"}
+
+
+@blp.route("/share-requests")
+class ShareRequests(MethodView):
+    @blp.arguments(ShareRequestArgs, location="query")
+    @blp.response(200, ShareRequestSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        """共享申请（本部门提出或收到的；大数据中心、发改委、审计可见全部）"""
+        sort = args.pop("sort")
+        overdue = args.pop("overdue", None)
+        stmt = svc.list_share_requests(
+            signed_in_actor(), **args, overdue_on=_settings().today() if overdue else None
+        )
+        return apply_sort(stmt, ShareRequest, sort or "-id", SORTABLE)
+
+    @blp.arguments(ShareRequestSchema)
+    @blp.response(201, ShareRequestSchema)
+    def post(self, data):
+        """提出共享申请（部门编辑，为本部门的系统申请他部门已发布的资源）"""
+        request = svc.create_share_request(
+            db.session, current_actor(), data=data, settings=_settings()
+        )
+        return with_etag(request, 201)
+
+
+@blp.route("/share-requests/<int:request_id>")
+class ShareRequestItem(MethodView):
+    @blp.response(200, ShareRequestSchema)
+    def get(self, request_id):
+        return with_etag(svc.get_share_request(db.session, signed_in_actor(), request_id))
+
+
+def _answer_view(action: str, doc: str) -> None:
+    @blp.arguments(AnswerSchema)
+    @blp.response(200, ShareRequestSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, request_id):
+        request = svc.answer_share_request(
+            db.session,
+            current_actor(),
+            request_id,
+            action=action,
+            reason=data["reason"],
+            ends_on=data["ends_on"],
+            expected_version=if_match_version(),
+            settings=_settings(),
+        )
+        return with_etag(request)
+
+    post.__doc__ = doc
+    name = f"ShareRequest{action.title()}"
+    blp.route(f"/share-requests/<int:request_id>/{action}")(
+        type(name, (MethodView,), {"post": post})
+    )
+
+
+for _action, _doc in (
+    ("approve", "批准（提供方；生成共享授权和经共享平台的数据流）"),
+    ("refuse", "拒绝（提供方；须写明未满足的共享条件）"),
+    ("ask", "要求补充材料（提供方；答复期限暂停计算）"),
+):
+    _answer_view(_action, _doc)
+
+
+@blp.route("/share-requests/<int:request_id>/answer")
+class ShareRequestReply(MethodView):
+    @blp.arguments(ReplySchema)
+    @blp.response(200, ShareRequestSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, request_id):
+        """补充材料（申请方；答复期限按剩余工作日继续计算）"""
+        request = svc.reply_share_request(
+            db.session,
+            current_actor(),
+            request_id,
+            reply=data["reply"],
+            expected_version=if_match_version(),
+            settings=_settings(),
+        )
+        return with_etag(request)
+
+
+@blp.route("/share-requests/<int:request_id>/withdraw")
+class ShareRequestWithdraw(MethodView):
+    @blp.arguments(AnswerSchema)
+    @blp.response(200, ShareRequestSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, request_id):
+        """撤回申请（申请方，答复前）"""
+        request = svc.withdraw_share_request(
+            db.session,
+            current_actor(),
+            request_id,
+            reason=data["reason"],
+            expected_version=if_match_version(),
+        )
+        return with_etag(request)
+
+
+class ArbitrateSchema(Schema):
+    action = String(required=True, validate=one_of(("approve", "refuse"), "协调结论"))
+    reason = String(required=True, validate=text_length(1, 2000))
+
+
+@blp.route("/share-requests/<int:request_id>/arbitrate")
+class ShareRequestArbitrate(MethodView):
+    @blp.arguments(ArbitrateSchema)
+    @blp.response(200, ShareRequestSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, request_id):
+        """协调逾期申请（大数据中心）"""
+        request = svc.arbitrate_share_request(
+            db.session,
+            current_actor(),
+            request_id,
+            action=data["action"],
+            reason=data["reason"],
+            expected_version=if_match_version(),
+            settings=_settings(),
+        )
+        return with_etag(request)
+
+
+@blp.route("/grants")
+class Grants(MethodView):
+    @blp.arguments(GrantArgs, location="query")
+    @blp.response(200, GrantSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        """共享授权"""
+        sort = args.pop("sort")
+        return apply_sort(
+            svc.list_grants(signed_in_actor(), **args), Grant, sort or "-id", {"id", "ends_on"}
+        )
+
+
+@blp.route("/grants/<int:grant_id>")
+class GrantItem(MethodView):
+    @blp.response(200, GrantSchema)
+    def get(self, grant_id):
+        return with_etag(svc.get_grant(db.session, signed_in_actor(), grant_id))
+
+
+@blp.route("/grants/<int:grant_id>/withdraw")
+class GrantWithdraw(MethodView):
+    @blp.arguments(AnswerSchema)
+    @blp.response(200, GrantSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, grant_id):
+        """撤销授权（提供方，须说明原因；数据流随之终止）"""
+        grant = svc.withdraw_grant(
+            db.session,
+            current_actor(),
+            grant_id,
+            reason=data["reason"],
+            expected_version=if_match_version(),
+        )
+        return with_etag(grant)
+
+
+@blp.route("/grants/<int:grant_id>/renew")
+class GrantRenew(MethodView):
+    @blp.arguments(RenewSchema)
+    @blp.response(200, GrantSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, grant_id):
+        """授权续期（提供方；ends_on 为空即长期）"""
+        grant = svc.renew_grant(
+            db.session,
+            current_actor(),
+            grant_id,
+            ends_on=data["ends_on"],
+            expected_version=if_match_version(),
+            settings=_settings(),
+        )
+        return with_etag(grant)

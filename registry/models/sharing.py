@@ -1,0 +1,87 @@
+"""共享申请 and 共享授权: a department's request for another's published resource, its
+answer within a working-day deadline, and the grant (with its flow) that follows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime
+from ._mixins import Timestamped, Versioned
+
+if TYPE_CHECKING:
+    from .department import Department
+    from .resource import Resource
+    from .system import InformationSystem
+
+# pending: waiting for the provider (the clock runs); needs_info: the provider asked a
+# question (the clock is paused); approved / refused: answered; withdrawn: the requester
+# took it back before an answer.
+REQUEST_STATUSES = ("pending", "needs_info", "approved", "refused", "withdrawn")
+OPEN_REQUEST_STATUSES = ("pending", "needs_info")
+GRANT_STATUSES = ("active", "withdrawn", "expired")
+
+
+class ShareRequest(Timestamped, Versioned, Base):
+    __tablename__ = "share_requests"
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    requester_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    requester_system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(Text)
+    business_matter: Mapped[str] = mapped_column(String(200))  # 业务事项
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    item_names: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: all items
+    interface_id: Mapped[int | None] = mapped_column(ForeignKey("interfaces.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    deadline_days: Mapped[int] = mapped_column(default=10)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The local date by which the provider answers; None while the clock is paused.
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    remaining_days: Mapped[int | None]  # working days left when the clock was paused
+    question: Mapped[str | None] = mapped_column(Text)
+    reply: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_on: Mapped[date | None] = mapped_column(Date)  # local date of the answer
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    answered_late: Mapped[bool] = mapped_column(default=False)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the 大数据中心
+    arbitrated: Mapped[bool] = mapped_column(default=False)
+
+    resource: Mapped[Resource] = relationship()
+    provider: Mapped[Department] = relationship(foreign_keys=[provider_department_id])
+    requester: Mapped[Department] = relationship(foreign_keys=[requester_department_id])
+    requester_system: Mapped[InformationSystem] = relationship()
+
+
+class Grant(Timestamped, Versioned, Base):
+    """共享授权: what an approved request allows, for a time; it declares a flow from the
+    provider's system to the requester's through the platform, which ends with it."""
+
+    __tablename__ = "share_grants"
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("share_requests.id"), unique=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    consumer_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    consumer_system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[ShareRequest] = relationship()
