@@ -377,3 +377,45 @@ def test_keys_whose_public_key_begins_with_04_sign_and_verify():
         message = "新数确〔2026〕1号".encode()
         assert signing.verify(signer.public_key, message, signer.sign(message))
         assert not signing.verify(signer.public_key, message + b"!", signer.sign(message))
+
+
+def test_the_share_request_check_names_requests_left_past_their_deadline(app, api):
+    """Art. 9(3)/15: a project whose data was requested and not answered in time fails the
+    check, with those requests as its evidence; answering late does not clear it."""
+    pid, rid = _project(api, app=app)
+    b_system = api.as_("editor_b").post(
+        "/api/v1/systems",
+        json={"code": "SYS-B-REQ", "name": "市场监管系统", "deployment": "政务云"},
+    )
+    request = api.as_("editor_b").post(
+        "/api/v1/share-requests",
+        json={
+            "resource_id": rid,
+            "requester_system_id": b_system.get_json()["id"],
+            "purpose": "核验救助对象",
+            "business_matter": "社会救助联审",
+            "period_start": date.today().isoformat(),
+        },
+    )
+    assert request.status_code == 201, request.get_json()
+    request_id = request.get_json()["id"]
+
+    def share_check():
+        r = api.as_("editor_a").post(f"/api/v1/projects/{pid}/confirmation-applications")
+        assert r.status_code == 201, r.get_json()
+        return {c["name"]: c for c in r.get_json()["checks"]}["no_overdue_share_requests"]
+
+    assert share_check()["status"] == "pass"  # asked, and still within its deadline
+    with app.app_context():
+        from registry.models import ShareRequest
+
+        db.session.get(ShareRequest, request_id).due_date = date.today() - timedelta(days=2)
+        db.session.commit()
+    check = share_check()
+    assert check["status"] == "fail"
+    assert [r["id"] for r in check["evidence"]["requests"]] == [request_id]
+    etag = api.as_("editor_a").get(f"/api/v1/share-requests/{request_id}").headers["ETag"]
+    r = api.as_("editor_a").post(f"/api/v1/share-requests/{request_id}/approve", json={}, etag=etag)
+    assert r.get_json()["answered_late"] is True
+    check = share_check()
+    assert check["status"] == "fail" and check["evidence"]["requests"][0]["answered_late"]

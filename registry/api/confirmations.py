@@ -7,7 +7,7 @@ from sqlalchemy import select
 from catalog_schemas.fields import DateTime, Dict, Integer, List, ResponseSchema, Schema, String
 
 from ..authz import AUDITOR, NDRC, REVIEWER, require_role
-from ..db import db
+from ..db import db, local_now
 from ..models import Confirmation, SigningKey
 from ..services import confirmations as svc
 from ..services._records import where_equal
@@ -68,7 +68,9 @@ class Applications(MethodView):
     @blp.response(201, ConfirmationSchema)
     def post(self, project_id):
         """申请数据共享完成确认意见（项目建设单位）：逐项检查并留存检查结果"""
-        return with_etag(svc.apply_for_confirmation(db.session, current_actor(), project_id), 201)
+        today = local_now(current_app.config["LOCAL_TIMEZONE"]).date()
+        conf = svc.apply_for_confirmation(db.session, current_actor(), project_id, today=today)
+        return with_etag(conf, 201)
 
 
 @blp.route("/confirmations")

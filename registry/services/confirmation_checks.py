@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..audit import canonical_json, sm3_hex
+from ..db import utcnow
 from ..models import (
     Finding,
     InformationSystem,
     Interface,
     Project,
     Resource,
+    ShareRequest,
     interface_resources,
     project_systems,
 )
@@ -119,7 +122,8 @@ def _ref(r: Resource) -> dict:
     return {"id": r.id, "code": r.code, "name": r.name}
 
 
-def evaluate(session: Session, cov: Coverage) -> list[Check]:
+def evaluate(session: Session, cov: Coverage, *, today: date | None = None) -> list[Check]:
+    """``today``: the county's date, for deadlines (UTC's when not given)."""
     p, systems, resources = cov.project, cov.systems, cov.resources
     checks = []
 
@@ -211,14 +215,7 @@ def evaluate(session: Session, cov: Coverage) -> list[Check]:
         )
     )
 
-    checks.append(
-        Check(
-            "no_overdue_share_requests",
-            "无逾期未答复的共享申请",
-            "not_applicable",
-            {"note": "共享申请功能尚未启用，本项暂不适用"},
-        )
-    )
+    checks.append(_share_requests_check(session, resources, today or utcnow().date()))
 
     exclusive = [
         {**_ref(r), "text": text}
@@ -246,6 +243,52 @@ def evaluate(session: Session, cov: Coverage) -> list[Check]:
         )
     )
     return checks
+
+
+def _share_requests_check(session: Session, resources: list[Resource], today: date) -> Check:
+    """Art. 9(3), Art. 15: requests for the project's resources answered within their
+    deadline. Fails with each request still waiting past its deadline, and each answered
+    late; not applicable when nobody has asked for the project's data yet."""
+    ids = [r.id for r in resources]
+    requests = (
+        list(
+            session.scalars(
+                select(ShareRequest)
+                .where(ShareRequest.resource_id.in_(ids))
+                .order_by(ShareRequest.id)
+            )
+        )
+        if ids
+        else []
+    )
+    if not requests:
+        return Check(
+            "no_overdue_share_requests",
+            "无逾期未答复的共享申请",
+            "not_applicable",
+            {"note": "尚无针对本项目资源的共享申请"},
+        )
+    # Answered after its deadline, or still waiting past it (the clock paused while the
+    # provider waits for the requester does not count against the provider).
+    late = [
+        {
+            "id": r.id,
+            "resource_id": r.resource_id,
+            "requester_department_id": r.requester_department_id,
+            "status": r.status,
+            "due_date": r.due_date.isoformat() if r.due_date else None,
+            "answered_late": r.answered_late,
+            "escalated": r.escalated_at is not None,
+        }
+        for r in requests
+        if r.answered_late or (r.status == "pending" and r.due_date and r.due_date < today)
+    ]
+    return Check(
+        "no_overdue_share_requests",
+        "无逾期未答复的共享申请",
+        "fail" if late else "pass",
+        {"requests": late, "total": len(requests)},
+    )
 
 
 def _finding(f: Finding) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,8 +79,11 @@ class ConfirmationSettings:
         )
 
 
-def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> Confirmation:
-    """The project's department applies; every check is evaluated and stored as evaluated."""
+def apply_for_confirmation(
+    session: Session, actor: Actor, project_id: int, *, today: date | None = None
+) -> Confirmation:
+    """The project's department applies; every check is evaluated and stored as evaluated.
+    ``today``: the county's date, against which share-request deadlines are judged."""
     project = get_record(session, Project, project_id, label="项目")
     require_department_editor(actor, project.lead_department_id)
     if project.stage not in APPLY_STAGES:
@@ -95,7 +98,7 @@ def apply_for_confirmation(session: Session, actor: Actor, project_id: int) -> C
         status="applied",
         applicant_id=actor.user_id,
         applicant_name=actor.name,
-        checks=as_dicts(evaluate(session, cov)),
+        checks=as_dicts(evaluate(session, cov, today=today)),
         catalog_state=state,
         catalog_digest=digest,
     )
