@@ -100,6 +100,12 @@ def may_read_sharing(actor: Actor, requester_department_id: int, provider_depart
     return own is None or bool({requester_department_id, provider_department_id} & set(own))
 
 
+def may_request_share(actor: Actor, provider_department_id: int) -> bool:
+    """Requesting another department's resource: a department editor, for their own
+    department's systems (services/sharing.py checks the system)."""
+    return actor.role == EDITOR and actor.department_id not in (None, provider_department_id)
+
+
 def may_edit_catalog(actor: Actor, department_id: int) -> bool:
     """Editing a department's catalog entries: its editors and the admin."""
     return actor.role == ADMIN or (actor.role == EDITOR and actor.department_id == department_id)

@@ -219,8 +219,7 @@ def answer_share_request(
 ) -> ShareRequest:
     """The provider approves, refuses (naming the unmet condition) or asks for more
     information (the clock stops until the requester replies)."""
-    request = _open_request(session, actor, request_id, expected_version)
-    require_department_editor(actor, request.provider_department_id)
+    request = _open_request(session, actor, request_id, expected_version, side="provider")
     reason = (reason or "").strip() or None
     today = settings.today()
     if action == "ask":
@@ -254,8 +253,7 @@ def reply_share_request(
     settings: SharingSettings,
 ) -> ShareRequest:
     """The requester supplies what was asked; the clock runs again for the days left."""
-    request = _open_request(session, actor, request_id, expected_version)
-    require_department_editor(actor, request.requester_department_id)
+    request = _open_request(session, actor, request_id, expected_version, side="requester")
     if request.status != "needs_info":
         raise Conflict("提供方未要求补充材料", code="invalid_transition")
     if not (reply or "").strip():
@@ -278,8 +276,7 @@ def withdraw_share_request(
     reason: str | None,
     expected_version: int | None,
 ) -> ShareRequest:
-    request = _open_request(session, actor, request_id, expected_version)
-    require_department_editor(actor, request.requester_department_id)
+    request = _open_request(session, actor, request_id, expected_version, side="requester")
     request.status, request.decision_reason = "withdrawn", (reason or "").strip() or None
     request.decided_at, request.decided_by_id = utcnow(), actor.user_id
     request.due_date = None
@@ -301,7 +298,7 @@ def arbitrate_share_request(
     """The 大数据中心 decides a request the provider let pass its deadline (the county's
     coordinating body for sharing disputes)."""
     require_role(actor, REVIEWER)
-    request = _open_request(session, actor, request_id, expected_version)
+    request = _open_request(session, actor, request_id, expected_version, side=None)
     today = settings.today()
     if not _overdue(request, today):
         raise Conflict("只有逾期未答复的申请由大数据中心协调", code="not_overdue")
@@ -335,9 +332,18 @@ def escalate_overdue(session: Session, actor: Actor, *, today: date) -> list[Sha
 
 
 def _open_request(
-    session: Session, actor: Actor, request_id: int, expected_version: int | None
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    expected_version: int | None,
+    *,
+    side: str | None,
 ) -> ShareRequest:
+    """The request, if this actor may act on it (``side``: the provider's or requester's
+    editors; None: checked by the caller first), at the version read, and still open."""
     request = get_share_request(session, actor, request_id)
+    if side is not None:
+        require_department_editor(actor, getattr(request, f"{side}_department_id"))
     check_version(request, expected_version)
     if request.status not in OPEN_REQUEST_STATUSES:
         raise Conflict("该申请已办结", code="request_closed")

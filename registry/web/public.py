@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from sqlalchemy import text
 
 from .. import search
-from ..authz import may_edit_catalog, may_retire
+from ..authz import may_edit_catalog, may_request_share, may_retire
 from ..db import db
 from ..errors import RegistryError
 from ..identity import current_actor
@@ -119,6 +119,8 @@ def resource_page(resource_id: int):
         labels=common,
         can_edit=may_edit_catalog(actor, resource.provider_department_id),
         can_retire=may_retire(actor, resource.provider_department_id),
+        can_request=may_request_share(actor, resource.provider_department_id)
+        and resource.status == "published",
     )
 
 

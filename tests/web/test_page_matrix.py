@@ -8,10 +8,10 @@ import time
 import pytest
 
 from registry.db import db
-from registry.models import User
+from registry.models import Grant, User
 
 from ..conftest import fresh_database, make_app
-from ..factories import resource_in
+from ..factories import resource_in, share_request
 from ..helpers import build_world
 
 ROLES = ("anonymous", "editor_a", "editor_b", "reviewer", "ndrc", "auditor", "admin")
@@ -65,6 +65,10 @@ PAGES = {
         "/admin/departments/{dept_a}",
         roles(("admin",)),
     ),
+    "/sharing": ("/sharing", roles(SIGNED_IN)),
+    # A request to department A's published entry: only editors of other departments ask.
+    "/sharing/new": ("/sharing/new?resource={published}", roles(SIGNED_IN)),
+    "/sharing/<int:request_id>": ("/sharing/{share_request}", roles(SIGNED_IN)),
 }
 
 # Posts: who gets past the door. Anonymous posts are a 401 page; a refused role a 403;
@@ -131,6 +135,18 @@ POSTS = {
         "/admin/departments/{dept_a}",
         roles({"admin": ADMITTED}, anonymous=401),
     ),
+    "/sharing/new": (
+        "/sharing/new",
+        roles(dict.fromkeys(SIGNED_IN, 404), anonymous=401),  # no resource named
+    ),
+    "/sharing/<int:request_id>/<any(approve, refuse, ask, answer, withdraw, arbitrate):action>": (
+        "/sharing/{share_request}/approve",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/sharing/grants/<int:grant_id>/withdraw": (
+        "/sharing/grants/{grant}/withdraw",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
+    ),
     # The draft is not published: who may retire reaches the service and is told so (409);
     # who may not read it does not learn it exists (404).
     "/resources/<int:resource_id>/retire": (
@@ -148,6 +164,8 @@ def world(tmp_path_factory, request):
     w = build_world(app)
     with app.app_context():
         draft = resource_in(w.dept_a_code, "draft")
+        request = share_request(w)
+        grant = share_request(w, "approved")
         submitted = resource_in(w.dept_a_code, "submitted")
         from registry.services import users
 
@@ -161,6 +179,9 @@ def world(tmp_path_factory, request):
             "dept_a": w.dept_a,
             "user": w.user_ids["ndrc"],
             "token": token,
+            "share_request": request.id,
+            "published": request.resource_id,
+            "grant": db.session.query(Grant).filter_by(request_id=grant.id).one().id,
         }
         db.session.commit()
     yield app, w, ids

@@ -1,0 +1,208 @@
+"""共享申请 in the browser: request a published resource, answer a request, follow one's
+requests and grants; the 大数据中心 arbitrates overdue ones. The services of
+/api/v1/share-requests and /api/v1/grants, unchanged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, current_app, render_template, request
+from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
+
+from ..api.sharing import ShareRequestSchema
+from ..authz import ADMIN, REVIEWER, may_edit_catalog, sharing_departments
+from ..db import db
+from ..errors import RegistryError
+from ..models import Grant, InformationSystem, ShareRequest
+from ..services import sharing as svc
+from ..services.resources import get_resource
+from ..services.systems import list_systems
+from .common import FormErrors, done, signed_in, text_or_none
+
+bp = Blueprint("sharing_pages", __name__, url_prefix="/sharing")
+PAGE_SIZE = 50
+REQUEST_STATUS_LABELS = {
+    "pending": "待答复",
+    "needs_info": "待补充材料",
+    "approved": "已同意",
+    "refused": "已拒绝",
+    "withdrawn": "已撤回",
+}
+GRANT_STATUS_LABELS = {"active": "有效", "withdrawn": "已撤销", "expired": "已到期"}
+VIEWS = {"received": "本部门收到的", "sent": "本部门提出的", "overdue": "逾期未答复"}
+
+
+def _settings() -> svc.SharingSettings:
+    return svc.SharingSettings.from_config(current_app.config)
+
+
+@bp.get("")
+def index():
+    actor = signed_in()
+    view = request.args.get("view") or ("overdue" if actor.role == REVIEWER else "received")
+    if view not in VIEWS:
+        view = "received"
+    side = {"received": "provider", "sent": "requester"}.get(view)
+    own = sharing_departments(actor)
+    department_id = own[0] if own and side else None
+    stmt = svc.list_share_requests(
+        actor,
+        department_id=department_id,
+        side=side if department_id else None,
+        overdue_on=_settings().today() if view == "overdue" else None,
+    )
+    rows = db.session.scalars(
+        stmt.options(
+            selectinload(ShareRequest.resource),
+            selectinload(ShareRequest.provider),
+            selectinload(ShareRequest.requester),
+        )
+        .order_by(ShareRequest.id.desc())
+        .limit(PAGE_SIZE)
+    ).all()
+    return render_template(
+        "sharing/index.html",
+        rows=rows,
+        view=view,
+        views=VIEWS,
+        labels=REQUEST_STATUS_LABELS,
+        today=_settings().today(),
+    )
+
+
+def _form_page(resource, values=None, errors=None, status=200):
+    actor = signed_in()
+    systems = db.session.scalars(
+        list_systems(department_id=actor.department_id).order_by(InformationSystem.name)
+    ).all()
+    return render_template(
+        "sharing/new.html",
+        r=resource,
+        systems=systems,
+        values=values or {},
+        errors=errors,
+    ), status
+
+
+@bp.get("/new")
+def new():
+    actor = signed_in()
+    resource = get_resource(db.session, actor, request.args.get("resource", 0, type=int))
+    return _form_page(resource)
+
+
+@bp.post("/new")
+def create():
+    actor = signed_in()
+    resource = get_resource(db.session, actor, request.form.get("resource_id", 0, type=int))
+    form = request.form
+    data = {
+        "resource_id": resource.id,
+        "requester_system_id": form.get("requester_system_id", type=int),
+        "purpose": form.get("purpose", "").strip(),
+        "business_matter": form.get("business_matter", "").strip(),
+        "legal_basis": text_or_none(form.get("legal_basis")),
+        "item_names": form.getlist("item_names"),
+        "period_start": form.get("period_start", "").strip(),
+        "period_end": text_or_none(form.get("period_end")),
+    }
+    data = {k: v for k, v in data.items() if v not in ("", None)}
+    try:
+        created = svc.create_share_request(
+            db.session, actor, data=ShareRequestSchema().load(data), settings=_settings()
+        )
+    except (ValidationError, RegistryError) as exc:
+        db.session.rollback()
+        status = exc.status if isinstance(exc, RegistryError) else 422
+        return _form_page(resource, data, FormErrors.of(exc), status)
+    return done(
+        f"已提交共享申请（编号 {created.id}，{REQUEST_STATUS_LABELS[created.status]}）",
+        "sharing_pages.show",
+        request_id=created.id,
+    )
+
+
+@bp.get("/<int:request_id>")
+def show(request_id: int, errors: FormErrors | None = None, status: int = 200):
+    actor = signed_in()
+    req = svc.get_share_request(db.session, actor, request_id)
+    grant = db.session.query(Grant).filter_by(request_id=req.id).one_or_none()
+    today = _settings().today()
+    return render_template(
+        "sharing/show.html",
+        req=req,
+        grant=grant,
+        labels=REQUEST_STATUS_LABELS,
+        grant_labels=GRANT_STATUS_LABELS,
+        is_provider=may_edit_catalog(actor, req.provider_department_id),
+        is_requester=may_edit_catalog(actor, req.requester_department_id),
+        is_reviewer=actor.role in (REVIEWER, ADMIN),
+        overdue=req.status == "pending" and req.due_date is not None and req.due_date < today,
+        errors=errors,
+    ), status
+
+
+@bp.post("/<int:request_id>/<any(approve, refuse, ask, answer, withdraw, arbitrate):action>")
+def act(request_id: int, action: str):
+    actor = signed_in()
+    form = request.form
+    version = form.get("version", type=int)
+    reason = text_or_none(form.get("reason"))
+    try:
+        if action in ("approve", "refuse", "ask"):
+            ends_on = form.get("ends_on")
+            svc.answer_share_request(
+                db.session,
+                actor,
+                request_id,
+                action=action,
+                reason=reason,
+                ends_on=date.fromisoformat(ends_on) if ends_on else None,
+                expected_version=version,
+                settings=_settings(),
+            )
+        elif action == "answer":
+            svc.reply_share_request(
+                db.session,
+                actor,
+                request_id,
+                reply=form.get("reply", ""),
+                expected_version=version,
+                settings=_settings(),
+            )
+        elif action == "withdraw":
+            svc.withdraw_share_request(
+                db.session, actor, request_id, reason=reason, expected_version=version
+            )
+        else:
+            svc.arbitrate_share_request(
+                db.session,
+                actor,
+                request_id,
+                action=form.get("decision", ""),
+                reason=reason,
+                expected_version=version,
+                settings=_settings(),
+            )
+    except (RegistryError, ValueError) as exc:
+        db.session.rollback()
+        if isinstance(exc, ValueError):
+            exc = RegistryError("日期格式应为 YYYY-MM-DD", errors={"ends_on": ["日期格式有误"]})
+        if exc.status in (401, 403, 404):
+            raise exc from None
+        return show(request_id, FormErrors.of(exc), exc.status)
+    return done("已办理", "sharing_pages.show", request_id=request_id)
+
+
+@bp.post("/grants/<int:grant_id>/withdraw")
+def withdraw_grant(grant_id: int):
+    actor = signed_in()
+    grant = svc.withdraw_grant(
+        db.session,
+        actor,
+        grant_id,
+        reason=text_or_none(request.form.get("reason")),
+        expected_version=request.form.get("version", type=int),
+    )
+    return done("已撤销授权，相应数据流已终止", "sharing_pages.show", request_id=grant.request_id)
