@@ -38,6 +38,8 @@ SHARE_REQUEST_DEADLINE_DAYS = 10
 # Fewer working days where the resource is already served through the platform (some
 # provinces: 5); None: the same deadline for every request.
 SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED = None
+# Working days a provider has to answer a 纠错 (dispute of its data).
+CORRECTION_DEADLINE_DAYS = 5
 # The county's own calendar on top of the official one: ISO dates off, and dates worked.
 WORKDAY_EXTRA_HOLIDAYS: list[str] = []
 WORKDAY_EXTRA_WORKDAYS: list[str] = []

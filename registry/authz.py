@@ -101,8 +101,9 @@ def may_read_sharing(actor: Actor, requester_department_id: int, provider_depart
 
 
 def may_request_share(actor: Actor, provider_department_id: int) -> bool:
-    """Requesting another department's resource: a department editor, for their own
-    department's systems (services/sharing.py checks the system)."""
+    """A consumer's acts on another department's resource (requesting it, disputing its
+    data): a department editor of any other department (services/sharing.py checks
+    the requesting system)."""
     return actor.role == EDITOR and actor.department_id not in (None, provider_department_id)
 
 

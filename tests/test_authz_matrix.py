@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from registry.db import db
-from registry.services import elements, flows, interfaces, projects, systems, users
+from registry.services import elements, feedback, flows, interfaces, projects, systems, users
 
 from .factories import resource_in, share_request
 from .helpers import SYSTEM, World, credit_code, resource_payload
@@ -107,6 +107,22 @@ def _grant(w: World):
     return db.session.query(Grant).filter_by(request_id=request.id).one()
 
 
+def _correction(w: World):
+    from flask import current_app
+
+    from registry.authz import Actor
+    from registry.services import sharing
+
+    editor_b = Actor(w.user_ids["editor_b"], "editor_b", "dept_editor", w.dept_b)
+    return feedback.create_correction(
+        db.session,
+        editor_b,
+        data={"resource_id": resource_in(w.dept_a_code, "published").id, "description": "错"},
+        settings=sharing.SharingSettings.from_config(current_app.config),
+        deadline_days=5,
+    )
+
+
 def _dept(w: World):
     from registry.models import Department
 
@@ -138,6 +154,45 @@ def tag(obj) -> str:
 
 # endpoint name → (setup returning a Call, roles allowed)
 CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
+    # 使用情况反馈: the consumer's; 纠错: raised by another department, answered by the
+    # provider.
+    "usage_report.create": (
+        lambda w: (
+            (g := _grant(w))
+            and Call(
+                "POST",
+                "/api/v1/usage-reports",
+                {
+                    "grant_id": g.id,
+                    "period": feedback.quarter_of(g.starts_on),
+                    "uses": 3,
+                    "purposes": "核验",
+                    "met_purpose": True,
+                },
+            )
+        ),
+        {"editor_b", "admin"},
+    ),
+    "correction.create": (
+        lambda w: Call(
+            "POST",
+            "/api/v1/corrections",
+            {"resource_id": resource_in(w.dept_a_code, "published").id, "description": "有误"},
+        ),
+        {"editor_b"},
+    ),
+    "correction.answer": (
+        lambda w: (
+            (c := _correction(w))
+            and Call(
+                "POST",
+                f"/api/v1/corrections/{c.id}/answer",
+                {"answer": "已核", "corrected": False},
+                tag(c),
+            )
+        ),
+        {"editor_a", "admin"},
+    ),
     # 共享申请: the requester's department asks and answers questions, the provider's
     # decides, the 大数据中心 arbitrates what is overdue.
     "share_request.create": (

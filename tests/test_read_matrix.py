@@ -10,7 +10,7 @@ import pytest
 
 from registry import unit_of_work
 from registry.db import db
-from registry.models import Finding, Grant
+from registry.models import Correction, Finding, Grant
 from registry.services import (
     confirmations,
     elements,
@@ -112,6 +112,15 @@ def ids(app, world, api):
         token_id = users.list_tokens(s, SYSTEM, user_id=world.user_ids["editor_b"])[0].id
         request = share_request(world, "approved")
         grant_id = s.query(Grant).filter_by(request_id=request.id).one().id
+        correction = Correction(
+            resource_id=public.id,
+            provider_department_id=world.dept_a,
+            requester_department_id=world.dept_b,
+            description="有误",
+            submitted_at=request.submitted_at,
+        )
+        s.add(correction)
+        s.flush()
         out = {
             "system": system.id,
             "draft": draft.id,
@@ -128,6 +137,7 @@ def ids(app, world, api):
             "dept": world.dept_a,
             "share_request": request.id,
             "grant": grant_id,
+            "correction": correction.id,
         }
         unit_of_work.commit(app)
     import io
@@ -233,6 +243,12 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
     ),
     "/api/v1/grants": ("/api/v1/grants", allowed()),
     "/api/v1/grants/<int:grant_id>": ("/api/v1/grants/{grant}", allowed()),
+    "/api/v1/usage-reports": ("/api/v1/usage-reports", allowed()),
+    "/api/v1/corrections": ("/api/v1/corrections", allowed()),
+    "/api/v1/corrections/<int:correction_id>": (
+        "/api/v1/corrections/{correction}",
+        allowed(),
+    ),
     "/verify/<path:number>": ("/verify/{number}", PUBLIC),
     "/api/v1/openapi.json": ("/api/v1/openapi.json", PUBLIC),
     "/api/v1/docs": ("/api/v1/docs", PUBLIC),

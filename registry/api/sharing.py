@@ -1,4 +1,5 @@
-"""/api/v1/share-requests and /api/v1/grants: 共享申请, their answers, and 共享授权."""
+"""/api/v1/share-requests, /grants, /usage-reports, /corrections: 共享申请 and their
+answers, 共享授权, 使用情况反馈 and 纠错."""
 
 from __future__ import annotations
 
@@ -20,7 +21,15 @@ from catalog_schemas.fields import (
 )
 
 from ..db import db
-from ..models import GRANT_STATUSES, REQUEST_STATUSES, Grant, ShareRequest
+from ..models import (
+    GRANT_STATUSES,
+    REQUEST_STATUSES,
+    Correction,
+    Grant,
+    ShareRequest,
+    UsageReport,
+)
+from ..services import feedback
 from ..services import sharing as svc
 from .base import (
     Blueprint,
@@ -295,3 +304,129 @@ class GrantRenew(MethodView):
             settings=_settings(),
         )
         return with_etag(grant)
+
+
+# -- usage feedback and corrections ----------------------------------------------------------
+
+
+class UsageReportSchema(Schema):
+    id = Integer(dump_only=True)
+    grant_id = Integer(required=True)
+    period = String(required=True, metadata={"description": "报告期，如 2026Q4"})
+    uses = Integer(required=True, validate=validate.Range(0, 10**9, error="次数应为非负整数"))
+    purposes = String(required=True, validate=text_length(1, 2000))
+    met_purpose = Boolean(required=True)
+    problems = String(allow_none=True, validate=text_length(max=2000))
+    submitted_at = DateTime(dump_only=True)
+
+
+class UsageReportArgs(ListArgs):
+    grant_id = Integer()
+
+
+@blp.route("/usage-reports")
+class UsageReports(MethodView):
+    @blp.arguments(UsageReportArgs, location="query")
+    @blp.response(200, UsageReportSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        """共享信息使用情况反馈"""
+        sort = args.pop("sort")
+        return apply_sort(
+            feedback.list_usage_reports(signed_in_actor(), **args),
+            UsageReport,
+            sort or "-id",
+            {"id", "period"},
+        )
+
+    @blp.arguments(UsageReportSchema)
+    @blp.response(201, UsageReportSchema)
+    def post(self, data):
+        """报告授权数据的使用情况（使用方部门编辑，每季度一次）"""
+        grant_id = data.pop("grant_id")
+        return feedback.submit_usage_report(
+            db.session, current_actor(), grant_id, data=data, settings=_settings()
+        )
+
+
+class CorrectionSchema(Schema):
+    id = Integer(dump_only=True)
+    resource_id = Integer(required=True)
+    item_name = String(allow_none=True, validate=text_length(1, 100))
+    description = String(required=True, validate=text_length(1, 2000))
+    example = String(allow_none=True, validate=text_length(max=2000))
+    provider_department_id = Integer(dump_only=True)
+    requester_department_id = Integer(dump_only=True)
+    status = String(dump_only=True)
+    submitted_at = DateTime(dump_only=True)
+    due_date = Date(dump_only=True)
+    answer = String(dump_only=True)
+    corrected = Boolean(dump_only=True)
+    answered_at = DateTime(dump_only=True)
+    answered_late = Boolean(dump_only=True)
+    version = Integer(dump_only=True)
+
+
+class CorrectionArgs(ListArgs):
+    resource_id = Integer()
+    status = String(validate=one_of(("open", "answered"), "状态"))
+
+
+class CorrectionAnswerSchema(Schema):
+    answer = String(required=True, validate=text_length(1, 2000))
+    corrected = Boolean(required=True, metadata={"description": "数据确有错误并已更正"})
+
+
+@blp.route("/corrections")
+class Corrections(MethodView):
+    @blp.arguments(CorrectionArgs, location="query")
+    @blp.response(200, CorrectionSchema(many=True))
+    @paginate(blp)
+    def get(self, args):
+        """疑义与纠错"""
+        sort = args.pop("sort")
+        return apply_sort(
+            feedback.list_corrections(signed_in_actor(), **args),
+            Correction,
+            sort or "-id",
+            {"id", "due_date"},
+        )
+
+    @blp.arguments(CorrectionSchema)
+    @blp.response(201, CorrectionSchema)
+    def post(self, data):
+        """对已发布资源的数据提出疑义或纠错（其他部门的信息员）"""
+        correction = feedback.create_correction(
+            db.session,
+            current_actor(),
+            data=data,
+            settings=_settings(),
+            deadline_days=current_app.config["CORRECTION_DEADLINE_DAYS"],
+        )
+        return with_etag(correction, 201)
+
+
+@blp.route("/corrections/<int:correction_id>")
+class CorrectionItem(MethodView):
+    @blp.response(200, CorrectionSchema)
+    def get(self, correction_id):
+        return with_etag(feedback.get_correction(db.session, signed_in_actor(), correction_id))
+
+
+@blp.route("/corrections/<int:correction_id>/answer")
+class CorrectionAnswer(MethodView):
+    @blp.arguments(CorrectionAnswerSchema)
+    @blp.response(200, CorrectionSchema)
+    @blp.doc(**{"x-if-match": True})
+    def post(self, data, correction_id):
+        """答复纠错（提供方，须在期限内）"""
+        correction = feedback.answer_correction(
+            db.session,
+            current_actor(),
+            correction_id,
+            answer=data["answer"],
+            corrected=data["corrected"],
+            expected_version=if_match_version(),
+            settings=_settings(),
+        )
+        return with_etag(correction)

@@ -15,8 +15,10 @@ from .sharing import (
     GRANT_STATUSES,
     OPEN_REQUEST_STATUSES,
     REQUEST_STATUSES,
+    Correction,
     Grant,
     ShareRequest,
+    UsageReport,
 )
 from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
@@ -47,6 +49,8 @@ __all__ = [
     "OPEN_REQUEST_STATUSES",
     "REQUEST_STATUSES",
     "ShareRequest",
+    "Correction",
+    "UsageReport",
     "InformationSystem",
     "Interface",
     "Project",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime
@@ -85,3 +85,46 @@ class Grant(Timestamped, Versioned, Base):
     end_reason: Mapped[str | None] = mapped_column(Text)
 
     request: Mapped[ShareRequest] = relationship()
+
+
+class UsageReport(Base):
+    """共享信息使用情况反馈: the consumer's report on a grant for one period (a quarter by
+    default): how often and for what it used the data, whether it met the purpose, and
+    the problems met (Art. 9(3))."""
+
+    __tablename__ = "usage_reports"
+    __table_args__ = (UniqueConstraint("grant_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("share_grants.id"), index=True)
+    period: Mapped[str] = mapped_column(String(8))  # 2026Q4
+    uses: Mapped[int]  # how many times the data was used in the period
+    purposes: Mapped[str] = mapped_column(Text)
+    met_purpose: Mapped[bool]
+    problems: Mapped[str | None] = mapped_column(Text)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Correction(Timestamped, Versioned, Base):
+    """疑义/纠错: a consumer disputes data of a resource (an item, with an example); the
+    provider checks and answers within its deadline; both stay on the resource's page."""
+
+    __tablename__ = "corrections"
+    __mapper_args__ = {"version_id_col": Versioned.version}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    requester_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    item_name: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    example: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open|answered
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    corrected: Mapped[bool | None]  # the provider found the data wrong and corrected it
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_late: Mapped[bool] = mapped_column(default=False)

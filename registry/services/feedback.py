@@ -1,0 +1,209 @@
+"""共享信息使用情况反馈 and 纠错 (Art. 9(3)): consumers report how they use what they
+were granted, each quarter; anyone using a resource may dispute its data, and the
+provider answers within a deadline in working days."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..authz import (
+    Actor,
+    may_request_share,
+    require_department_editor,
+    require_login,
+    sharing_departments,
+)
+from ..db import utcnow
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..models import Correction, Grant, Resource, UsageReport
+from ._records import check_version, snapshot
+from .sharing import SharingSettings, get_grant
+
+_PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(day: date) -> str:
+    year, q = day.year, (day.month - 1) // 3 + 1
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
+
+
+def submit_usage_report(
+    session: Session,
+    actor: Actor,
+    grant_id: int,
+    *,
+    data: dict[str, Any],
+    settings: SharingSettings,
+) -> UsageReport:
+    """The consumer reports on a grant for a quarter that has begun; one report each."""
+    grant = get_grant(session, actor, grant_id)
+    require_department_editor(actor, grant.consumer_department_id)
+    period = data["period"]
+    match = _PERIOD.match(period)
+    if not match:
+        raise Invalid(errors={"period": ["报告期应为“年份Q季度”，如 2026Q4"]})
+    if period > quarter_of(settings.today()):
+        raise Invalid(errors={"period": ["报告期尚未开始"]})
+    if session.scalar(
+        select(UsageReport.id).where(UsageReport.grant_id == grant.id, UsageReport.period == period)
+    ):
+        raise Conflict(f"{period} 的使用情况已报告", code="duplicate_usage_report")
+    report = UsageReport(
+        grant_id=grant.id,
+        period=period,
+        uses=data["uses"],
+        purposes=data["purposes"],
+        met_purpose=data["met_purpose"],
+        problems=data.get("problems"),
+        reporter_id=actor.user_id,
+        submitted_at=utcnow(),
+    )
+    session.add(report)
+    session.flush()
+    audit.record(
+        session, actor, "usage_report.create", "usage_report", report.id, after=snapshot(report)
+    )
+    return report
+
+
+def missing_usage_reports(session: Session, actor: Actor, *, today: date) -> list[Grant]:
+    """Active grants whose consumer has not reported on the last full quarter (a grant
+    that began after that quarter owes nothing yet)."""
+    require_login(actor)
+    period = previous_quarter(today)
+    year, q = int(period[:4]), int(period[-1])
+    quarter_end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    stmt = select(Grant).where(
+        Grant.status == "active",
+        Grant.starts_on < quarter_end,
+        ~select(UsageReport.id)
+        .where(UsageReport.grant_id == Grant.id, UsageReport.period == period)
+        .exists(),
+    )
+    if (own := sharing_departments(actor)) is not None:
+        stmt = stmt.where(
+            Grant.consumer_department_id.in_(own) | Grant.provider_department_id.in_(own)
+        )
+    return list(session.scalars(stmt.order_by(Grant.id)))
+
+
+def list_usage_reports(actor: Actor, *, grant_id: int | None = None) -> Select:
+    require_login(actor)
+    stmt = select(UsageReport).join(Grant, Grant.id == UsageReport.grant_id)
+    if (own := sharing_departments(actor)) is not None:
+        stmt = stmt.where(
+            Grant.consumer_department_id.in_(own) | Grant.provider_department_id.in_(own)
+        )
+    if grant_id is not None:
+        stmt = stmt.where(UsageReport.grant_id == grant_id)
+    return stmt
+
+
+# -- corrections -----------------------------------------------------------------------------
+
+
+def create_correction(
+    session: Session,
+    actor: Actor,
+    *,
+    data: dict[str, Any],
+    settings: SharingSettings,
+    deadline_days: int,
+) -> Correction:
+    """A department disputes a published resource's data (an item, with an example)."""
+    require_login(actor)
+    resource = session.get(Resource, data["resource_id"])
+    if resource is None or resource.status != "published":
+        raise Invalid(errors={"resource_id": ["只能对已发布的信息资源提出纠错"]})
+    if not may_request_share(actor, resource.provider_department_id):
+        # The provider corrects its own data directly; 纠错 is a consumer's voice.
+        raise Forbidden("纠错由使用数据的其他部门的信息员提出")
+    item = data.get("item_name")
+    if item and item not in {i.name for i in resource.items}:
+        raise Invalid(errors={"item_name": [f"资源中没有信息项“{item}”"]})
+    today = settings.today()
+    correction = Correction(
+        resource_id=resource.id,
+        provider_department_id=resource.provider_department_id,
+        requester_department_id=actor.department_id,
+        requester_id=actor.user_id,
+        item_name=item,
+        description=data["description"],
+        example=data.get("example"),
+        submitted_at=utcnow(),
+        due_date=settings.calendar.add_working_days(today, deadline_days),
+    )
+    session.add(correction)
+    session.flush()
+    audit.record(
+        session, actor, "correction.create", "correction", correction.id, after=snapshot(correction)
+    )
+    return correction
+
+
+def answer_correction(
+    session: Session,
+    actor: Actor,
+    correction_id: int,
+    *,
+    answer: str,
+    corrected: bool,
+    expected_version: int | None,
+    settings: SharingSettings,
+) -> Correction:
+    """The provider answers: what it checked, and whether the data was wrong."""
+    correction = get_correction(session, actor, correction_id)
+    require_department_editor(actor, correction.provider_department_id)
+    check_version(correction, expected_version)
+    if correction.status != "open":
+        raise Conflict("该纠错已答复", code="correction_answered")
+    if not (answer or "").strip():
+        raise Invalid(errors={"answer": ["请填写核查结果"]})
+    today = settings.today()
+    correction.answered_late = correction.due_date is not None and today > correction.due_date
+    correction.status, correction.answer, correction.corrected = "answered", answer, corrected
+    correction.answered_at, correction.due_date = utcnow(), None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "correction.answer",
+        "correction",
+        correction.id,
+        after=snapshot(correction),
+    )
+    return correction
+
+
+def get_correction(session: Session, actor: Actor, correction_id: int) -> Correction:
+    correction = session.get(Correction, correction_id)
+    if correction is None or not _may_read(actor, correction):
+        raise NotFound(f"纠错（ID {correction_id}）不存在")
+    return correction
+
+
+def _may_read(actor: Actor, correction: Correction) -> bool:
+    # Corrections stay on the resource's page: whoever may read the resource reads them.
+    return actor.authenticated
+
+
+def list_corrections(
+    actor: Actor, *, resource_id: int | None = None, status: str | None = None
+) -> Select:
+    require_login(actor)
+    stmt = select(Correction)
+    if resource_id is not None:
+        stmt = stmt.where(Correction.resource_id == resource_id)
+    if status:
+        stmt = stmt.where(Correction.status == status)
+    return stmt
