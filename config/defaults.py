@@ -38,6 +38,9 @@ SHARE_REQUEST_DEADLINE_DAYS = 10
 # Fewer working days where the resource is already served through the platform (some
 # provinces: 5); None: the same deadline for every request.
 SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED = None
+# The sharing score's weights *(local)*: served through the platform, requests answered
+# on time, requests approved, corrections answered on time (services/scores.py).
+SHARING_SCORE_WEIGHTS = {"via_platform": 0.4, "on_time": 0.3, "approved": 0.2, "corrections": 0.1}
 # Working days a provider has to answer a 纠错 (dispute of its data).
 CORRECTION_DEADLINE_DAYS = 5
 # The county's own calendar on top of the official one: ISO dates off, and dates worked.

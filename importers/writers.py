@@ -140,3 +140,44 @@ def write_csv(records: Iterable[dict], out: io.TextIOBase) -> None:
 
 def write_json(records: Iterable[dict], out: io.TextIOBase) -> None:
     json.dump({"resources": list(records)}, out, ensure_ascii=False, indent=1, default=str)
+
+
+SCORE_COLUMNS = (
+    ("name", "部门"),
+    ("score", "共享得分"),
+    ("resources", "已发布资源"),
+    ("shareable", "可共享资源"),
+    ("via_platform", "经共享平台提供"),
+    ("requests", "收到申请"),
+    ("answered", "已答复"),
+    ("answered_on_time", "按期答复"),
+    ("approved", "同意共享"),
+    ("median_answer_days", "答复用时中位数（工作日）"),
+    ("active_grants", "有效授权"),
+    ("consumers", "使用部门数"),
+    ("usage_reports", "使用情况反馈"),
+    ("reported_uses", "反馈使用次数"),
+    ("corrections", "收到纠错"),
+    ("corrections_on_time", "按期答复纠错"),
+)
+
+
+def scores_workbook(departments: Iterable[dict], county: dict) -> bytes:
+    """共享指标 as a workbook: one row per department, the county's total last."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "共享指标"
+    ws.append([label for _, label in SCORE_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in [*departments, county]:
+        ws.append([row.get(key) for key, _ in SCORE_COLUMNS])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 30
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

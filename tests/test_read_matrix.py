@@ -244,6 +244,8 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
     "/api/v1/grants": ("/api/v1/grants", allowed()),
     "/api/v1/grants/<int:grant_id>": ("/api/v1/grants/{grant}", allowed()),
     "/api/v1/usage-reports": ("/api/v1/usage-reports", allowed()),
+    "/api/v1/sharing-scores": ("/api/v1/sharing-scores", allowed()),
+    "/api/v1/sharing-scores/export": ("/api/v1/sharing-scores/export", allowed()),
     "/api/v1/corrections": ("/api/v1/corrections", allowed()),
     "/api/v1/corrections/<int:correction_id>": (
         "/api/v1/corrections/{correction}",

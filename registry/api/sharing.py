@@ -3,7 +3,7 @@ answers, 共享授权, 使用情况反馈 and 纠错."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import validate
 
@@ -11,14 +11,18 @@ from catalog_schemas.fields import (
     Boolean,
     Date,
     DateTime,
+    Dict,
+    Float,
     Integer,
     List,
+    Nested,
     ResponseSchema,
     Schema,
     String,
     one_of,
     text_length,
 )
+from importers.writers import scores_workbook
 
 from ..db import db
 from ..models import (
@@ -29,7 +33,7 @@ from ..models import (
     ShareRequest,
     UsageReport,
 )
-from ..services import feedback
+from ..services import feedback, scores
 from ..services import sharing as svc
 from .base import (
     Blueprint,
@@ -41,6 +45,7 @@ from .base import (
     signed_in_actor,
     with_etag,
 )
+from .openapi import XLSX, download
 
 blp = Blueprint("sharing", __name__, url_prefix="/api/v1", description="共享申请与共享授权")
 
@@ -430,3 +435,59 @@ class CorrectionAnswer(MethodView):
             settings=_settings(),
         )
         return with_etag(correction)
+
+
+# -- sharing scores --------------------------------------------------------------------------
+
+
+class ScoreSchema(ResponseSchema):
+    department_id = Integer()
+    name = String()
+    resources = Integer()
+    shareable = Integer()
+    via_platform = Integer()
+    requests = Integer()
+    answered = Integer()
+    answered_on_time = Integer()
+    approved = Integer()
+    median_answer_days = Float()
+    active_grants = Integer()
+    consumers = Integer()
+    usage_reports = Integer()
+    reported_uses = Integer()
+    corrections = Integer()
+    corrections_on_time = Integer()
+    ratios = Dict()
+    score = Float()
+
+
+class ScoresSchema(ResponseSchema):
+    county = Nested(ScoreSchema)
+    departments = List(Nested(ScoreSchema))
+
+
+@blp.route("/sharing-scores")
+class SharingScores(MethodView):
+    @blp.response(200, ScoresSchema)
+    def get(self):
+        """共享范围、程度：各部门与全县的共享指标（由记录计算）"""
+        departments, county = scores.sharing_scores(
+            db.session, signed_in_actor(), weights=current_app.config["SHARING_SCORE_WEIGHTS"]
+        )
+        return {"county": county.as_dict(), "departments": [d.as_dict() for d in departments]}
+
+
+@blp.route("/sharing-scores/export")
+class SharingScoresExport(MethodView):
+    @blp.doc(**download(XLSX, description="共享指标工作簿"))
+    def get(self):
+        """共享指标工作簿（供发改委投资与运维经费决策，Art. 9(3)）"""
+        departments, county = scores.sharing_scores(
+            db.session, signed_in_actor(), weights=current_app.config["SHARING_SCORE_WEIGHTS"]
+        )
+        body = scores_workbook([d.as_dict() for d in departments], county.as_dict())
+        return Response(
+            body,
+            mimetype=XLSX,
+            headers={"Content-Disposition": "attachment; filename=sharing-scores.xlsx"},
+        )

@@ -55,6 +55,9 @@ class ShareRequest(Timestamped, Versioned, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     answered_late: Mapped[bool] = mapped_column(default=False)
+    # Working days from submission to the answer (the paused days excluded): the
+    # sharing score's answer time, computed once when the answer is given.
+    answer_days: Mapped[int | None]
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # to the 大数据中心
     arbitrated: Mapped[bool] = mapped_column(default=False)
 

@@ -116,10 +116,10 @@ def create_share_request(
     session.flush()
     _record(session, actor, request, "share_request.create")
     if resource.share_type == SHARE_UNCONDITIONAL:
-        _decide(session, Actor.system("无条件共享"), request, "approved", "无条件共享", today)
+        _decide(session, Actor.system("无条件共享"), request, "approved", "无条件共享", settings)
     elif resource.share_type == SHARE_NONE:
         reason = f"该资源不予共享，依据：{resource.share_condition}"
-        _decide(session, Actor.system("不予共享"), request, "refused", reason, today)
+        _decide(session, Actor.system("不予共享"), request, "refused", reason, settings)
     return request
 
 
@@ -240,7 +240,7 @@ def answer_share_request(
     if action not in ("approve", "refuse"):
         raise Invalid(errors={"action": ["应为 approve、refuse 或 ask"]})
     status = "approved" if action == "approve" else "refused"
-    return _decide(session, actor, request, status, reason, today, ends_on=ends_on)
+    return _decide(session, actor, request, status, reason, settings, ends_on=ends_on)
 
 
 def reply_share_request(
@@ -308,7 +308,7 @@ def arbitrate_share_request(
         raise Invalid(errors={"action": ["应为 approve 或 refuse"]})
     request.arbitrated = True
     status = "approved" if action == "approve" else "refused"
-    return _decide(session, actor, request, status, reason, today)
+    return _decide(session, actor, request, status, reason, settings)
 
 
 def escalate_overdue(session: Session, actor: Actor, *, today: date) -> list[ShareRequest]:
@@ -360,11 +360,20 @@ def _decide(
     request: ShareRequest,
     status: str,
     reason: str | None,
-    today: date,
+    settings: SharingSettings,
     *,
     ends_on: date | None = None,
 ) -> ShareRequest:
-    request.answered_late = request.due_date is not None and today > request.due_date
+    today, calendar, due = settings.today(), settings.calendar, request.due_date
+    request.answered_late = due is not None and today > due
+    if due is not None:
+        # Working days the answer took (the paused days are not in it: the deadline
+        # moved on by them when the requester replied).
+        request.answer_days = (
+            request.deadline_days - calendar.working_days_between(today, due)
+            if today <= due
+            else request.deadline_days + calendar.working_days_between(due, today)
+        )
     request.status, request.decision_reason = status, reason
     request.decided_at, request.decided_on = utcnow(), today
     request.decided_by_id = actor.user_id

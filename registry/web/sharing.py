@@ -15,6 +15,7 @@ from ..authz import ADMIN, REVIEWER, may_edit_catalog, sharing_departments
 from ..db import db
 from ..errors import RegistryError
 from ..models import Grant, InformationSystem, ShareRequest
+from ..services import scores
 from ..services import sharing as svc
 from ..services.resources import get_resource
 from ..services.systems import list_systems
@@ -83,6 +84,20 @@ def _form_page(resource, values=None, errors=None, status=200):
         values=values or {},
         errors=errors,
     ), status
+
+
+@bp.get("/scores")
+def scores_page():
+    """共享范围、程度 by department, with a chart, for the 发改委 and the 大数据中心."""
+    departments, county = scores.sharing_scores(
+        db.session, signed_in(), weights=current_app.config["SHARING_SCORE_WEIGHTS"]
+    )
+    return render_template(
+        "sharing/scores.html",
+        departments=departments,
+        county=county,
+        weights=current_app.config["SHARING_SCORE_WEIGHTS"],
+    )
 
 
 @bp.get("/new")

@@ -66,6 +66,7 @@ PAGES = {
         roles(("admin",)),
     ),
     "/sharing": ("/sharing", roles(SIGNED_IN)),
+    "/sharing/scores": ("/sharing/scores", roles(SIGNED_IN)),
     # A request to department A's published entry: only editors of other departments ask.
     "/sharing/new": ("/sharing/new?resource={published}", roles(SIGNED_IN)),
     "/sharing/<int:request_id>": ("/sharing/{share_request}", roles(SIGNED_IN)),
