@@ -13,6 +13,7 @@ from catalog_schemas.identifiers import classification_path
 
 from ..authz import Actor, may_read_registry
 from ..models import (
+    Correction,
     Department,
     InformationSystem,
     Interface,
@@ -35,6 +36,7 @@ class ResourceDetail:
     interfaces: list[Interface] | None  # None: not for this reader (see authz)
     last_change: ResourceVersion | None
     last_actor: str | None
+    corrections: list[Correction] | None = None  # 纠错 and their answers (signed-in readers)
 
 
 def resource_detail(session: Session, actor: Actor, resource_id: int) -> ResourceDetail:
@@ -51,12 +53,22 @@ def resource_detail(session: Session, actor: Actor, resource_id: int) -> Resourc
         .order_by(ResourceVersion.version.desc())
         .limit(1)
     ).first()
+    corrections = None
+    if may_read_registry(actor):
+        corrections = list(
+            session.scalars(
+                select(Correction)
+                .where(Correction.resource_id == resource.id)
+                .order_by(Correction.id.desc())
+            )
+        )
     return ResourceDetail(
         resource,
         classification_path(resource.classification_code),
         interfaces,
         last[0] if last else None,
         last[1] if last else None,
+        corrections,
     )
 
 

@@ -10,16 +10,16 @@ from flask import Blueprint, current_app, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
-from ..api.sharing import ShareRequestSchema
+from ..api.sharing import CorrectionSchema, ShareRequestSchema, UsageReportSchema
 from ..authz import ADMIN, REVIEWER, may_edit_catalog, sharing_departments
 from ..db import db
 from ..errors import RegistryError
 from ..models import Grant, InformationSystem, ShareRequest
-from ..services import scores
+from ..services import feedback, scores
 from ..services import sharing as svc
 from ..services.resources import get_resource
 from ..services.systems import list_systems
-from .common import FormErrors, done, signed_in, text_or_none
+from .common import FormErrors, done, load, signed_in, text_or_none
 
 bp = Blueprint("sharing_pages", __name__, url_prefix="/sharing")
 PAGE_SIZE = 50
@@ -154,6 +154,7 @@ def show(request_id: int, errors: FormErrors | None = None, status: int = 200):
         is_requester=may_edit_catalog(actor, req.requester_department_id),
         is_reviewer=actor.role in (REVIEWER, ADMIN),
         overdue=req.status == "pending" and req.due_date is not None and req.due_date < today,
+        current_quarter=feedback.quarter_of(today),
         errors=errors,
     ), status
 
@@ -221,3 +222,60 @@ def withdraw_grant(grant_id: int):
         expected_version=request.form.get("version", type=int),
     )
     return done("已撤销授权，相应数据流已终止", "sharing_pages.show", request_id=grant.request_id)
+
+
+@bp.post("/corrections")
+def create_correction():
+    actor = signed_in()
+    form = request.form
+    data = {
+        "resource_id": form.get("resource_id", 0, type=int),
+        "item_name": text_or_none(form.get("item_name")),
+        "description": form.get("description", "").strip(),
+        "example": text_or_none(form.get("example")),
+    }
+    feedback.create_correction(
+        db.session,
+        actor,
+        data=load(CorrectionSchema(), {k: v for k, v in data.items() if v not in ("", None)}),
+        settings=_settings(),
+        deadline_days=current_app.config["CORRECTION_DEADLINE_DAYS"],
+    )
+    return done(
+        "已提交纠错，提供方将在期限内答复", "web.resource_page", resource_id=data["resource_id"]
+    )
+
+
+@bp.post("/corrections/<int:correction_id>/answer")
+def answer_correction(correction_id: int):
+    correction = feedback.answer_correction(
+        db.session,
+        signed_in(),
+        correction_id,
+        answer=request.form.get("answer", "").strip(),
+        corrected=request.form.get("corrected") == "on",
+        expected_version=request.form.get("version", type=int),
+        settings=_settings(),
+    )
+    return done("已答复纠错", "web.resource_page", resource_id=correction.resource_id)
+
+
+@bp.post("/grants/<int:grant_id>/usage")
+def report_usage(grant_id: int):
+    """使用情况反馈 from the request's page (the consumer)."""
+    actor = signed_in()
+    form = request.form
+    data = {
+        "period": form.get("period", "").strip(),
+        "uses": form.get("uses", "").strip(),
+        "purposes": form.get("purposes", "").strip(),
+        "met_purpose": form.get("met_purpose") == "on",
+        "problems": text_or_none(form.get("problems")),
+    }
+    loaded = load(
+        UsageReportSchema(exclude=("grant_id",)),
+        {k: v for k, v in data.items() if v not in ("", None)},
+    )
+    feedback.submit_usage_report(db.session, actor, grant_id, data=loaded, settings=_settings())
+    grant = svc.get_grant(db.session, actor, grant_id)
+    return done("已报告使用情况", "sharing_pages.show", request_id=grant.request_id)

@@ -144,6 +144,20 @@ POSTS = {
         "/sharing/{share_request}/approve",
         roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
     ),
+    # A consumer's voice: any signed-in reader reaches the service, which decides (an
+    # empty form is refused there, by field).
+    "/sharing/corrections": (
+        "/sharing/corrections",
+        roles(dict.fromkeys(SIGNED_IN, ADMITTED), anonymous=401),
+    ),
+    "/sharing/corrections/<int:correction_id>/answer": (
+        "/sharing/corrections/{correction}/answer",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/sharing/grants/<int:grant_id>/usage": (
+        "/sharing/grants/{grant}/usage",
+        roles(dict.fromkeys(SIGNED_IN, ADMITTED), anonymous=401),
+    ),
     "/sharing/grants/<int:grant_id>/withdraw": (
         "/sharing/grants/{grant}/withdraw",
         roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
@@ -167,6 +181,17 @@ def world(tmp_path_factory, request):
         draft = resource_in(w.dept_a_code, "draft")
         request = share_request(w)
         grant = share_request(w, "approved")
+        from registry.models import Correction
+
+        correction = Correction(
+            resource_id=request.resource_id,
+            provider_department_id=w.dept_a,
+            requester_department_id=w.dept_b,
+            description="有误",
+            submitted_at=request.submitted_at,
+        )
+        db.session.add(correction)
+        db.session.flush()
         submitted = resource_in(w.dept_a_code, "submitted")
         from registry.services import users
 
@@ -181,6 +206,7 @@ def world(tmp_path_factory, request):
             "user": w.user_ids["ndrc"],
             "token": token,
             "share_request": request.id,
+            "correction": correction.id,
             "published": request.resource_id,
             "grant": db.session.query(Grant).filter_by(request_id=grant.id).one().id,
         }

@@ -63,6 +63,25 @@ def test_request_ask_reply_approve_withdraw(site, people):
     assert ppage.locator("#request-status").inner_text() == "已同意"
     assert "有效" in ppage.locator("#grant-status").inner_text()
     provider.shot("share-request")
+
+    # The consumer reports its use of the grant, and disputes one record.
+    requester.go(request_url.removeprefix(site.base))
+    page.click("text=报告本季度使用情况")
+    page.fill("#u-uses", "320")
+    page.fill("#u-purposes", "企业开办身份核验")
+    page.get_by_role("button", name="提交使用情况").click()
+    assert "已报告使用情况" in requester.flash()
+    requester.go(f"/resources/{entry_id}")
+    page.click("text=对本资源的数据提出疑义或纠错")
+    page.fill("#c-description", "部分记录的姓名含错别字")
+    page.get_by_role("button", name="提交纠错").click()
+    assert "已提交纠错" in requester.flash()
+    provider.go(f"/resources/{entry_id}")
+    ppage.locator("#corrections input[name=answer]").fill("已核实并更正 3 条记录")
+    ppage.check("#corrections input[name=corrected]")
+    ppage.get_by_role("button", name="答复").click()
+    assert "已答复：已核实并更正 3 条记录（已更正）" in ppage.locator("#corrections").inner_text()
+    provider.go(request_url.removeprefix(site.base))
     with site.app.app_context():
         grant = db.session.scalar(select(Grant))
         assert db.session.get(Flow, grant.flow_id).target_department_id == site.world.dept_b
