@@ -29,6 +29,11 @@ class Resource(Timestamped, Versioned, Base):
         Index("ix_resources_provider_status", "provider_department_id", "status"),
         Index("ix_resources_status_open", "status", "open_type"),
         Index("ix_resources_updated_at", "updated_at"),
+        # The review queue: waiting entries in order of submission (a submitted entry is
+        # frozen, so its updated_at is its submission), for all or one department, and
+        # the busiest departments counted from the index alone.
+        Index("ix_resources_status_updated", "status", "updated_at"),
+        Index("ix_resources_status_provider", "status", "provider_department_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -119,8 +119,9 @@ def review_queue(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Entry], int]:
-    """Entries waiting for review, the longest-waiting first (the last step of a
-    submitted entry is its submission)."""
+    """Entries waiting for review, the longest-waiting first: a submitted entry is frozen
+    until it is decided, so its ``updated_at`` is its submission (and the index orders
+    the queue without reading every waiting entry's history)."""
     require_role(actor, REVIEWER)
     stmt = _entries_query().where(Resource.status == "submitted")
     if department_id is not None:
@@ -132,22 +133,44 @@ def review_queue(
         )
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(
-        stmt.order_by(ResourceVersion.at, Resource.id).limit(limit).offset(offset)
+        stmt.order_by(Resource.updated_at, Resource.id).limit(limit).offset(offset)
     ).all()
     return [_entry(r) for r in rows], total or 0
 
 
-def queue_departments(session: Session, actor: Actor) -> list[tuple[Department, int]]:
-    """Departments with entries waiting, and how many: the queue's filter."""
+def queue_departments(
+    session: Session, actor: Actor, *, limit: int = 12
+) -> list[tuple[Department, int]]:
+    """The departments with most entries waiting, and how many: the queue's quick filter.
+    Counted over the waiting entries first (the status index), then named: a province
+    has thousands of departments, and the page lists only the busiest."""
     require_role(actor, REVIEWER)
-    rows = session.execute(
-        select(Department, func.count(Resource.id))
-        .join(Resource, Resource.provider_department_id == Department.id)
+    busiest = session.execute(
+        select(Resource.provider_department_id, func.count())
         .where(Resource.status == "submitted")
-        .group_by(Department.id)
-        .order_by(Department.name)
+        .group_by(Resource.provider_department_id)
+        .order_by(func.count().desc(), Resource.provider_department_id)
+        .limit(limit)
     ).all()
-    return [(d, n) for d, n in rows]
+    names = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_([d for d, _ in busiest]))
+        )
+    }
+    return [(names[d], n) for d, n in busiest]
+
+
+def find_departments(session: Session, text: str, *, limit: int = 20) -> list[Department]:
+    """Departments whose name contains ``text`` (the queue's department search)."""
+    return list(
+        session.scalars(
+            select(Department)
+            .where(Department.name.contains(text, autoescape=True))
+            .order_by(Department.name)
+            .limit(limit)
+        )
+    )
 
 
 def changes_since_published(session: Session, actor: Actor, resource_id: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ DECISIONS = {"publish": "审核通过并发布", "reject": "退回修改"}
 def _queue_args() -> dict:
     return {
         "department": request.args.get("department", type=int),
+        "department_q": (request.args.get("department_q") or "").strip() or None,
         "classification": (request.args.get("classification") or "").strip() or None,
         "page": max(request.args.get("page", 1, type=int), 1),
     }
@@ -32,6 +33,11 @@ def queue(errors: FormErrors | None = None, status: int = 200):
     args = _queue_args()
     if args["classification"] and not args["classification"].isdigit():
         raise BadRequest("分类码前缀应为数字", code="bad_query")
+    matches = None
+    if args["department_q"] and not args["department"]:
+        matches = review.find_departments(db.session, args["department_q"])
+        if len(matches) == 1:
+            args["department"] = matches[0].id
     entries, total = review.review_queue(
         db.session,
         actor,
@@ -45,6 +51,7 @@ def queue(errors: FormErrors | None = None, status: int = 200):
         entries=entries,
         total=total,
         departments=review.queue_departments(db.session, actor),
+        matches=matches,
         args=args,
         per_page=PAGE_SIZE,
         now=datetime.now(UTC),
