@@ -81,18 +81,17 @@ def department_catalog(
     state: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Entry], int]:
+) -> list[Entry]:
     """A department's own catalog (its editors, the admin; the roles that read
-    everything), newest change first, with how many entries there are in ``state``."""
+    everything), newest change first; ``state_counts`` says how many there are."""
     require_department_reader(actor, department_id)
     stmt = _entries_query().where(Resource.provider_department_id == department_id)
     if state:
         stmt = stmt.where(_state_column() == state)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(
         stmt.order_by(Resource.updated_at.desc(), Resource.id.desc()).limit(limit).offset(offset)
     ).all()
-    return [_entry(r) for r in rows], total or 0
+    return [_entry(r) for r in rows]
 
 
 def state_counts(session: Session, actor: Actor, *, department_id: int) -> dict[str, int]:

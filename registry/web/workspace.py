@@ -59,7 +59,8 @@ def index():
     if state not in (None, *review.STATES):
         raise BadRequest("未知的状态", code="bad_query", errors={"state": ["未知的状态"]})
     page = max(request.args.get("page", 1, type=int), 1)
-    entries, total = review.department_catalog(
+    counts = review.state_counts(db.session, actor, department_id=department_id)
+    entries = review.department_catalog(
         db.session,
         actor,
         department_id=department_id,
@@ -67,10 +68,11 @@ def index():
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    total = counts[state] if state else sum(counts.values())
     return render_template(
         "workspace/index.html",
         department=get_record(db.session, Department, department_id, label="部门"),
-        counts=review.state_counts(db.session, actor, department_id=department_id),
+        counts=counts,
         entries=entries,
         state=state,
         states=review.STATE_LABELS,
