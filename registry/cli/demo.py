@@ -53,6 +53,16 @@ def demo_load(scale: str, if_empty: bool, answers: Path | None) -> None:
             session, scale=scale, if_empty=if_empty, progress=lambda msg: click.echo(msg, err=True)
         )
         accounts = demo_passwords(session) if result is not None else {}
+        if result is not None:
+            from ..demo.sharing import load_sharing_history
+            from ..services.sharing import SharingSettings
+
+            history = load_sharing_history(
+                session,
+                SharingSettings.from_config(current_app.config),
+                requests=30 if scale == "county" else 300,
+            )
+            click.echo(f"演示共享记录：{history}", err=True)
         session.commit()  # the index is rebuilt below, so no drain here
     if result is None:
         click.echo("数据库非空，跳过演示数据加载")
