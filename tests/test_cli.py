@@ -40,6 +40,30 @@ def test_fresh_instance_end_to_end(backend, tmp_path, request):
     ok(registry(tmp_path, "demo", "load", "--scale", "county", "--if-empty", db_url=db_url))
     answers = json.loads((tmp_path / "demo-answers-county.json").read_text("utf-8"))
     assert answers["counts"]["resources"] == 1200
+    # Demo users can sign in at once (passwords generated, kept in the instance folder),
+    # and the county has a sharing history to show.
+    accounts = dict(
+        line.split("\t") for line in (tmp_path / "demo-accounts.txt").read_text().splitlines()
+    )
+    assert set(accounts) == {
+        "demo-admin",
+        "demo-reviewer",
+        "demo-ndrc",
+        "demo-auditor",
+        "demo-editor",
+    }
+    assert oct((tmp_path / "demo-accounts.txt").stat().st_mode)[-3:] == "600"
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url or f"sqlite:///{tmp_path / 'registry.db'}")
+    with engine.connect() as conn:
+        statuses = dict(
+            conn.execute(text("SELECT status, count(*) FROM share_requests GROUP BY status")).all()
+        )
+        grants = conn.execute(text("SELECT count(*) FROM share_grants")).scalar()
+    engine.dispose()
+    assert statuses.get("approved", 0) >= 10 and statuses.get("pending", 0) >= 1
+    assert grants == statuses["approved"]
     again = registry(tmp_path, "demo", "load", "--if-empty", db_url=db_url)
     assert again.returncode == 0 and "跳过" in again.stdout
     ok(
