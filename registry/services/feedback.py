@@ -17,13 +17,12 @@ from ..authz import (
     may_request_share,
     require_department_editor,
     require_login,
-    sharing_departments,
 )
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Correction, Grant, Resource, UsageReport
 from ._records import check_version, snapshot
-from .sharing import SharingSettings, get_grant
+from .sharing import SharingSettings, get_grant, visible_to
 
 _PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -90,20 +89,18 @@ def missing_usage_reports(session: Session, actor: Actor, *, today: date) -> lis
         .where(UsageReport.grant_id == Grant.id, UsageReport.period == period)
         .exists(),
     )
-    if (own := sharing_departments(actor)) is not None:
-        stmt = stmt.where(
-            Grant.consumer_department_id.in_(own) | Grant.provider_department_id.in_(own)
-        )
+    clause = visible_to(actor, Grant.consumer_department_id, Grant.provider_department_id)
+    if clause is not None:
+        stmt = stmt.where(clause)
     return list(session.scalars(stmt.order_by(Grant.id)))
 
 
 def list_usage_reports(actor: Actor, *, grant_id: int | None = None) -> Select:
     require_login(actor)
     stmt = select(UsageReport).join(Grant, Grant.id == UsageReport.grant_id)
-    if (own := sharing_departments(actor)) is not None:
-        stmt = stmt.where(
-            Grant.consumer_department_id.in_(own) | Grant.provider_department_id.in_(own)
-        )
+    clause = visible_to(actor, Grant.consumer_department_id, Grant.provider_department_id)
+    if clause is not None:
+        stmt = stmt.where(clause)
     if grant_id is not None:
         stmt = stmt.where(UsageReport.grant_id == grant_id)
     return stmt

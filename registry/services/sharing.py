@@ -501,21 +501,30 @@ def _end_grant(session: Session, actor: Actor, grant: Grant, status: str, reason
 
 
 def get_share_request(session: Session, actor: Actor, request_id: int) -> ShareRequest:
-    request = session.get(ShareRequest, request_id)
-    if request is None or not may_read_sharing(
-        actor, request.requester_department_id, request.provider_department_id
-    ):
-        raise NotFound(f"共享申请（ID {request_id}）不存在")
-    return request
+    return _readable(session, actor, ShareRequest, request_id, "requester", "共享申请")
 
 
 def get_grant(session: Session, actor: Actor, grant_id: int) -> Grant:
-    grant = session.get(Grant, grant_id)
-    if grant is None or not may_read_sharing(
-        actor, grant.consumer_department_id, grant.provider_department_id
+    return _readable(session, actor, Grant, grant_id, "consumer", "共享授权")
+
+
+def _readable(session: Session, actor: Actor, model, record_id: int, consumer: str, label: str):
+    """A request or grant this actor may read; otherwise it does not exist for them."""
+    record = session.get(model, record_id)
+    if record is None or not may_read_sharing(
+        actor, getattr(record, f"{consumer}_department_id"), record.provider_department_id
     ):
-        raise NotFound(f"共享授权（ID {grant_id}）不存在")
-    return grant
+        raise NotFound(f"{label}（ID {record_id}）不存在")
+    return record
+
+
+def visible_to(actor: Actor, consumer_column, provider_column):
+    """What of sharing an actor reads, as SQL over one side's and the other's department
+    columns (``authz.sharing_departments``); None when it reads everything."""
+    own = sharing_departments(actor)
+    if own is None:
+        return None
+    return consumer_column.in_(own) | provider_column.in_(own)
 
 
 def list_share_requests(
@@ -531,11 +540,11 @@ def list_share_requests(
     narrows to one side; ``overdue_on`` to those pending past their deadline then."""
     require_login(actor)
     stmt = select(ShareRequest)
-    if (own := sharing_departments(actor)) is not None:
-        stmt = stmt.where(
-            ShareRequest.requester_department_id.in_(own)
-            | ShareRequest.provider_department_id.in_(own)
-        )
+    clause = visible_to(
+        actor, ShareRequest.requester_department_id, ShareRequest.provider_department_id
+    )
+    if clause is not None:
+        stmt = stmt.where(clause)
     if status:
         stmt = stmt.where(ShareRequest.status == status)
     if resource_id is not None:
@@ -562,10 +571,9 @@ def list_grants(
 ) -> Select:
     require_login(actor)
     stmt = select(Grant)
-    if (own := sharing_departments(actor)) is not None:
-        stmt = stmt.where(
-            Grant.consumer_department_id.in_(own) | Grant.provider_department_id.in_(own)
-        )
+    clause = visible_to(actor, Grant.consumer_department_id, Grant.provider_department_id)
+    if clause is not None:
+        stmt = stmt.where(clause)
     if status:
         stmt = stmt.where(Grant.status == status)
     if department_id is not None:
