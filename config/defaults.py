@@ -41,6 +41,14 @@ SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED = None
 # The sharing score's weights *(local)*: served through the platform, requests answered
 # on time, requests approved, corrections answered on time (services/scores.py).
 SHARING_SCORE_WEIGHTS = {"via_platform": 0.4, "on_time": 0.3, "approved": 0.2, "corrections": 0.1}
+# Mail for the inbox's messages (None: the inbox in the pages only). Mails wait in an
+# outbox until `registry mail deliver` (or the scheduler) sends them.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_FROM = "registry@localhost"
+MAIL_USERNAME = None
+MAIL_PASSWORD = None  # from the environment (REGISTRY_MAIL_PASSWORD), never in a file here
+MAIL_STARTTLS = False
 # Working days a provider has to answer a 纠错 (dispute of its data).
 CORRECTION_DEADLINE_DAYS = 5
 # The county's own calendar on top of the official one: ISO dates off, and dates worked.

@@ -143,3 +143,26 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The mail outbox of the inbox's messages."""
+
+
+@mail_group.command("deliver")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=500, show_default=True)
+@with_appcontext
+def mail_deliver(limit: int) -> None:
+    """Send the mails that are due (MAIL_SERVER); failures stay queued for a retry."""
+    from flask import current_app
+
+    from ..services.notifications import MailSettings, deliver_mail
+
+    with write_intent():
+        result = deliver_mail(db.session, MailSettings.from_config(current_app.config), limit=limit)
+        unit_of_work.commit()
+    if result.get("disabled"):
+        click.echo("未配置 MAIL_SERVER，邮件留在发件箱中")
+    else:
+        click.echo(f"已发送 {result['sent']} 封，失败 {result['failed']} 封（稍后重试）")

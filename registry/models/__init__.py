@@ -8,6 +8,7 @@ from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, 
 from .flow import Flow
 from .imports import CatalogImport
 from .interface import Interface, interface_resources
+from .notification import MailOutbox, Notification
 from .project import Project, ProjectStageChange, project_departments
 from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
 from .search import SearchDocument, SearchOutbox
@@ -53,6 +54,8 @@ __all__ = [
     "UsageReport",
     "InformationSystem",
     "Interface",
+    "MailOutbox",
+    "Notification",
     "Project",
     "ProjectStageChange",
     "Resource",

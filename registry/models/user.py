@@ -22,6 +22,7 @@ class User(Timestamped, Versioned, Base):
     role: Mapped[str] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[str | None] = mapped_column(String(200))  # where the inbox is also mailed
     # Web sign-in (GB/T 22239 level 3): an Argon2id hash, never the password; failed
     # attempts since the last success and the end of a lockout; ``session_epoch`` grows
     # when the user is deactivated, changes role or password, so every signed cookie

@@ -22,6 +22,7 @@ from ..db import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Correction, Grant, Resource, UsageReport
 from ._records import check_version, snapshot
+from .notifications import notify
 from .sharing import SharingSettings, get_grant, visible_to
 
 _PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
@@ -145,6 +146,15 @@ def create_correction(
     audit.record(
         session, actor, "correction.create", "correction", correction.id, after=snapshot(correction)
     )
+    notify(
+        session,
+        kind="correction.new",
+        subject_type="correction",
+        subject_id=correction.id,
+        title=f"收到纠错：{resource.name}",
+        body=f"请在 {correction.due_date} 前核查答复。{correction.description}",
+        department_id=resource.provider_department_id,
+    )
     return correction
 
 
@@ -178,6 +188,15 @@ def answer_correction(
         "correction",
         correction.id,
         after=snapshot(correction),
+    )
+    notify(
+        session,
+        kind="correction.answered",
+        subject_type="correction",
+        subject_id=correction.id,
+        title="纠错已答复",
+        body=answer,
+        department_id=correction.requester_department_id,
     )
     return correction
 

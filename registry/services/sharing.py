@@ -45,6 +45,7 @@ from ..models import (
 from ..workdays import WorkCalendar
 from ._records import check_version, get_record, snapshot
 from .flows import create_flow, delete_flow
+from .notifications import notify
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,16 @@ def create_share_request(
     session.add(request)
     session.flush()
     _record(session, actor, request, "share_request.create")
+    if resource.share_type not in (SHARE_UNCONDITIONAL, SHARE_NONE):
+        _tell(
+            session,
+            request,
+            "share_request.new",
+            request.provider_department_id,
+            f"收到共享申请：{resource.name}",
+            f"请在 {request.due_date} 前答复（{request.deadline_days} 个工作日）。"
+            f"用途：{request.purpose}",
+        )
     if resource.share_type == SHARE_UNCONDITIONAL:
         _decide(session, Actor.system("无条件共享"), request, "approved", "无条件共享", settings)
     elif resource.share_type == SHARE_NONE:
@@ -234,6 +245,14 @@ def answer_share_request(
         request.status, request.question, request.due_date = "needs_info", reason, None
         session.flush()
         _record(session, actor, request, "share_request.ask", reason)
+        _tell(
+            session,
+            request,
+            "share_request.ask",
+            request.requester_department_id,
+            f"共享申请 {request.id} 需补充材料",
+            reason,
+        )
         return request
     if action == "refuse" and reason is None:
         raise Invalid(errors={"reason": ["拒绝须写明未满足的共享条件"]})
@@ -265,6 +284,14 @@ def reply_share_request(
     request.remaining_days = None
     session.flush()
     _record(session, actor, request, "share_request.reply")
+    _tell(
+        session,
+        request,
+        "share_request.reply",
+        request.provider_department_id,
+        f"共享申请 {request.id} 已补充材料",
+        f"请在 {request.due_date} 前答复。补充说明：{request.reply}",
+    )
     return request
 
 
@@ -328,6 +355,17 @@ def escalate_overdue(session: Session, actor: Actor, *, today: date) -> list[Sha
     session.flush()
     for request in due:
         _record(session, actor, request, "share_request.escalate")
+        for department_id, role in ((request.provider_department_id, None), (None, REVIEWER)):
+            notify(
+                session,
+                kind="share_request.overdue",
+                subject_type="share_request",
+                subject_id=request.id,
+                title=f"共享申请 {request.id} 逾期未答复",
+                body=f"答复期限 {request.due_date} 已过，已提交大数据中心协调。",
+                department_id=department_id,
+                role=role,
+            )
     return due
 
 
@@ -380,6 +418,15 @@ def _decide(
     request.due_date = None
     session.flush()
     _record(session, actor, request, f"share_request.{status}", reason)
+    verdict = "已同意" if status == "approved" else "未同意"
+    _tell(
+        session,
+        request,
+        "share_request.answered",
+        request.requester_department_id,
+        f"共享申请 {request.id} {verdict}",
+        reason or verdict,
+    )
     if status == "approved":
         _grant(session, actor, request, today, ends_on or request.period_end)
     return request
@@ -582,6 +629,20 @@ def list_grants(
             | (Grant.provider_department_id == department_id)
         )
     return stmt
+
+
+def _tell(
+    session: Session, request: ShareRequest, kind: str, department_id: int, title: str, body: str
+) -> None:
+    notify(
+        session,
+        kind=kind,
+        subject_type="share_request",
+        subject_id=request.id,
+        title=title,
+        body=body,
+        department_id=department_id,
+    )
 
 
 def _record(

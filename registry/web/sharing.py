@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +15,7 @@ from ..authz import ADMIN, REVIEWER, may_edit_catalog, sharing_departments
 from ..db import db
 from ..errors import RegistryError
 from ..models import Grant, InformationSystem, ShareRequest
-from ..services import feedback, scores
+from ..services import feedback, notifications, scores
 from ..services import sharing as svc
 from ..services.resources import get_resource
 from ..services.systems import list_systems
@@ -279,3 +279,20 @@ def report_usage(grant_id: int):
     feedback.submit_usage_report(db.session, actor, grant_id, data=loaded, settings=_settings())
     grant = svc.get_grant(db.session, actor, grant_id)
     return done("已报告使用情况", "sharing_pages.show", request_id=grant.request_id)
+
+
+@bp.get("/inbox")
+def inbox():
+    """消息: the department's and the role's, newest first."""
+    actor = signed_in()
+    notes = db.session.scalars(notifications.inbox(actor).limit(100)).all()
+    return render_template("sharing/inbox.html", notes=notes)
+
+
+@bp.post("/inbox/<int:notification_id>/read")
+def mark_read(notification_id: int):
+    note = notifications.mark_read(db.session, signed_in(), notification_id)
+    target = {"share_request": "sharing_pages.show"}.get(note.subject_type)
+    if target:
+        return redirect(url_for(target, request_id=note.subject_id), code=303)
+    return redirect(url_for("sharing_pages.inbox"), code=303)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from registry.db import db
-from registry.models import Grant, User
+from registry.models import Grant, Notification, User
 
 from ..conftest import fresh_database, make_app
 from ..factories import resource_in, share_request
@@ -67,6 +67,7 @@ PAGES = {
     ),
     "/sharing": ("/sharing", roles(SIGNED_IN)),
     "/sharing/scores": ("/sharing/scores", roles(SIGNED_IN)),
+    "/sharing/inbox": ("/sharing/inbox", roles(SIGNED_IN)),
     # A request to department A's published entry: only editors of other departments ask.
     "/sharing/new": ("/sharing/new?resource={published}", roles(SIGNED_IN)),
     "/sharing/<int:request_id>": ("/sharing/{share_request}", roles(SIGNED_IN)),
@@ -158,6 +159,11 @@ POSTS = {
         "/sharing/grants/{grant}/usage",
         roles(dict.fromkeys(SIGNED_IN, ADMITTED), anonymous=401),
     ),
+    # The provider's department was told of the new request; nobody else reads that.
+    "/sharing/inbox/<int:notification_id>/read": (
+        "/sharing/inbox/{notification}/read",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401, other=404),
+    ),
     "/sharing/grants/<int:grant_id>/withdraw": (
         "/sharing/grants/{grant}/withdraw",
         roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
@@ -207,6 +213,10 @@ def world(tmp_path_factory, request):
             "token": token,
             "share_request": request.id,
             "correction": correction.id,
+            "notification": db.session.query(Notification)
+            .filter_by(department_id=w.dept_a, kind="share_request.new")
+            .first()
+            .id,
             "published": request.resource_id,
             "grant": db.session.query(Grant).filter_by(request_id=grant.id).one().id,
         }
