@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,9 +35,15 @@ LOCKOUT = timedelta(minutes=15)
 # 3 passes, 4 lanes): about 50 ms a sign-in on this machine, which is what an attacker
 # pays per guess too.
 _hasher = PasswordHasher()
-# Verified against when the user name is unknown, so an attacker cannot tell a wrong
-# name from a wrong password by the time the answer takes.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so an attacker cannot tell a wrong
+    name from a wrong password by the time the answer takes. Made on first use, not at
+    import: hashing takes 64 MiB and a third of a second, which every command-line start
+    and every import would otherwise pay."""
+    return _hasher.hash("not a password of anyone")
 
 
 class SignInFailed(RegistryError):
@@ -107,7 +114,7 @@ def sign_in(session: Session, *, name: str, password: str, now: datetime | None 
     user = session.scalar(select(User).where(User.name == name))
     anonymous = Actor(None, name[:64], None)
     if user is None or user.password_hash is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         audit.record(session, anonymous, "auth.login_failed", "user", user.id if user else None)
         raise SignInFailed()
     if user.locked_until is not None and user.locked_until > now:
