@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -94,6 +94,27 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout: float = 30) -> En
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
+READ_CACHE_KIB = 65536  # see _configure_sqlite
+# SQLite's page cache while one transaction writes in bulk (an import): dirty pages
+# spill to the WAL when it is full, so a large cache only holds written pages in
+# memory. 16 MB, measured on the 400,000-item workbook: peak RSS 305 → 257 MB, the same
+# speed (the read cache above is for list scans, not for writing).
+BULK_WRITE_CACHE_KIB = 16384
+
+
+@contextlib.contextmanager
+def bulk_write_cache(session: Any) -> Iterator[None]:
+    """A smaller SQLite page cache for the duration of a bulk write (no-op elsewhere)."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.execute(text(f"PRAGMA cache_size=-{BULK_WRITE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size=-{READ_CACHE_KIB}"))
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -106,7 +127,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         # Province scale is ~400 MB: a 64 MB page cache and memory-mapped reads keep
         # list scans off the syscall path (the defaults are 2 MB and no mmap).
-        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
         cur.execute("PRAGMA mmap_size=1073741824")
         cur.close()
 

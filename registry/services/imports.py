@@ -33,7 +33,7 @@ from importers.readers import FileProblem, read_file
 
 from .. import audit
 from ..authz import EDITOR, Actor, require_importer, require_login
-from ..db import utcnow
+from ..db import bulk_write_cache, utcnow
 from ..models import (
     CatalogImport,
     Department,
@@ -379,7 +379,11 @@ def _systems(session: Session, records: list[Record]) -> dict[str, InformationSy
 
 
 def apply_plan(session: Session, actor: Actor, plan: ImportPlan, run: CatalogImport) -> None:
-    cause = f"import:{run.id}"
+    with bulk_write_cache(session):
+        _apply(session, actor, plan, f"import:{run.id}")
+
+
+def _apply(session: Session, actor: Actor, plan: ImportPlan, cause: str) -> None:
     create_resources(
         session,
         actor,
