@@ -154,6 +154,14 @@ def tag(obj) -> str:
 
 # endpoint name → (setup returning a Call, roles allowed)
 CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
+    "usage_log.load": (
+        lambda w: Call(
+            "POST",
+            "/api/v1/usage-log",
+            upload="接口,使用系统,调用次数,日期\n".encode(),
+        ),
+        {"reviewer", "admin"},
+    ),
     # 使用情况反馈: the consumer's; 纠错: raised by another department, answered by the
     # provider.
     "usage_report.create": (

@@ -242,6 +242,7 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
         allowed(),
     ),
     "/api/v1/grants": ("/api/v1/grants", allowed()),
+    "/api/v1/grants/unused": ("/api/v1/grants/unused", allowed()),
     "/api/v1/grants/<int:grant_id>": ("/api/v1/grants/{grant}", allowed()),
     "/api/v1/usage-reports": ("/api/v1/usage-reports", allowed()),
     "/api/v1/sharing-scores": ("/api/v1/sharing-scores", allowed()),

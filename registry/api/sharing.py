@@ -3,7 +3,11 @@ answers, 共享授权, 使用情况反馈 and 纠错."""
 
 from __future__ import annotations
 
-from flask import Response, current_app
+import csv
+import hashlib
+import io
+
+from flask import Response, current_app, request
 from flask.views import MethodView
 from marshmallow import validate
 
@@ -25,6 +29,7 @@ from catalog_schemas.fields import (
 from importers.writers import scores_workbook
 
 from ..db import db
+from ..errors import BadRequest
 from ..models import (
     GRANT_STATUSES,
     REQUEST_STATUSES,
@@ -35,6 +40,7 @@ from ..models import (
 )
 from ..services import feedback, scores
 from ..services import sharing as svc
+from ..services.imports import safe_filename
 from .base import (
     Blueprint,
     ListArgs,
@@ -491,3 +497,58 @@ class SharingScoresExport(MethodView):
             mimetype=XLSX,
             headers={"Content-Disposition": "attachment; filename=sharing-scores.xlsx"},
         )
+
+
+# -- observed usage --------------------------------------------------------------------------
+
+
+class UsageLogResultSchema(ResponseSchema):
+    rows = Integer()
+    matched_grants = Integer()
+
+
+@blp.route("/usage-log")
+class UsageLog(MethodView):
+    @blp.response(201, UsageLogResultSchema)
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "共享交换平台调用日志 CSV（UTF-8 或 GB18030）",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    )
+    def post(self):
+        """载入共享交换平台的调用日志（大数据中心）：全部行有效才写入"""
+        actor = signed_in_actor()
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise BadRequest("请以 multipart/form-data 上传 file 字段", code="no_file")
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030", errors="replace")
+        rows = list(csv.reader(io.StringIO(text)))
+        source = f"{safe_filename(upload.filename)} sha256:{hashlib.sha256(raw).hexdigest()[:16]}"
+        return feedback.load_usage_log(db.session, actor, text_rows=rows, source=source), 201
+
+
+@blp.route("/grants/unused")
+class UnusedGrants(MethodView):
+    @blp.response(200, GrantSchema(many=True))
+    def get(self):
+        """有效授权中近 90 天无调用记录的（仅在已载入调用日志时）"""
+        return feedback.unused_grants(db.session, signed_in_actor(), today=_settings().today())

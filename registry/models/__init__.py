@@ -19,6 +19,7 @@ from .sharing import (
     Correction,
     Grant,
     ShareRequest,
+    UsageObservation,
     UsageReport,
 )
 from .system import InformationSystem, project_systems
@@ -52,6 +53,7 @@ __all__ = [
     "ShareRequest",
     "Correction",
     "UsageReport",
+    "UsageObservation",
     "InformationSystem",
     "Interface",
     "MailOutbox",

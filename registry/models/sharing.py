@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime
@@ -131,3 +131,23 @@ class Correction(Timestamped, Versioned, Base):
     corrected: Mapped[bool | None]  # the provider found the data wrong and corrected it
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_late: Mapped[bool] = mapped_column(default=False)
+
+
+class UsageObservation(Base):
+    """Use seen on the exchange platform (its call log): calls of an interface by a
+    consumer system in a period; counted as observed use, beside what consumers report."""
+
+    __tablename__ = "usage_observations"
+    __table_args__ = (
+        Index("ix_usage_observations_interface_system", "interface_id", "consumer_system_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interface_id: Mapped[int] = mapped_column(ForeignKey("interfaces.id"))
+    consumer_system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("share_grants.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date, index=True)
+    calls: Mapped[int]
+    source: Mapped[str] = mapped_column(String(200))  # the uploaded log's name and digest
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())

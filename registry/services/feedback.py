@@ -5,22 +5,33 @@ provider answers within a deadline in working days."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..authz import (
+    REVIEWER,
     Actor,
     may_request_share,
     require_department_editor,
     require_login,
+    require_role,
 )
 from ..db import utcnow
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..models import Correction, Grant, Resource, UsageReport
+from ..models import (
+    Correction,
+    Grant,
+    InformationSystem,
+    Interface,
+    Resource,
+    ShareRequest,
+    UsageObservation,
+    UsageReport,
+)
 from ._records import check_version, snapshot
 from .notifications import notify
 from .sharing import SharingSettings, get_grant, visible_to
@@ -223,3 +234,131 @@ def list_corrections(
     if status:
         stmt = stmt.where(Correction.status == status)
     return stmt
+
+
+# -- observed usage: the exchange platform's call log ----------------------------------------
+
+LOG_COLUMNS = {
+    "interface": ("接口", "接口编号", "interface", "interface_id"),
+    "consumer_system": ("使用系统", "调用系统", "系统编码", "consumer_system"),
+    "calls": ("调用次数", "次数", "calls", "count"),
+    "period_start": ("开始日期", "日期", "period_start", "date"),
+    "period_end": ("结束日期", "period_end"),
+}
+MAX_LOG_ROWS = 1_000_000
+
+
+def load_usage_log(
+    session: Session, actor: Actor, *, text_rows: list[list[str]], source: str
+) -> dict[str, Any]:
+    """The platform's call log (CSV rows: interface id, consumer system code, calls, the
+    day or the period). All rows or none: every problem names its row and column."""
+    require_role(actor, REVIEWER)  # the platform is the 大数据中心's
+    if not text_rows:
+        raise Invalid(errors={"file": ["文件为空"]})
+    header = [h.strip().lstrip("\ufeff") for h in text_rows[0]]
+    where: dict[str, int] = {}
+    for field, names in LOG_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                where[field] = i
+                break
+    missing = [
+        LOG_COLUMNS[f][0]
+        for f in ("interface", "consumer_system", "calls", "period_start")
+        if f not in where
+    ]
+    if missing:
+        raise Invalid(errors={"file": ["缺少列：" + "、".join(missing)]})
+    if len(text_rows) - 1 > MAX_LOG_ROWS:
+        raise Invalid(errors={"file": [f"行数超过上限 {MAX_LOG_ROWS}"]})
+    interfaces = set(session.scalars(select(Interface.id)))
+    systems = dict(session.execute(select(InformationSystem.code, InformationSystem.id)).all())
+    grants = {
+        (interface_id, system_id): grant_id
+        for grant_id, interface_id, system_id in session.execute(
+            select(Grant.id, ShareRequest.interface_id, Grant.consumer_system_id)
+            .join(ShareRequest, ShareRequest.id == Grant.request_id)
+            .where(Grant.status == "active", ShareRequest.interface_id.is_not(None))
+        )
+    }
+    problems, rows = [], []
+    now = utcnow()
+    for number, raw in enumerate(text_rows[1:], start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+
+        def cell(field: str, raw: list[str] = raw) -> str:
+            i = where.get(field)
+            return raw[i].strip() if i is not None and i < len(raw) else ""
+
+        def problem(field: str, message: str, number: int = number) -> None:
+            problems.append(
+                {"row": number, "column": LOG_COLUMNS[field][0], "field": field, "message": message}
+            )
+
+        interface = int(cell("interface")) if cell("interface").isdigit() else None
+        if interface not in interfaces:
+            problem("interface", f"接口“{cell('interface')}”不存在")
+        system = systems.get(cell("consumer_system"))
+        if system is None:
+            problem("consumer_system", f"系统编码“{cell('consumer_system')}”不存在")
+        calls = int(cell("calls")) if cell("calls").isdigit() else None
+        if calls is None:
+            problem("calls", "调用次数应为非负整数")
+        start, end = _day(cell("period_start")), _day(cell("period_end") or cell("period_start"))
+        if start is None:
+            problem("period_start", "日期格式应为 YYYY-MM-DD")
+        elif end is None or end < start:
+            problem("period_end", "结束日期格式有误或早于开始日期")
+        if not problems:  # once a row is wrong nothing is written: stop collecting rows
+            rows.append(
+                {
+                    "interface_id": interface,
+                    "consumer_system_id": system,
+                    "grant_id": grants.get((interface, system)),
+                    "period_start": start,
+                    "period_end": end,
+                    "calls": calls,
+                    "source": source[:200],
+                    "loaded_at": now,
+                }
+            )
+    if problems:
+        raise Invalid(
+            f"调用日志有 {len(problems)} 处问题，未写入任何数据",
+            code="usage_log_rejected",
+            errors={"problems": problems[:200], "problem_count": len(problems)},
+        )
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(UsageObservation), rows[start : start + 1000])
+    audit.record(
+        session, actor, "usage_log.load", "usage_log", source[:64], after={"rows": len(rows)}
+    )
+    return {"rows": len(rows), "matched_grants": sum(1 for r in rows if r["grant_id"])}
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        return None
+
+
+def unused_grants(session: Session, actor: Actor, *, today: date, days: int = 90) -> list[Grant]:
+    """Active grants whose flow shows no observed call in the last ``days`` (only where
+    the platform's log has been loaded at all): sharing on paper, not in use."""
+    require_login(actor)
+    if session.scalar(select(UsageObservation.id).limit(1)) is None:
+        return []
+    since = today - timedelta(days=days)
+    used = (
+        select(UsageObservation.grant_id)
+        .where(UsageObservation.grant_id == Grant.id, UsageObservation.period_end >= since)
+        .exists()
+    )
+    stmt = select(Grant).where(Grant.status == "active", Grant.starts_on <= since, ~used)
+    clause = visible_to(actor, Grant.consumer_department_id, Grant.provider_department_id)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    return list(session.scalars(stmt.order_by(Grant.id)))
