@@ -157,6 +157,7 @@ SCORE_COLUMNS = (
     ("consumers", "使用部门数"),
     ("usage_reports", "使用情况反馈"),
     ("reported_uses", "反馈使用次数"),
+    ("observed_calls", "平台记录调用次数"),
     ("corrections", "收到纠错"),
     ("corrections_on_time", "按期答复纠错"),
 )

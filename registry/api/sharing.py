@@ -461,6 +461,7 @@ class ScoreSchema(ResponseSchema):
     consumers = Integer()
     usage_reports = Integer()
     reported_uses = Integer()
+    observed_calls = Integer()
     corrections = Integer()
     corrections_on_time = Integer()
     ratios = Dict()

@@ -5,8 +5,8 @@ Per department (as provider) and for the county: the catalog's share (published 
 that are shareable, and served through the platform); requests received, answered,
 answered on time, approved, and the median answer time in working days; active grants
 and their consumers; what consumers reported (reports, uses); corrections answered on
-time. ``score`` weighs four ratios (``SHARING_SCORE_WEIGHTS``, *(local)*); a ratio with
-nothing to count (no requests yet) counts as met, so a department is not marked down
+time; calls observed on the platform. ``score`` weighs four ratios
+(``SHARING_SCORE_WEIGHTS``, *(local)*); a ratio with nothing to count (no requests yet) counts as met, so a department is not marked down
 for not having been asked.
 """
 
@@ -31,6 +31,7 @@ from ..models import (
     Interface,
     Resource,
     ShareRequest,
+    UsageObservation,
     UsageReport,
     interface_resources,
 )
@@ -54,6 +55,7 @@ class SharingScore:
     consumers: int = 0
     usage_reports: int = 0
     reported_uses: int = 0
+    observed_calls: int = 0  # the platform's call log, over this department's grants
     corrections: int = 0
     corrections_on_time: int = 0
     ratios: dict[str, float] = field(default_factory=dict)
@@ -102,6 +104,12 @@ def sharing_scores(
         .group_by(Grant.provider_department_id)
     ):
         rows[dept].usage_reports, rows[dept].reported_uses = reports, int(uses)
+    for dept, calls in session.execute(
+        select(Grant.provider_department_id, func.coalesce(func.sum(UsageObservation.calls), 0))
+        .join(Grant, Grant.id == UsageObservation.grant_id)
+        .group_by(Grant.provider_department_id)
+    ):
+        rows[dept].observed_calls = int(calls)
     for dept, total, on_time in session.execute(
         select(
             Correction.provider_department_id,
@@ -137,6 +145,7 @@ _SUMMED = (
     "consumers",
     "usage_reports",
     "reported_uses",
+    "observed_calls",
     "corrections",
     "corrections_on_time",
 )
