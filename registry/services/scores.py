@@ -6,8 +6,8 @@ that are shareable, and served through the platform); requests received, answere
 answered on time, approved, and the median answer time in working days; active grants
 and their consumers; what consumers reported (reports, uses); corrections answered on
 time; calls observed on the platform. ``score`` weighs four ratios
-(``SHARING_SCORE_WEIGHTS``, *(local)*); a ratio with nothing to count (no requests yet) counts as met, so a department is not marked down
-for not having been asked.
+(``SHARING_SCORE_WEIGHTS``, *(local)*); a ratio with nothing to count (no requests
+yet) counts as met, so a department is not marked down for not having been asked.
 """
 
 from __future__ import annotations
