@@ -29,7 +29,7 @@ from catalog_schemas.fields import (
 from importers.writers import scores_workbook
 
 from ..db import db
-from ..errors import BadRequest
+from ..errors import BadRequest, Invalid
 from ..models import (
     GRANT_STATUSES,
     REQUEST_STATUSES,
@@ -356,7 +356,7 @@ class UsageReports(MethodView):
         """报告授权数据的使用情况（使用方部门编辑，每季度一次）"""
         grant_id = data.pop("grant_id")
         return feedback.submit_usage_report(
-            db.session, current_actor(), grant_id, data=data, settings=_settings()
+            db.session, current_actor(), grant_id, data=data, settings=_settings(), reference=True
         )
 
 
@@ -542,7 +542,10 @@ class UsageLog(MethodView):
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("gb18030", errors="replace")
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise Invalid(errors={"file": [f"不是有效的 CSV 文件：{exc}"]}) from None
         source = f"{safe_filename(upload.filename)} sha256:{hashlib.sha256(raw).hexdigest()[:16]}"
         return feedback.load_usage_log(db.session, actor, text_rows=rows, source=source), 201
 

@@ -55,9 +55,12 @@ def submit_usage_report(
     *,
     data: dict[str, Any],
     settings: SharingSettings,
+    reference: bool = False,
 ) -> UsageReport:
-    """The consumer reports on a grant for a quarter that has begun; one report each."""
-    grant = get_grant(session, actor, grant_id)
+    """The consumer reports on a grant for a quarter that has begun; one report each.
+    ``reference``: the grant is named in the request body (a missing one is a 422 on
+    ``grant_id``), not in the URL (a 404)."""
+    grant = get_grant(session, actor, grant_id, field="grant_id" if reference else None)
     require_department_editor(actor, grant.consumer_department_id)
     period = data["period"]
     match = _PERIOD.match(period)

@@ -551,16 +551,27 @@ def get_share_request(session: Session, actor: Actor, request_id: int) -> ShareR
     return _readable(session, actor, ShareRequest, request_id, "requester", "共享申请")
 
 
-def get_grant(session: Session, actor: Actor, grant_id: int) -> Grant:
-    return _readable(session, actor, Grant, grant_id, "consumer", "共享授权")
+def get_grant(session: Session, actor: Actor, grant_id: int, *, field: str | None = None) -> Grant:
+    return _readable(session, actor, Grant, grant_id, "consumer", "共享授权", field)
 
 
-def _readable(session: Session, actor: Actor, model, record_id: int, consumer: str, label: str):
-    """A request or grant this actor may read; otherwise it does not exist for them."""
+def _readable(
+    session: Session,
+    actor: Actor,
+    model,
+    record_id: int,
+    consumer: str,
+    label: str,
+    field: str | None = None,
+):
+    """A request or grant this actor may read; otherwise it does not exist for them: a
+    404 when the URL names it, a 422 on ``field`` when the request body does."""
     record = session.get(model, record_id)
     if record is None or not may_read_sharing(
         actor, getattr(record, f"{consumer}_department_id"), record.provider_department_id
     ):
+        if field is not None:
+            raise Invalid(errors={field: [f"{label}（ID {record_id}）不存在"]})
         raise NotFound(f"{label}（ID {record_id}）不存在")
     return record
 
