@@ -31,7 +31,7 @@ from ..services._records import get_record, where_equal
 from ..services.exports import export_records
 from ..services.imports import ReadLimits, import_file, safe_filename
 from .base import Blueprint, ListArgs, apply_sort, current_actor, paginate, signed_in_actor
-from .openapi import XLSX, download
+from .openapi import XLSX, download, upload
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1", description="目录导入与导出")
 
@@ -72,26 +72,7 @@ class ExportArgs(Schema):
 class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.response(201, ImportSchema)
-    @blp.doc(
-        requestBody={
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "format": "binary",
-                                "description": "目录文件：xlsx、xls、et、csv 或 json",
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    )
+    @blp.doc(**upload("目录文件：xlsx、xls、et、csv 或 json"))
     def post(self, args):
         """上传目录文件（multipart 字段 file）：先出导入计划
 

@@ -115,6 +115,30 @@ class TruthfulErrors(BasePlugin):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def upload(description: str) -> dict:
+    """``blp.doc(**upload(...))``: the operation takes one file, as multipart field ``file``."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": description,
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    }
+
+
 def download(*types: str, description: str = "文件") -> dict:
     """``blp.doc(**download(...))``: the operation answers with a file of these types."""
     return {"x-download": {"types": list(types), "description": description}}

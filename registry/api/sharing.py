@@ -51,7 +51,7 @@ from .base import (
     signed_in_actor,
     with_etag,
 )
-from .openapi import XLSX, download
+from .openapi import XLSX, download, upload
 
 blp = Blueprint("sharing", __name__, url_prefix="/api/v1", description="共享申请与共享授权")
 
@@ -511,26 +511,7 @@ class UsageLogResultSchema(ResponseSchema):
 @blp.route("/usage-log")
 class UsageLog(MethodView):
     @blp.response(201, UsageLogResultSchema)
-    @blp.doc(
-        requestBody={
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {
-                                "type": "string",
-                                "format": "binary",
-                                "description": "共享交换平台调用日志 CSV（UTF-8 或 GB18030）",
-                            }
-                        },
-                    }
-                }
-            },
-        }
-    )
+    @blp.doc(**upload("共享交换平台调用日志 CSV（UTF-8 或 GB18030）"))
     def post(self):
         """载入共享交换平台的调用日志（大数据中心）：全部行有效才写入"""
         actor = signed_in_actor()
