@@ -240,3 +240,28 @@ def test_an_overdue_request_escalates_and_the_center_arbitrates(app, api, setup)
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["status"] == "approved" and body["arbitrated"] and body["answered_late"]
+
+
+def test_the_scan_escalates_overdue_requests_and_ends_expired_grants(app, api, setup):
+    overdue_id = _request(api, setup).get_json()["id"]
+    granted = _request(api, setup, item_names=["姓名"])
+    api.as_("editor_a").post(
+        f"/api/v1/share-requests/{granted.get_json()['id']}/approve",
+        json={},
+        etag=granted.headers["ETag"],
+    )
+    with app.app_context():
+        db.session.get(ShareRequest, overdue_id).due_date = today() - timedelta(days=1)
+        grant = db.session.scalar(select(Grant))
+        grant.ends_on = today() - timedelta(days=1)
+        flow_id = grant.flow_id
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sharing", "scan"])
+    assert result.exit_code == 0, result.output
+    assert "逾期申请提交协调 1 件，到期授权终止 1 项" in result.output
+    with app.app_context():
+        assert db.session.get(ShareRequest, overdue_id).escalated_at is not None
+        grant = db.session.scalar(select(Grant))
+        assert grant.status == "expired" and db.session.get(Flow, flow_id) is None
+    again = app.test_cli_runner().invoke(args=["sharing", "scan"])
+    assert "逾期申请提交协调 0 件，到期授权终止 0 项" in again.output  # idempotent

@@ -8,7 +8,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from .. import create_app
 from ..errors import RegistryError
-from .admin import audit_group, mail_group, token_group, user_group
+from .admin import audit_group, mail_group, sharing_group, token_group, user_group
 from .analyse import analyse_command, elements_group, graph_group
 from .catalog_io import export_command, import_command, template_command
 from .confirm import confirm_group
@@ -48,6 +48,7 @@ def register_commands(app: Flask) -> None:
         demo_group,
         audit_group,
         mail_group,
+        sharing_group,
         serve_command,
         analyse_command,
         elements_group,

@@ -166,3 +166,26 @@ def mail_deliver(limit: int) -> None:
         click.echo("未配置 MAIL_SERVER，邮件留在发件箱中")
     else:
         click.echo(f"已发送 {result['sent']} 封，失败 {result['failed']} 封（稍后重试）")
+
+
+@click.group("sharing")
+def sharing_group() -> None:
+    """Share requests and grants."""
+
+
+@sharing_group.command("scan")
+@with_appcontext
+def sharing_scan() -> None:
+    """Escalate requests past their deadline to the 大数据中心 and end expired grants
+    (what the scheduler's daily job runs; safe to run again)."""
+    from flask import current_app
+
+    from ..services.sharing import SharingSettings, escalate_overdue, expire_grants
+
+    settings = SharingSettings.from_config(current_app.config)
+    actor = Actor.system("sharing-scan")
+    with write_intent():
+        escalated = escalate_overdue(db.session, actor, today=settings.today())
+        expired = expire_grants(db.session, actor, today=settings.today())
+        unit_of_work.commit()
+    click.echo(f"逾期申请提交协调 {len(escalated)} 件，到期授权终止 {len(expired)} 项")

@@ -31,6 +31,14 @@ REQUEST_STATUS_LABELS = {
     "withdrawn": "已撤回",
 }
 GRANT_STATUS_LABELS = {"active": "有效", "withdrawn": "已撤销", "expired": "已到期"}
+DONE = {
+    "approve": "已同意共享，授权与数据流已生成",
+    "refuse": "已拒绝",
+    "ask": "已要求补充材料，答复期限暂停计算",
+    "answer": "已补充材料，答复期限继续计算",
+    "withdraw": "已撤回申请",
+    "arbitrate": "已协调办结",
+}
 VIEWS = {"received": "本部门收到的", "sent": "本部门提出的", "overdue": "逾期未答复"}
 
 
@@ -208,7 +216,7 @@ def act(request_id: int, action: str):
         if exc.status in (401, 403, 404):
             raise exc from None
         return show(request_id, FormErrors.of(exc), exc.status)
-    return done("已办理", "sharing_pages.show", request_id=request_id)
+    return done(DONE.get(action, "已办理"), "sharing_pages.show", request_id=request_id)
 
 
 @bp.post("/grants/<int:grant_id>/withdraw")
