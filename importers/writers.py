@@ -163,18 +163,22 @@ SCORE_COLUMNS = (
 )
 
 
-def scores_workbook(departments: Iterable[dict], county: dict) -> bytes:
-    """共享指标 as a workbook: one row per department, the county's total last."""
+SCOPE_LABELS = {"department": "部门", "resource": "资源", "system": "系统", "project": "项目"}
+
+
+def scores_workbook(rows: Iterable[dict], county: dict, *, scope: str = "department") -> bytes:
+    """共享指标 as a workbook: one row per department (resource, system, project), the
+    county's total last."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "共享指标"
-    ws.append([label for _, label in SCORE_COLUMNS])
+    ws.append([SCOPE_LABELS[scope], *(label for _, label in SCORE_COLUMNS[1:])])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in [*departments, county]:
+    for row in [*rows, county]:
         ws.append([row.get(key) for key, _ in SCORE_COLUMNS])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)

@@ -447,8 +447,9 @@ class CorrectionAnswer(MethodView):
 
 
 class ScoreSchema(ResponseSchema):
-    department_id = Integer()
+    id = Integer(allow_none=True)
     name = String()
+    department_id = Integer(allow_none=True)
     resources = Integer()
     shareable = Integer()
     via_platform = Integer()
@@ -456,7 +457,7 @@ class ScoreSchema(ResponseSchema):
     answered = Integer()
     answered_on_time = Integer()
     approved = Integer()
-    median_answer_days = Float()
+    median_answer_days = Float(allow_none=True)
     active_grants = Integer()
     consumers = Integer()
     usage_reports = Integer()
@@ -469,34 +470,58 @@ class ScoreSchema(ResponseSchema):
 
 
 class ScoresSchema(ResponseSchema):
+    scope = String()
     county = Nested(ScoreSchema)
-    departments = List(Nested(ScoreSchema))
+    rows = List(Nested(ScoreSchema))
+
+
+class ScoreArgs(Schema):
+    scope = String(
+        load_default="department",
+        validate=one_of(scores.SCOPES, "范围"),
+        metadata={"description": "按提供部门、资源、系统或项目计算"},
+    )
+    department_id = Integer(metadata={"description": "只看该部门的资源、系统或参与的项目"})
+
+
+def _scores(args: dict) -> tuple[list[scores.SharingScore], scores.SharingScore]:
+    return scores.sharing_scores(
+        db.session,
+        signed_in_actor(),
+        scope=args["scope"],
+        department_id=args.get("department_id"),
+        weights=current_app.config["SHARING_SCORE_WEIGHTS"],
+    )
 
 
 @blp.route("/sharing-scores")
 class SharingScores(MethodView):
+    @blp.arguments(ScoreArgs, location="query")
     @blp.response(200, ScoresSchema)
-    def get(self):
-        """共享范围、程度：各部门与全县的共享指标（由记录计算）"""
-        departments, county = scores.sharing_scores(
-            db.session, signed_in_actor(), weights=current_app.config["SHARING_SCORE_WEIGHTS"]
-        )
-        return {"county": county.as_dict(), "departments": [d.as_dict() for d in departments]}
+    def get(self, args):
+        """共享范围、程度：按部门、资源、系统或项目，及全县的共享指标（由记录计算）"""
+        rows, county = _scores(args)
+        return {
+            "scope": args["scope"],
+            "county": county.as_dict(),
+            "rows": [r.as_dict() for r in rows],
+        }
 
 
 @blp.route("/sharing-scores/export")
 class SharingScoresExport(MethodView):
+    @blp.arguments(ScoreArgs, location="query")
     @blp.doc(**download(XLSX, description="共享指标工作簿"))
-    def get(self):
+    def get(self, args):
         """共享指标工作簿（供发改委投资与运维经费决策，Art. 9(3)）"""
-        departments, county = scores.sharing_scores(
-            db.session, signed_in_actor(), weights=current_app.config["SHARING_SCORE_WEIGHTS"]
-        )
-        body = scores_workbook([d.as_dict() for d in departments], county.as_dict())
+        rows, county = _scores(args)
+        body = scores_workbook([r.as_dict() for r in rows], county.as_dict(), scope=args["scope"])
         return Response(
             body,
             mimetype=XLSX,
-            headers={"Content-Disposition": "attachment; filename=sharing-scores.xlsx"},
+            headers={
+                "Content-Disposition": f"attachment; filename=sharing-scores-{args['scope']}.xlsx"
+            },
         )
 
 

@@ -1,13 +1,20 @@
-"""共享范围、程度 (Art. 9(3), Art. 15): how much each department actually shares, computed
-from the records (never typed in), for the 发改委's funding decisions and the 大数据中心.
+"""共享范围、程度 (Art. 9(3), Art. 15): how much is actually shared, computed from the
+records (never typed in), for the 发改委's funding decisions and the 大数据中心.
 
-Per department (as provider) and for the county: the catalog's share (published entries
-that are shareable, and served through the platform); requests received, answered,
-answered on time, approved, and the median answer time in working days; active grants
-and their consumers; what consumers reported (reports, uses); corrections answered on
-time; calls observed on the platform. ``score`` weighs four ratios
-(``SHARING_SCORE_WEIGHTS``, *(local)*); a ratio with nothing to count (no requests
-yet) counts as met, so a department is not marked down for not having been asked.
+The same figures per provider department, resource, system or project (``scope``), and
+for the county: the catalog's share (published entries that are shareable, and served
+through the platform); requests received, answered, answered on time, approved, and the
+median answer time in working days; active grants and their consumers; what consumers
+reported (reports, uses); corrections answered on time; calls observed on the platform.
+``score`` weighs four ratios (``SHARING_SCORE_WEIGHTS``, *(local)*); a ratio with
+nothing to count (no requests yet) counts as met, so nobody is marked down for not
+having been asked.
+
+Every figure is one grouped aggregate per table: the group key is the provider
+department or the resource (both stored on every sharing record), or, for systems and
+projects, the distinct (resource, system|project) pairs joined in, so a resource held by
+two systems of one project counts once for that project. The county is the sum of the
+departments (each resource has exactly one provider).
 """
 
 from __future__ import annotations
@@ -18,31 +25,40 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, exists, func, select
+from sqlalchemy import Select, and_, case, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from catalog_schemas.codes import SHARE_NONE
 
 from ..authz import Actor, require_login
+from ..errors import Invalid
 from ..models import (
     Correction,
     Department,
     Grant,
+    InformationSystem,
     Interface,
+    Project,
     Resource,
     ShareRequest,
     UsageObservation,
     UsageReport,
     interface_resources,
+    project_departments,
+    project_systems,
+    resource_systems,
 )
 
 DEFAULT_WEIGHTS = {"via_platform": 0.4, "on_time": 0.3, "approved": 0.2, "corrections": 0.1}
+SCOPES = ("department", "resource", "system", "project")
+COUNTY = "全县（全部部门）"
 
 
 @dataclass
 class SharingScore:
-    department_id: int | None
+    id: int | None  # the department, resource, system or project; None for the county
     name: str
+    department_id: int | None = None  # the provider (a project's lead department)
     resources: int = 0
     shareable: int = 0
     via_platform: int = 0
@@ -55,7 +71,7 @@ class SharingScore:
     consumers: int = 0
     usage_reports: int = 0
     reported_uses: int = 0
-    observed_calls: int = 0  # the platform's call log, over this department's grants
+    observed_calls: int = 0  # the platform's call log, over the grants counted here
     corrections: int = 0
     corrections_on_time: int = 0
     ratios: dict[str, float] = field(default_factory=dict)
@@ -66,71 +82,199 @@ class SharingScore:
 
 
 def sharing_scores(
-    session: Session, actor: Actor, *, weights: Mapping[str, float] | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    scope: str = "department",
+    department_id: int | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[list[SharingScore], SharingScore]:
-    """Every department's figures, and the county's (their sum; the median over all
-    answers). Readable by anyone signed in: sharing is the county's public business."""
+    """The rows of ``scope`` (only those of ``department_id`` when given: its resources
+    and systems, the projects it leads or co-builds), best score first, and the county.
+    Readable by anyone signed in: sharing is the county's public business."""
     require_login(actor)
+    if scope not in SCOPES:
+        raise Invalid(errors={"scope": [f"应为 {'、'.join(SCOPES)} 之一"]})
     weights = dict(weights or DEFAULT_WEIGHTS)
-    names = dict(session.execute(select(Department.id, Department.name)).all())
-    rows: dict[int, SharingScore] = {d: SharingScore(d, n) for d, n in names.items()}
-    days: dict[int, list[int]] = defaultdict(list)
-    for dept, *values in _resource_counts(session):
-        rows[dept].resources, rows[dept].shareable, rows[dept].via_platform = values
-    for dept, *values in _request_counts(session):
-        s = rows[dept]
-        s.requests, s.answered, s.answered_on_time, s.approved = (int(v or 0) for v in values)
-    for dept, answer_days in session.execute(
-        select(ShareRequest.provider_department_id, ShareRequest.answer_days).where(
-            ShareRequest.answer_days.is_not(None)
-        )
-    ):
-        days[dept].append(answer_days)
-    for dept, grants, consumers in session.execute(
-        select(
-            Grant.provider_department_id,
-            func.count(),
-            func.count(distinct(Grant.consumer_department_id)),
-        )
-        .where(Grant.status == "active")
-        .group_by(Grant.provider_department_id)
-    ):
-        rows[dept].active_grants, rows[dept].consumers = grants, consumers
-    for dept, reports, uses in session.execute(
-        select(
-            Grant.provider_department_id, func.count(), func.coalesce(func.sum(UsageReport.uses), 0)
-        )
-        .join(Grant, Grant.id == UsageReport.grant_id)
-        .group_by(Grant.provider_department_id)
-    ):
-        rows[dept].usage_reports, rows[dept].reported_uses = reports, int(uses)
-    for dept, calls in session.execute(
-        select(Grant.provider_department_id, func.coalesce(func.sum(UsageObservation.calls), 0))
-        .join(Grant, Grant.id == UsageObservation.grant_id)
-        .group_by(Grant.provider_department_id)
-    ):
-        rows[dept].observed_calls = int(calls)
-    for dept, total, on_time in session.execute(
-        select(
-            Correction.provider_department_id,
-            func.count(),
-            func.sum(
-                case((and_(Correction.status == "answered", ~Correction.answered_late), 1), else_=0)
-            ),
-        ).group_by(Correction.provider_department_id)
-    ):
-        rows[dept].corrections, rows[dept].corrections_on_time = total, int(on_time or 0)
-    county = SharingScore(None, "全县（全部部门）")
-    for dept, s in rows.items():
-        s.median_answer_days = statistics.median(days[dept]) if days[dept] else None
-        _weigh(s, weights)
+    rows, days = _figures(session, _Grouping(scope, department_id), weights)
+    if scope != "department" or department_id is not None:
+        departments, days = _figures(session, _Grouping("department", None), weights)
+    else:
+        departments = rows
+    county = SharingScore(None, COUNTY)
+    for s in departments.values():
         for name in _SUMMED:
             setattr(county, name, getattr(county, name) + getattr(s, name))
-    all_days = [d for values in days.values() for d in values]
-    county.median_answer_days = statistics.median(all_days) if all_days else None
+    county.median_answer_days = _median([d for values in days.values() for d in values])
     _weigh(county, weights)
-    ordered = sorted(rows.values(), key=lambda s: (-s.score, s.name))
-    return ordered, county
+    return sorted(rows.values(), key=lambda s: (-s.score, s.name)), county
+
+
+class _Grouping:
+    """How the records of one scope are grouped, and which rows a department filter keeps."""
+
+    def __init__(self, scope: str, department_id: int | None) -> None:
+        self.scope, self.department_id = scope, department_id
+        if scope in ("system", "project"):
+            if scope == "system":
+                pairs = select(
+                    resource_systems.c.resource_id, resource_systems.c.system_id.label("key")
+                )
+            else:
+                pairs = (
+                    select(
+                        resource_systems.c.resource_id, project_systems.c.project_id.label("key")
+                    )
+                    .join(
+                        project_systems,
+                        project_systems.c.system_id == resource_systems.c.system_id,
+                    )
+                    .distinct()
+                )
+            self.pairs = pairs.subquery("scope_pairs")
+
+    def names(self) -> Select:
+        """(id, name, department_id) of every row of the scope the filter keeps."""
+        dept = self.department_id
+        if self.scope == "department":
+            stmt = select(Department.id, Department.name, Department.id.label("department_id"))
+            return stmt if dept is None else stmt.where(Department.id == dept)
+        if self.scope == "resource":
+            stmt = select(
+                Resource.id, Resource.name, Resource.provider_department_id.label("department_id")
+            ).where(Resource.status.in_(("published", "retired")))
+            return stmt if dept is None else stmt.where(Resource.provider_department_id == dept)
+        if self.scope == "system":
+            stmt = select(
+                InformationSystem.id, InformationSystem.name, InformationSystem.department_id
+            )
+            return stmt if dept is None else stmt.where(InformationSystem.department_id == dept)
+        stmt = select(Project.id, Project.name, Project.lead_department_id.label("department_id"))
+        if dept is None:
+            return stmt
+        co_built = select(project_departments.c.project_id).where(
+            project_departments.c.department_id == dept
+        )
+        return stmt.where((Project.lead_department_id == dept) | Project.id.in_(co_built))
+
+    def grouped(self, source, resource_col, provider_col, *columns) -> Select:
+        """``columns`` aggregated over ``source`` per row of the scope."""
+        if self.scope == "department":
+            key, stmt = provider_col, select(provider_col, *columns).select_from(source)
+        elif self.scope == "resource":
+            key, stmt = resource_col, select(resource_col, *columns).select_from(source)
+        else:
+            key = self.pairs.c.key
+            stmt = (
+                select(key, *columns)
+                .select_from(source)
+                .join(self.pairs, self.pairs.c.resource_id == resource_col)
+            )
+        if self.department_id is not None:
+            stmt = stmt.where(key.in_(select(self.names().subquery().c.id)))
+        return stmt.group_by(key)
+
+
+def _median(values: list[int]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _figures(
+    session: Session, by: _Grouping, weights: Mapping[str, float]
+) -> tuple[dict[int, SharingScore], dict[int, list[int]]]:
+    """Each row's figures and ratios, and its answer times (for the county's median)."""
+    rows = {
+        key: SharingScore(key, name, department_id)
+        for key, name, department_id in session.execute(by.names())
+    }
+    days: dict[int, list[int]] = defaultdict(list)
+
+    def each(stmt: Select):
+        for key, *values in session.execute(stmt):
+            if key in rows:  # rows the department filter keeps; no drafts
+                yield rows[key], values
+
+    served = exists(
+        select(interface_resources.c.resource_id)
+        .join(Interface, Interface.id == interface_resources.c.interface_id)
+        .where(interface_resources.c.resource_id == Resource.id, Interface.platform_connected)
+    )
+    shareable = Resource.share_type != SHARE_NONE
+    resources = by.grouped(
+        Resource,
+        Resource.id,
+        Resource.provider_department_id,
+        func.count(),
+        func.sum(case((shareable, 1), else_=0)),
+        func.sum(case((and_(shareable, served), 1), else_=0)),
+    ).where(Resource.status == "published")
+    for s, values in each(resources):
+        s.resources, s.shareable, s.via_platform = (int(v or 0) for v in values)
+
+    answered = ShareRequest.status.in_(("approved", "refused"))
+    requests = by.grouped(
+        ShareRequest,
+        ShareRequest.resource_id,
+        ShareRequest.provider_department_id,
+        func.count(),
+        func.sum(case((answered, 1), else_=0)),
+        func.sum(case((and_(answered, ~ShareRequest.answered_late), 1), else_=0)),
+        func.sum(case((ShareRequest.status == "approved", 1), else_=0)),
+    )
+    for s, values in each(requests):
+        s.requests, s.answered, s.answered_on_time, s.approved = (int(v or 0) for v in values)
+    answer_times = by.grouped(
+        ShareRequest,
+        ShareRequest.resource_id,
+        ShareRequest.provider_department_id,
+        ShareRequest.answer_days,
+        func.count(),
+    ).where(ShareRequest.answer_days.is_not(None))
+    for s, (answer_days, count) in each(answer_times.group_by(ShareRequest.answer_days)):
+        days[s.id].extend([answer_days] * count)  # type: ignore[index]
+
+    grants = by.grouped(
+        Grant,
+        Grant.resource_id,
+        Grant.provider_department_id,
+        func.count(),
+        func.count(distinct(Grant.consumer_department_id)),
+    ).where(Grant.status == "active")
+    for s, (active, consumers) in each(grants):
+        s.active_grants, s.consumers = active, consumers
+    reports = by.grouped(
+        UsageReport.__table__.join(Grant, Grant.id == UsageReport.grant_id),
+        Grant.resource_id,
+        Grant.provider_department_id,
+        func.count(),
+        func.coalesce(func.sum(UsageReport.uses), 0),
+    )
+    for s, (count, uses) in each(reports):
+        s.usage_reports, s.reported_uses = count, int(uses)
+    calls = by.grouped(
+        UsageObservation.__table__.join(Grant, Grant.id == UsageObservation.grant_id),
+        Grant.resource_id,
+        Grant.provider_department_id,
+        func.coalesce(func.sum(UsageObservation.calls), 0),
+    )
+    for s, (observed,) in each(calls):
+        s.observed_calls = int(observed)
+    corrections = by.grouped(
+        Correction,
+        Correction.resource_id,
+        Correction.provider_department_id,
+        func.count(),
+        func.sum(
+            case((and_(Correction.status == "answered", ~Correction.answered_late), 1), else_=0)
+        ),
+    )
+    for s, (count, on_time) in each(corrections):
+        s.corrections, s.corrections_on_time = count, int(on_time or 0)
+
+    for key, s in rows.items():
+        s.median_answer_days = _median(days.get(key, []))
+        _weigh(s, weights)
+    return rows, days
 
 
 _SUMMED = (
@@ -163,35 +307,3 @@ def _weigh(s: SharingScore, weights: Mapping[str, float]) -> None:
     }
     total = sum(weights.values()) or 1.0
     s.score = round(100 * sum(weights[k] * s.ratios[k] for k in weights) / total, 1)
-
-
-def _resource_counts(session: Session):
-    served = exists(
-        select(interface_resources.c.resource_id)
-        .join(Interface, Interface.id == interface_resources.c.interface_id)
-        .where(interface_resources.c.resource_id == Resource.id, Interface.platform_connected)
-    )
-    shareable = Resource.share_type != SHARE_NONE
-    return session.execute(
-        select(
-            Resource.provider_department_id,
-            func.count(),
-            func.sum(case((shareable, 1), else_=0)),
-            func.sum(case((and_(shareable, served), 1), else_=0)),
-        )
-        .where(Resource.status == "published")
-        .group_by(Resource.provider_department_id)
-    ).all()
-
-
-def _request_counts(session: Session):
-    answered = ShareRequest.status.in_(("approved", "refused"))
-    return session.execute(
-        select(
-            ShareRequest.provider_department_id,
-            func.count(),
-            func.sum(case((answered, 1), else_=0)),
-            func.sum(case((and_(answered, ~ShareRequest.answered_late), 1), else_=0)),
-            func.sum(case((ShareRequest.status == "approved", 1), else_=0)),
-        ).group_by(ShareRequest.provider_department_id)
-    ).all()

@@ -10,13 +10,16 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
+from importers.writers import SCOPE_LABELS
+
 from ..api.sharing import CorrectionSchema, ShareRequestSchema, UsageReportSchema
 from ..authz import ADMIN, REVIEWER, may_edit_catalog, sharing_departments
 from ..db import db
 from ..errors import RegistryError
-from ..models import Grant, InformationSystem, ShareRequest
+from ..models import Department, Grant, InformationSystem, ShareRequest
 from ..services import feedback, notifications, scores
 from ..services import sharing as svc
+from ..services.departments import list_departments
 from ..services.resources import get_resource
 from ..services.systems import list_systems
 from .common import FormErrors, done, load, signed_in, text_or_none
@@ -94,16 +97,38 @@ def _form_page(resource, values=None, errors=None, status=200):
     ), status
 
 
+SCORE_ROWS_SHOWN = 200
+
+
 @bp.get("/scores")
 def scores_page():
-    """共享范围、程度 by department, with a chart, for the 发改委 and the 大数据中心."""
-    departments, county = scores.sharing_scores(
-        db.session, signed_in(), weights=current_app.config["SHARING_SCORE_WEIGHTS"]
+    """共享范围、程度 per department (with a chart), resource, system or project, for the
+    发改委 and the 大数据中心."""
+    actor = signed_in()
+    scope = request.args.get("scope", "department")
+    if scope not in scores.SCOPES:
+        scope = "department"
+    department_id = request.args.get("department_id", type=int)
+    rows, county = scores.sharing_scores(
+        db.session,
+        actor,
+        scope=scope,
+        department_id=department_id,
+        weights=current_app.config["SHARING_SCORE_WEIGHTS"],
     )
     return render_template(
         "sharing/scores.html",
-        departments=departments,
+        rows=rows[:SCORE_ROWS_SHOWN],
+        total_rows=len(rows),
         county=county,
+        scope=scope,
+        scope_labels=SCOPE_LABELS,
+        department_id=department_id,
+        departments=db.session.execute(
+            list_departments()
+            .with_only_columns(Department.id, Department.name)
+            .order_by(Department.name)
+        ).all(),
         weights=current_app.config["SHARING_SCORE_WEIGHTS"],
     )
 
@@ -230,6 +255,31 @@ def withdraw_grant(grant_id: int):
         expected_version=request.form.get("version", type=int),
     )
     return done("已撤销授权，相应数据流已终止", "sharing_pages.show", request_id=grant.request_id)
+
+
+@bp.post("/grants/<int:grant_id>/renew")
+def renew_grant(grant_id: int):
+    """续期: a new end date (empty: 长期), by the provider, while the grant is active."""
+    actor = signed_in()
+    grant = svc.get_grant(db.session, actor, grant_id)
+    ends_on = request.form.get("ends_on", "").strip()
+    try:
+        svc.renew_grant(
+            db.session,
+            actor,
+            grant_id,
+            ends_on=date.fromisoformat(ends_on) if ends_on else None,
+            expected_version=request.form.get("version", type=int),
+            settings=_settings(),
+        )
+    except (RegistryError, ValueError) as exc:
+        db.session.rollback()
+        if isinstance(exc, ValueError):
+            exc = RegistryError("日期格式应为 YYYY-MM-DD", errors={"ends_on": ["日期格式有误"]})
+        if exc.status in (401, 403, 404):
+            raise exc from None
+        return show(grant.request_id, FormErrors.of(exc), exc.status)
+    return done("已续期授权", "sharing_pages.show", request_id=grant.request_id)
 
 
 @bp.post("/corrections")

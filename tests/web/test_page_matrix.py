@@ -164,6 +164,10 @@ POSTS = {
         "/sharing/inbox/{notification}/read",
         roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401, other=404),
     ),
+    "/sharing/grants/<int:grant_id>/renew": (
+        "/sharing/grants/{grant}/renew",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
+    ),
     "/sharing/grants/<int:grant_id>/withdraw": (
         "/sharing/grants/{grant}/withdraw",
         roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),

@@ -85,6 +85,27 @@ def test_request_ask_reply_approve_withdraw(site, people):
     with site.app.app_context():
         grant = db.session.scalar(select(Grant))
         assert db.session.get(Flow, grant.flow_id).target_department_id == site.world.dept_b
+    # Renewing to a date in the past is refused at its field; a later date is kept.
+    ppage.fill("#grant-ends-on", "2020-01-01")
+    ppage.locator("#grant-renew button").click()
+    assert "新的截止日期不能早于今天" in ppage.locator(".alert").inner_text()
+    ppage.fill("#grant-ends-on", "2031-12-31")
+    ppage.locator("#grant-renew button").click()
+    assert "已续期授权" in provider.flash()
+    assert "至 2031-12-31" in ppage.locator("#grant-status").inner_text()
+
+    # The figures count what just happened, per department and per resource.
+    reader = people(site)
+    rpage = reader.sign_in("ndrc")
+    reader.go("/sharing/scores")
+    row = rpage.locator("#scores tr", has_text="县公安局")
+    assert "1（1/1/1）" in row.inner_text()  # one request, answered, on time, approved
+    rpage.select_option("select[name=scope]", "resource")
+    rpage.get_by_role("button", name="查看").click()
+    assert rpage.locator("#scores th").first.inner_text() == "资源"
+    assert "1（1/1/1）" in rpage.locator("#scores tr", has_text="县公安局户籍人口信息").inner_text()
+    reader.shot("sharing-scores-resource")
+
     ppage.fill("#grant-reason", "申请方系统停用")
     ppage.get_by_role("button", name="撤销授权").click()
     assert "已撤销" in ppage.locator("#grant-status").inner_text()
