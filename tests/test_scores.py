@@ -12,9 +12,8 @@ from registry.db import db
 from registry.models import InformationSystem, Project, ShareRequest, resource_systems
 from registry.services import systems
 
-from .helpers import SYSTEM
-
 from .factories import published, share_request
+from .helpers import SYSTEM
 
 
 def test_scores_count_what_was_recorded(app, api):
