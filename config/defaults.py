@@ -38,6 +38,10 @@ SHARE_REQUEST_DEADLINE_DAYS = 10
 # Fewer working days where the resource is already served through the platform (some
 # provinces: 5); None: the same deadline for every request.
 SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED = None
+# After the requester supplied what the provider asked for, the provider has the days
+# that were left, but at least these for reviewing the new materials (some provinces:
+# 2); None: only the days left.
+SHARE_REQUEST_DEADLINE_DAYS_AFTER_REPLY = None
 # The sharing score's weights *(local)*: served through the platform, requests answered
 # on time, requests approved, corrections answered on time (services/scores.py).
 SHARING_SCORE_WEIGHTS = {"via_platform": 0.4, "on_time": 0.3, "approved": 0.2, "corrections": 0.1}

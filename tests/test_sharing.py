@@ -160,6 +160,51 @@ def test_asking_for_more_pauses_the_clock(app, api, setup):
     assert body["due_date"] == CAL.add_working_days(today(), 10).isoformat()
 
 
+def test_each_stage_has_its_deadline(app, api, setup):
+    """Data already served through the platform: 5 working days; after the requester
+    supplied materials with one day left, the provider still gets 2 to review them."""
+    app.config["SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED"] = 5
+    app.config["SHARE_REQUEST_DEADLINE_DAYS_AFTER_REPLY"] = 2
+    r = _request(api, setup)
+    body = r.get_json()
+    assert body["deadline_days"] == 10  # not served through the platform yet
+    assert body["due_date"] == CAL.add_working_days(today(), 10).isoformat()
+    i = api.as_("editor_a").post(
+        "/api/v1/interfaces",
+        json={
+            "name": "人口信息核验",
+            "kind": "api",
+            "platform_connected": True,
+            "resource_ids": [setup["conditional"]],
+        },
+    )
+    assert i.status_code == 201, i.get_json()
+    other = api.as_("editor_b").post(
+        "/api/v1/systems",
+        json={"code": "SYS-B2", "name": "企业登记系统", "deployment": "政务云"},
+    )
+    r = _request(api, setup, requester_system_id=other.get_json()["id"])
+    body = r.get_json()
+    assert body["deadline_days"] == 5
+    assert body["due_date"] == CAL.add_working_days(today(), 5).isoformat()
+
+    r = api.as_("editor_a").post(
+        f"/api/v1/share-requests/{body['id']}/ask",
+        json={"reason": "请说明用途"},
+        etag=r.headers["ETag"],
+    )
+    with app.app_context():  # one working day was left when the provider asked
+        db.session.get(ShareRequest, body["id"]).remaining_days = 1
+        db.session.commit()
+    r = api.as_("editor_b").get(f"/api/v1/share-requests/{body['id']}")
+    r = api.as_("editor_b").post(
+        f"/api/v1/share-requests/{body['id']}/answer",
+        json={"reply": "用于企业开办身份核验"},
+        etag=r.headers["ETag"],
+    )
+    assert r.get_json()["due_date"] == CAL.add_working_days(today(), 2).isoformat()
+
+
 def test_share_types_decide_at_once(app, api, setup):
     open_ = published(api, share_type="无条件共享", share_condition=None, items=ITEMS[:2])
     closed = published(

@@ -50,14 +50,18 @@ from .notifications import notify
 
 @dataclass(frozen=True)
 class SharingSettings:
-    """Deadlines *(local)*: working days to answer (``deadline_days``; fewer where the
-    data is already served through the platform, ``already_shared_days``), the calendar
-    and the time zone whose dates they count."""
+    """Deadlines per stage *(local)*, in working days: to answer a request
+    (``deadline_days``; fewer where the data is already served through the platform,
+    ``already_shared_days``); after the requester supplied what was asked, the days left
+    but at least ``after_reply_days`` (the provider's compliance review of the new
+    materials; some provinces give 2); the calendar and the time zone whose dates they
+    count."""
 
     calendar: WorkCalendar
     timezone: str
     deadline_days: int = 10
     already_shared_days: int | None = None
+    after_reply_days: int | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SharingSettings:
@@ -66,6 +70,7 @@ class SharingSettings:
             timezone=config["LOCAL_TIMEZONE"],
             deadline_days=int(config["SHARE_REQUEST_DEADLINE_DAYS"]),
             already_shared_days=config.get("SHARE_REQUEST_DEADLINE_DAYS_ALREADY_SHARED"),
+            after_reply_days=config.get("SHARE_REQUEST_DEADLINE_DAYS_AFTER_REPLY"),
         )
 
     def today(self) -> date:
@@ -271,7 +276,8 @@ def reply_share_request(
     expected_version: int | None,
     settings: SharingSettings,
 ) -> ShareRequest:
-    """The requester supplies what was asked; the clock runs again for the days left."""
+    """The requester supplies what was asked; the clock runs again for the days left (at
+    least the review stage's ``after_reply_days``)."""
     request = _open_request(session, actor, request_id, expected_version, side="requester")
     if request.status != "needs_info":
         raise Conflict("提供方未要求补充材料", code="invalid_transition")
@@ -279,7 +285,7 @@ def reply_share_request(
         raise Invalid(errors={"reply": ["请填写补充说明"]})
     request.reply, request.status = reply.strip(), "pending"
     request.due_date = settings.calendar.add_working_days(
-        settings.today(), request.remaining_days or 1
+        settings.today(), max(request.remaining_days or 1, settings.after_reply_days or 0)
     )
     request.remaining_days = None
     session.flush()
