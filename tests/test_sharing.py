@@ -303,10 +303,10 @@ def test_the_scan_escalates_overdue_requests_and_ends_expired_grants(app, api, s
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["sharing", "scan"])
     assert result.exit_code == 0, result.output
-    assert "逾期申请提交协调 1 件，到期授权终止 1 项" in result.output
+    assert "逾期申请提交协调 1 件，到期授权终止 1 项" in result.output, result.output
     with app.app_context():
         assert db.session.get(ShareRequest, overdue_id).escalated_at is not None
         grant = db.session.scalar(select(Grant))
         assert grant.status == "expired" and db.session.get(Flow, flow_id) is None
     again = app.test_cli_runner().invoke(args=["sharing", "scan"])
-    assert "逾期申请提交协调 0 件，到期授权终止 0 项" in again.output  # idempotent
+    assert "逾期申请提交协调 0 件，到期授权终止 0 项，临期提醒 0 条" in again.output  # idempotent

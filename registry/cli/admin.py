@@ -176,16 +176,24 @@ def sharing_group() -> None:
 @sharing_group.command("scan")
 @with_appcontext
 def sharing_scan() -> None:
-    """Escalate requests past their deadline to the 大数据中心 and end expired grants
-    (what the scheduler's daily job runs; safe to run again)."""
+    """Escalate requests past their deadline to the 大数据中心, end expired grants, remind
+    providers two working days before a deadline and consumers of a missing usage report
+    (what the scheduler's daily job runs; safe to run again: nobody is told twice)."""
     from flask import current_app
 
+    from ..services.reminders import remind_due_soon, remind_usage_reports
     from ..services.sharing import SharingSettings, escalate_overdue, expire_grants
 
     settings = SharingSettings.from_config(current_app.config)
     actor = Actor.system("sharing-scan")
+    today = settings.today()
     with write_intent():
-        escalated = escalate_overdue(db.session, actor, today=settings.today())
-        expired = expire_grants(db.session, actor, today=settings.today())
+        escalated = escalate_overdue(db.session, actor, today=today)
+        expired = expire_grants(db.session, actor, today=today)
+        due_soon = remind_due_soon(db.session, settings=settings)
+        reports = remind_usage_reports(db.session, actor, today=today)
         unit_of_work.commit()
-    click.echo(f"逾期申请提交协调 {len(escalated)} 件，到期授权终止 {len(expired)} 项")
+    click.echo(
+        f"逾期申请提交协调 {len(escalated)} 件，到期授权终止 {len(expired)} 项，"
+        f"临期提醒 {len(due_soon)} 条，使用情况反馈催报 {len(reports)} 条"
+    )

@@ -14,7 +14,11 @@ class Notification(Base):
     """A message to a department (its people) or to a role (the 大数据中心's reviewers)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_department_created", "department_id", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_department_created", "department_id", "id"),
+        # What was already said about a record (the scan's reminders are sent once).
+        Index("ix_notifications_subject", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
