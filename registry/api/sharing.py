@@ -38,7 +38,7 @@ from ..models import (
     ShareRequest,
     UsageReport,
 )
-from ..services import feedback, scores
+from ..services import feedback, grants, scores
 from ..services import sharing as svc
 from ..services.imports import safe_filename
 from .base import (
@@ -271,7 +271,7 @@ class Grants(MethodView):
         """共享授权"""
         sort = args.pop("sort")
         return apply_sort(
-            svc.list_grants(signed_in_actor(), **args), Grant, sort or "-id", {"id", "ends_on"}
+            grants.list_grants(signed_in_actor(), **args), Grant, sort or "-id", {"id", "ends_on"}
         )
 
 
@@ -279,7 +279,7 @@ class Grants(MethodView):
 class GrantItem(MethodView):
     @blp.response(200, GrantSchema)
     def get(self, grant_id):
-        return with_etag(svc.get_grant(db.session, signed_in_actor(), grant_id))
+        return with_etag(grants.get_grant(db.session, signed_in_actor(), grant_id))
 
 
 @blp.route("/grants/<int:grant_id>/withdraw")
@@ -289,7 +289,7 @@ class GrantWithdraw(MethodView):
     @blp.doc(**{"x-if-match": True})
     def post(self, data, grant_id):
         """撤销授权（提供方，须说明原因；数据流随之终止）"""
-        grant = svc.withdraw_grant(
+        grant = grants.withdraw_grant(
             db.session,
             current_actor(),
             grant_id,
@@ -306,13 +306,13 @@ class GrantRenew(MethodView):
     @blp.doc(**{"x-if-match": True})
     def post(self, data, grant_id):
         """授权续期（提供方；ends_on 为空即长期）"""
-        grant = svc.renew_grant(
+        grant = grants.renew_grant(
             db.session,
             current_actor(),
             grant_id,
             ends_on=data["ends_on"],
             expected_version=if_match_version(),
-            settings=_settings(),
+            today=_settings().today(),
         )
         return with_etag(grant)
 

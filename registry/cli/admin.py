@@ -181,8 +181,9 @@ def sharing_scan() -> None:
     (what the scheduler's daily job runs; safe to run again: nobody is told twice)."""
     from flask import current_app
 
+    from ..services.grants import expire_grants
     from ..services.reminders import remind_due_soon, remind_usage_reports
-    from ..services.sharing import SharingSettings, escalate_overdue, expire_grants
+    from ..services.sharing import SharingSettings, escalate_overdue
 
     settings = SharingSettings.from_config(current_app.config)
     actor = Actor.system("sharing-scan")

@@ -33,8 +33,9 @@ from ..models import (
     UsageReport,
 )
 from ._records import check_version, snapshot
+from .grants import get_grant, visible_to
 from .notifications import notify
-from .sharing import SharingSettings, get_grant, visible_to
+from .sharing import SharingSettings
 
 _PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
 

@@ -17,7 +17,7 @@ from ..authz import ADMIN, REVIEWER, may_edit_catalog, sharing_departments
 from ..db import db
 from ..errors import RegistryError
 from ..models import Department, Grant, InformationSystem, ShareRequest
-from ..services import feedback, notifications, scores
+from ..services import feedback, grants, notifications, scores
 from ..services import sharing as svc
 from ..services.departments import list_departments
 from ..services.resources import get_resource
@@ -247,7 +247,7 @@ def act(request_id: int, action: str):
 @bp.post("/grants/<int:grant_id>/withdraw")
 def withdraw_grant(grant_id: int):
     actor = signed_in()
-    grant = svc.withdraw_grant(
+    grant = grants.withdraw_grant(
         db.session,
         actor,
         grant_id,
@@ -261,16 +261,16 @@ def withdraw_grant(grant_id: int):
 def renew_grant(grant_id: int):
     """续期: a new end date (empty: 长期), by the provider, while the grant is active."""
     actor = signed_in()
-    grant = svc.get_grant(db.session, actor, grant_id)
+    grant = grants.get_grant(db.session, actor, grant_id)
     ends_on = request.form.get("ends_on", "").strip()
     try:
-        svc.renew_grant(
+        grants.renew_grant(
             db.session,
             actor,
             grant_id,
             ends_on=date.fromisoformat(ends_on) if ends_on else None,
             expected_version=request.form.get("version", type=int),
-            settings=_settings(),
+            today=_settings().today(),
         )
     except (RegistryError, ValueError) as exc:
         db.session.rollback()
@@ -335,7 +335,7 @@ def report_usage(grant_id: int):
         {k: v for k, v in data.items() if v not in ("", None)},
     )
     feedback.submit_usage_report(db.session, actor, grant_id, data=loaded, settings=_settings())
-    grant = svc.get_grant(db.session, actor, grant_id)
+    grant = grants.get_grant(db.session, actor, grant_id)
     return done("已报告使用情况", "sharing_pages.show", request_id=grant.request_id)
 
 
