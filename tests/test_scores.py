@@ -9,7 +9,13 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from registry.db import db
-from registry.models import InformationSystem, Project, ShareRequest, resource_systems
+from registry.models import (
+    Department,
+    InformationSystem,
+    Project,
+    ShareRequest,
+    resource_systems,
+)
 from registry.services import systems
 
 from .factories import published, share_request
@@ -149,3 +155,18 @@ def test_scores_per_resource_system_and_project(app, api):
     assert ws["A1"].value == "系统"
     names = [row[0] for row in ws.iter_rows(2, values_only=True)]
     assert "提供方系统SYS-P1" in names and names[-1] == "全县（全部部门）"
+
+
+def test_a_province_registry_scores_one_county(app, api):
+    """In a province's registry ``region`` picks one county: its departments' rows and
+    its own total; the other county's requests are not in it."""
+    with app.app_context():
+        share_request(api.world, "approved")
+        db.session.get(Department, api.world.dept_a).region = "云溪县"
+        db.session.get(Department, api.world.dept_b).region = "青石县"
+        db.session.commit()
+    body = api.as_("ndrc").get("/api/v1/sharing-scores?region=云溪县").get_json()
+    assert [r["id"] for r in body["rows"]] == [api.world.dept_a]
+    assert body["county"]["name"] == "云溪县（全部部门）" and body["county"]["requests"] == 1
+    other = api.as_("ndrc").get("/api/v1/sharing-scores?region=青石县&scope=resource").get_json()
+    assert other["rows"] == [] and other["county"]["requests"] == 0

@@ -482,6 +482,7 @@ class ScoreArgs(Schema):
         metadata={"description": "按提供部门、资源、系统或项目计算"},
     )
     department_id = Integer(metadata={"description": "只看该部门的资源、系统或参与的项目"})
+    region = String(metadata={"description": "省级部署：只看该县（区）的部门，合计为该县的"})
 
 
 def _scores(args: dict) -> tuple[list[scores.SharingScore], scores.SharingScore]:
@@ -490,6 +491,7 @@ def _scores(args: dict) -> tuple[list[scores.SharingScore], scores.SharingScore]
         signed_in_actor(),
         scope=args["scope"],
         department_id=args.get("department_id"),
+        region=args.get("region"),
         weights=current_app.config["SHARING_SCORE_WEIGHTS"],
     )
 

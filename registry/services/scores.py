@@ -87,21 +87,24 @@ def sharing_scores(
     *,
     scope: str = "department",
     department_id: int | None = None,
+    region: str | None = None,
     weights: Mapping[str, float] | None = None,
 ) -> tuple[list[SharingScore], SharingScore]:
     """The rows of ``scope`` (only those of ``department_id`` when given: its resources
-    and systems, the projects it leads or co-builds), best score first, and the county.
-    Readable by anyone signed in: sharing is the county's public business."""
+    and systems, the projects it leads or co-builds), best score first, and the total:
+    the county's, or in a province's registry the ``region``'s (a county of it) when
+    given, else the whole province's. Readable by anyone signed in: sharing is the
+    county's public business."""
     require_login(actor)
     if scope not in SCOPES:
         raise Invalid(errors={"scope": [f"应为 {'、'.join(SCOPES)} 之一"]})
     weights = dict(weights or DEFAULT_WEIGHTS)
-    rows, days = _figures(session, _Grouping(scope, department_id), weights)
+    rows, days = _figures(session, _Grouping(scope, department_id, region), weights)
     if scope != "department" or department_id is not None:
-        departments, days = _figures(session, _Grouping("department", None), weights)
+        departments, days = _figures(session, _Grouping("department", None, region), weights)
     else:
         departments = rows
-    county = SharingScore(None, COUNTY)
+    county = SharingScore(None, f"{region}（全部部门）" if region else COUNTY)
     for s in departments.values():
         for name in _SUMMED:
             setattr(county, name, getattr(county, name) + getattr(s, name))
@@ -113,8 +116,14 @@ def sharing_scores(
 class _Grouping:
     """How the records of one scope are grouped, and which rows a department filter keeps."""
 
-    def __init__(self, scope: str, department_id: int | None) -> None:
+    def __init__(self, scope: str, department_id: int | None, region: str | None) -> None:
         self.scope, self.department_id = scope, department_id
+        if department_id is not None:
+            self.departments = select(Department.id).where(Department.id == department_id)
+        elif region is not None:
+            self.departments = select(Department.id).where(Department.region == region)
+        else:
+            self.departments = None
         if scope in ("system", "project"):
             if scope == "system":
                 pairs = select(
@@ -135,27 +144,27 @@ class _Grouping:
 
     def names(self) -> Select:
         """(id, name, department_id) of every row of the scope the filter keeps."""
-        dept = self.department_id
+        depts = self.departments
         if self.scope == "department":
             stmt = select(Department.id, Department.name, Department.id.label("department_id"))
-            return stmt if dept is None else stmt.where(Department.id == dept)
+            return stmt if depts is None else stmt.where(Department.id.in_(depts))
         if self.scope == "resource":
             stmt = select(
                 Resource.id, Resource.name, Resource.provider_department_id.label("department_id")
             ).where(Resource.status.in_(("published", "retired")))
-            return stmt if dept is None else stmt.where(Resource.provider_department_id == dept)
+            return stmt if depts is None else stmt.where(Resource.provider_department_id.in_(depts))
         if self.scope == "system":
             stmt = select(
                 InformationSystem.id, InformationSystem.name, InformationSystem.department_id
             )
-            return stmt if dept is None else stmt.where(InformationSystem.department_id == dept)
+            return stmt if depts is None else stmt.where(InformationSystem.department_id.in_(depts))
         stmt = select(Project.id, Project.name, Project.lead_department_id.label("department_id"))
-        if dept is None:
+        if depts is None:
             return stmt
         co_built = select(project_departments.c.project_id).where(
-            project_departments.c.department_id == dept
+            project_departments.c.department_id.in_(depts)
         )
-        return stmt.where((Project.lead_department_id == dept) | Project.id.in_(co_built))
+        return stmt.where(Project.lead_department_id.in_(depts) | Project.id.in_(co_built))
 
     def grouped(self, source, resource_col, provider_col, *columns) -> Select:
         """``columns`` aggregated over ``source`` per row of the scope."""
@@ -170,7 +179,9 @@ class _Grouping:
                 .select_from(source)
                 .join(self.pairs, self.pairs.c.resource_id == resource_col)
             )
-        if self.department_id is not None:
+        if self.scope == "department" and self.departments is not None:
+            stmt = stmt.where(key.in_(self.departments))
+        elif self.departments is not None:
             stmt = stmt.where(key.in_(select(self.names().subquery().c.id)))
         return stmt.group_by(key)
 
