@@ -58,6 +58,25 @@ CORRECTION_DEADLINE_DAYS = 5
 # The county's own calendar on top of the official one: ISO dates off, and dates worked.
 WORKDAY_EXTRA_HOLIDAYS: list[str] = []
 WORKDAY_EXTRA_WORKDAYS: list[str] = []
+# Freshness *(local)*: days a published resource may go unchanged for its 更新周期 before
+# it becomes a stale_resource finding (cycles not listed are never stale).
+FRESHNESS_DAYS = {"每日": 3, "每周": 10, "每月": 40, "每季度": 100, "每年": 400}
+# Scheduled jobs (`registry scheduler`): {"interval": seconds} or {"cron": "m h dom mon
+# dow"} in LOCAL_TIMEZONE; None: not scheduled (still runnable by `registry jobs run`).
+JOB_SCHEDULES = {
+    "search_drain": {"interval": 5},
+    "mail_deliver": {"interval": 60},
+    "sharing_scan": {"cron": "10 1 * * *"},
+    "analysis": {"cron": "0 2 * * *"},
+    "freshness": {"cron": "30 3 * * *"},
+    "confirmation_watch": {"cron": "45 3 * * *"},
+    "audit_verify": {"cron": "0 4 * * *"},
+    "search_check": {"cron": "0 5 * * 0"},
+}
+# The scheduler's leader lease: a leader renews it every SCHEDULER_POLL_SECONDS; a
+# standby takes it over once it has not been renewed for SCHEDULER_LEASE_SECONDS.
+SCHEDULER_LEASE_SECONDS = 20
+SCHEDULER_POLL_SECONDS = 5
 # Some provinces identify departments by their own organisation codes: a regex
 # accepted besides the GB 32100 unified social credit code. None: credit codes only.
 DEPARTMENT_CODE_PATTERN = None

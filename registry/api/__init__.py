@@ -16,6 +16,7 @@ from . import (
     graph,
     imports,
     interfaces,
+    jobs,
     match_reviews,
     projects,
     resources,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     imports,
     search,
     sharing,
+    jobs,
 )
 
 

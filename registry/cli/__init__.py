@@ -14,6 +14,7 @@ from .catalog_io import export_command, import_command, template_command
 from .confirm import confirm_group
 from .database import db_group
 from .demo import demo_group
+from .jobs import jobs_group, scheduler_command
 from .search import search_group
 from .serve import serve_command
 
@@ -50,6 +51,8 @@ def register_commands(app: Flask) -> None:
         mail_group,
         sharing_group,
         serve_command,
+        scheduler_command,
+        jobs_group,
         analyse_command,
         elements_group,
         graph_group,

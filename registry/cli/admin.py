@@ -157,11 +157,9 @@ def mail_deliver(limit: int) -> None:
     """Send the mails that are due (MAIL_SERVER); failures stay queued for a retry."""
     from flask import current_app
 
-    from ..services.notifications import MailSettings, deliver_mail
+    from ..jobs.tasks import mail_deliver as deliver
 
-    with write_intent():
-        result = deliver_mail(db.session, MailSettings.from_config(current_app.config), limit=limit)
-        unit_of_work.commit()
+    result = deliver(current_app._get_current_object(), limit=limit)
     if result.get("disabled"):
         click.echo("未配置 MAIL_SERVER，邮件留在发件箱中")
     else:
@@ -178,23 +176,13 @@ def sharing_group() -> None:
 def sharing_scan() -> None:
     """Escalate requests past their deadline to the 大数据中心, end expired grants, remind
     providers two working days before a deadline and consumers of a missing usage report
-    (what the scheduler's daily job runs; safe to run again: nobody is told twice)."""
+    (the scheduler's sharing_scan job; safe to run again: nobody is told twice)."""
     from flask import current_app
 
-    from ..services.grants import expire_grants
-    from ..services.reminders import remind_due_soon, remind_usage_reports
-    from ..services.sharing import SharingSettings, escalate_overdue
+    from ..jobs.tasks import sharing_scan as scan
 
-    settings = SharingSettings.from_config(current_app.config)
-    actor = Actor.system("sharing-scan")
-    today = settings.today()
-    with write_intent():
-        escalated = escalate_overdue(db.session, actor, today=today)
-        expired = expire_grants(db.session, actor, today=today)
-        due_soon = remind_due_soon(db.session, settings=settings)
-        reports = remind_usage_reports(db.session, actor, today=today)
-        unit_of_work.commit()
+    result = scan(current_app._get_current_object(), Actor.system("sharing-scan"))
     click.echo(
-        f"逾期申请提交协调 {len(escalated)} 件，到期授权终止 {len(expired)} 项，"
-        f"临期提醒 {len(due_soon)} 条，使用情况反馈催报 {len(reports)} 条"
+        f"逾期申请提交协调 {result['escalated']} 件，到期授权终止 {result['expired']} 项，"
+        f"临期提醒 {result['due_soon']} 条，使用情况反馈催报 {result['usage_reports']} 条"
     )

@@ -37,7 +37,7 @@ def drain_command(batch: int, follow: bool, interval: float) -> None:
     backend = search.backend()
     while True:
         try:
-            done = _drain_all(backend, batch)
+            done = outbox.drain_all(db.session, backend, batch=batch)
         except SearchUnavailable as exc:
             if not follow:
                 raise
@@ -49,24 +49,6 @@ def drain_command(batch: int, follow: bool, interval: float) -> None:
         if done:
             click.echo(f"已更新 {done} 个检索文档", err=True)
         time.sleep(interval)
-
-
-def _drain_all(backend, batch: int) -> int:
-    done = 0
-    while True:
-        try:
-            with write_intent():
-                n = outbox.drain(db.session, backend, limit=batch)
-                db.session.commit()
-        except Exception:
-            db.session.rollback()
-            raise
-        if not n:
-            break
-        done += n
-    if done:
-        backend.refresh()
-    return done
 
 
 @search_group.command("rebuild")

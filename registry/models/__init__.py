@@ -8,6 +8,7 @@ from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, 
 from .flow import Flow
 from .imports import CatalogImport
 from .interface import Interface, interface_resources
+from .jobs import JobRun, JobState, SchedulerLease, apscheduler_jobs
 from .notification import MailOutbox, Notification
 from .project import Project, ProjectStageChange, project_departments
 from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
@@ -56,6 +57,10 @@ __all__ = [
     "UsageObservation",
     "InformationSystem",
     "Interface",
+    "JobRun",
+    "JobState",
+    "SchedulerLease",
+    "apscheduler_jobs",
     "MailOutbox",
     "Notification",
     "Project",

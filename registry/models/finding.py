@@ -15,6 +15,7 @@ FINDING_KINDS = ART17_KINDS + (
     "bypasses_platform",
     "unconsumed_resource",
     "flow_cycle",
+    "stale_resource",  # the scheduler's freshness job (services/freshness.py)
 )
 FINDING_STATUSES = ("open", "rectifying", "resolved", "waived")
 

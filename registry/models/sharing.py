@@ -28,10 +28,20 @@ GRANT_STATUSES = ("active", "withdrawn", "expired")
 class ShareRequest(Timestamped, Versioned, Base):
     __tablename__ = "share_requests"
     __mapper_args__ = {"version_id_col": Versioned.version}
+    __table_args__ = (
+        # The sharing score's figures per provider, read from the index alone.
+        Index(
+            "ix_share_requests_provider_figures",
+            "provider_department_id",
+            "status",
+            "answered_late",
+            "answer_days",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
-    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     requester_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     requester_system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"), index=True)
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -73,11 +83,19 @@ class Grant(Timestamped, Versioned, Base):
 
     __tablename__ = "share_grants"
     __mapper_args__ = {"version_id_col": Versioned.version}
+    __table_args__ = (
+        Index(
+            "ix_share_grants_provider_figures",
+            "provider_department_id",
+            "status",
+            "consumer_department_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("share_requests.id"), unique=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
-    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    provider_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     consumer_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     consumer_system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
     flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
@@ -96,10 +114,13 @@ class UsageReport(Base):
     the problems met (Art. 9(3))."""
 
     __tablename__ = "usage_reports"
-    __table_args__ = (UniqueConstraint("grant_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("grant_id", "period"),
+        Index("ix_usage_reports_grant_uses", "grant_id", "uses"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("share_grants.id"), index=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("share_grants.id"))
     period: Mapped[str] = mapped_column(String(8))  # 2026Q4
     uses: Mapped[int]  # how many times the data was used in the period
     purposes: Mapped[str] = mapped_column(Text)
@@ -140,12 +161,13 @@ class UsageObservation(Base):
     __tablename__ = "usage_observations"
     __table_args__ = (
         Index("ix_usage_observations_interface_system", "interface_id", "consumer_system_id"),
+        Index("ix_usage_observations_grant_calls", "grant_id", "calls"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interface_id: Mapped[int] = mapped_column(ForeignKey("interfaces.id"))
     consumer_system_id: Mapped[int] = mapped_column(ForeignKey("systems.id"))
-    grant_id: Mapped[int | None] = mapped_column(ForeignKey("share_grants.id"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("share_grants.id"))
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date, index=True)
     calls: Mapped[int]

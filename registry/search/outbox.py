@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from ..db import utcnow
+from ..db import utcnow, write_intent
 from ..models import (
     DataItem,
     Department,
@@ -87,6 +87,27 @@ def drain(session: Session, backend: SearchBackend, *, limit: int | None = None)
         delete(SearchOutbox).where(SearchOutbox.id <= last_id, SearchOutbox.resource_id.in_(ids))
     )
     return len(ids)
+
+
+def drain_all(session: Session, backend: SearchBackend, *, batch: int = 2000) -> int:
+    """Drain until the outbox is empty, one committed transaction per ``batch`` entries
+    (a failure rolls back only its batch), then make the index see it: what
+    `registry search drain` and the scheduler's drain job run."""
+    done = 0
+    while True:
+        try:
+            with write_intent():
+                n = drain(session, backend, limit=batch)
+                session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        if not n:
+            break
+        done += n
+    if done:
+        backend.refresh()
+    return done
 
 
 @event.listens_for(Session, "before_flush")

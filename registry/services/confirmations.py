@@ -31,6 +31,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Confirmation, ConfirmationSequence, Project, Resource, SigningKey
 from ._records import check_version, get_record, next_counter, snapshot
 from .confirmation_checks import as_dicts, catalog_state, evaluate, load_coverage
+from .notifications import already_told, notify
 
 APPLY_STAGES = ("construction",)
 
@@ -330,6 +331,55 @@ def confirmation_status(session: Session, conf: Confirmation) -> tuple[str, bool
     if digest == conf.catalog_digest:
         return "valid", True, []
     return "catalog_changed", True, _changes(conf.catalog_state, state)
+
+
+def watch_confirmations(session: Session, actor: Actor) -> list[Confirmation]:
+    """Issued confirmations whose covered catalog changed since: the 大数据中心 and the
+    project's lead department are told, once per catalog state (the job of the same
+    name). Returns those flagged now."""
+    require_role(actor, REVIEWER)
+    flagged = []
+    for conf in session.scalars(
+        select(Confirmation).where(Confirmation.status == "issued").order_by(Confirmation.id)
+    ):
+        result, _valid, changes = confirmation_status(session, conf)
+        if result not in ("catalog_changed", "invalid_signature"):
+            continue
+        project = session.get(Project, conf.project_id)
+        if result == "catalog_changed":
+            _state, digest = catalog_state(load_coverage(session, project))
+            title = f"确认意见 {conf.number} 所涉目录已变更（状态 {digest[:8]}）"
+            body = (
+                f"项目“{project.name}”的数据共享完成确认意见签发后，所涉资源目录有 "
+                f"{len(changes)} 处变化，需复核后重新确认。"
+            )
+        else:
+            title = f"确认意见 {conf.number} 签名无效"
+            body = "确认意见的签名或内容校验未通过，可能已被篡改，请立即核查。"
+        kind = f"confirmation.{result}"
+        if already_told(session, kind, "confirmation", conf.id, title):
+            continue
+        for department_id, role in ((project.lead_department_id, None), (None, REVIEWER)):
+            notify(
+                session,
+                kind=kind,
+                subject_type="confirmation",
+                subject_id=conf.id,
+                title=title,
+                body=body,
+                department_id=department_id,
+                role=role,
+            )
+        audit.record(
+            session,
+            actor,
+            f"confirmation.watch.{result}",
+            "confirmation",
+            conf.id,
+            after={"changes": len(changes)},
+        )
+        flagged.append(conf)
+    return flagged
 
 
 def verify_number(

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..authz import ADMIN, Actor, require_login
@@ -66,6 +66,25 @@ def notify(
         )
     session.flush()
     return note
+
+
+def already_told(
+    session: Session, kind: str, subject_type: str, subject_id: int, title: str
+) -> bool:
+    """Was this very message written already? For the jobs' messages that go out once
+    (their title names what makes them new: a due date, a period, a catalog state)."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Notification.subject_type == subject_type,
+                    Notification.subject_id == subject_id,
+                    Notification.kind == kind,
+                    Notification.title == title,
+                )
+            )
+        )
+    )
 
 
 def inbox(actor: Actor) -> Select:
@@ -121,7 +140,7 @@ def deliver_mail(
     """Send what is due from the outbox (the caller commits). A failure is recorded on
     the mail and tried again after 1, 2, 4 … minutes, up to MAX_ATTEMPTS times."""
     if not settings.server:
-        return {"sent": 0, "failed": 0, "disabled": 1}
+        return {"sent": 0, "failed": 0, "disabled": True}
     now = now or utcnow()
     due = list(
         session.scalars(

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..authz import Actor
 from ..models import Correction, Notification, ShareRequest
 from .feedback import missing_usage_reports, previous_quarter
-from .notifications import notify
+from .notifications import already_told, notify
 from .sharing import SharingSettings
 
 REMIND_WORKING_DAYS = 2
@@ -38,7 +38,7 @@ def remind_due_soon(session: Session, *, settings: SharingSettings) -> list[Noti
         .order_by(ShareRequest.id)
     ):
         title = f"共享申请 {request.id} 将于 {request.due_date} 到期"
-        if not _told(session, "share_request.due_soon", "share_request", request.id, title):
+        if not already_told(session, "share_request.due_soon", "share_request", request.id, title):
             sent.append(
                 notify(
                     session,
@@ -60,7 +60,7 @@ def remind_due_soon(session: Session, *, settings: SharingSettings) -> list[Noti
         .order_by(Correction.id)
     ):
         title = f"纠错 {correction.id} 将于 {correction.due_date} 到期"
-        if not _told(session, "correction.due_soon", "correction", correction.id, title):
+        if not already_told(session, "correction.due_soon", "correction", correction.id, title):
             sent.append(
                 notify(
                     session,
@@ -81,7 +81,7 @@ def remind_usage_reports(session: Session, actor: Actor, *, today: date) -> list
     sent = []
     for grant in missing_usage_reports(session, actor, today=today):
         title = f"授权 {grant.id} 的 {period} 使用情况反馈待提交"
-        if not _told(session, "usage_report.due", "grant", grant.id, title):
+        if not already_told(session, "usage_report.due", "grant", grant.id, title):
             sent.append(
                 notify(
                     session,
@@ -94,18 +94,3 @@ def remind_usage_reports(session: Session, actor: Actor, *, today: date) -> list
                 )
             )
     return sent
-
-
-def _told(session: Session, kind: str, subject_type: str, subject_id: int, title: str) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Notification.subject_type == subject_type,
-                    Notification.subject_id == subject_id,
-                    Notification.kind == kind,
-                    Notification.title == title,
-                )
-            )
-        )
-    )

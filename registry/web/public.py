@@ -11,7 +11,7 @@ from ..db import db
 from ..errors import RegistryError
 from ..identity import current_actor
 from ..search import outbox
-from ..services import details
+from ..services import details, jobs
 from ..services.resources import resource_versions, transition_resource
 from ..services.search import FILTERS, search_resources
 from . import common
@@ -159,13 +159,47 @@ def department_page(department_id: int):
 
 @bp.get("/healthz")
 def healthz():
-    checks = {"database": _database_ok(), "search": _search_ok(), "scheduler": "not_configured"}
+    scheduler = _scheduler_detail()
+    checks = {
+        "database": _database_ok(),
+        "search": _search_ok(),
+        "scheduler": scheduler["status"] if scheduler else "error",
+    }
     healthy = checks["database"] == "ok"
-    # Search down degrades the service (catalog work goes on, changes wait in the outbox).
-    status = "ok" if healthy and checks["search"] == "ok" else "degraded"
-    return jsonify({"status": status, "checks": checks, "search": _search_detail()}), (
-        200 if healthy else 503
-    )
+    # Search or the scheduler down degrades the service (catalog work goes on, changes
+    # wait in the outbox, jobs run when a scheduler leads again).
+    status = "ok" if healthy and checks["search"] == checks["scheduler"] == "ok" else "degraded"
+    return jsonify(
+        {"status": status, "checks": checks, "search": _search_detail(), "scheduler": scheduler}
+    ), (200 if healthy else 503)
+
+
+def _scheduler_detail() -> dict | None:
+    """The leader, and each job's last run, outcome and lag (no summaries, no errors:
+    those are for administrators, at /api/v1/jobs)."""
+    try:
+        overview = jobs.job_overview(db.session, current_app.config)
+    except Exception:  # noqa: BLE001 — health reports the failure instead of raising
+        db.session.rollback()
+        return None
+    lead = overview["leader"]
+    items = [
+        {k: job[k] for k in ("name", "last_finished_at", "last_outcome", "lag_seconds")}
+        for job in overview["jobs"]
+    ]
+    if lead is None:
+        status = "not_running"
+    elif not lead["active"]:
+        status = "no_leader"
+    elif any(job["last_outcome"] == "alert" for job in items):
+        status = "alert"
+    else:
+        status = "ok"
+    return {
+        "status": status,
+        "leader": lead and {"holder": lead["holder"], "active": lead["active"]},
+        "jobs": items,
+    }
 
 
 def _search_ok() -> str:
