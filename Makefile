@@ -15,11 +15,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-## Set up, migrate, load the demo county when the database is empty, index what waits, serve on :8000.
+## Set up, migrate, load the demo county when the database is empty, index what waits,
+## then the scheduler in the background and the web server on :8000 (Ctrl-C stops both).
 run: $(STAMP)
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo load --scale county --if-empty
 	$(BIN)/registry search drain
+	$(BIN)/registry scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
 	$(BIN)/registry serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: SQLite and a throw-away PostgreSQL cluster (started by the tests).

@@ -135,3 +135,25 @@ def test_the_jobs_api_is_for_administrators(app, api):
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "job.run"))
     health = api.as_(None).get("/healthz").get_json()
     assert health["checks"]["scheduler"] == "not_running" and health["status"] == "degraded"
+
+
+def test_a_mark_left_by_a_dead_process_of_this_host_is_freed_at_once(app):
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    with app.app_context():
+        db.session.add(
+            JobState(
+                name="sharing_scan",
+                running_holder=f"{socket.gethostname()}:{gone.stdout.strip()}",
+                running_since=utcnow(),
+                runs=0,
+                consecutive_failures=0,
+            )
+        )
+        db.session.commit()
+    assert run_job(app, "sharing_scan")["outcome"] == "ok"

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import db, utcnow
+from ..db import db, utcnow, write_intent
 from ..errors import NotFound
 from ..models import JobRun, JobState
 from . import JOBS
@@ -83,30 +83,58 @@ def run_job(app: Flask, name: str, *, trigger: str = "schedule") -> dict[str, An
 
 
 def _mark_running(name: str, holder: str, now, timeout_seconds: int) -> bool:
+    with write_intent():  # SQLite: take the write lock first (a read upgraded fails busy)
+        return _mark(name, holder, now, timeout_seconds)
+
+
+def _mark(name: str, holder: str, now, timeout_seconds: int) -> bool:
     session = db.session
     session.rollback()
-    if session.get(JobState, name) is None:
+    state = session.get(JobState, name)
+    if state is None:
         try:
             session.execute(insert(JobState).values(name=name, runs=0, consecutive_failures=0))
             session.commit()
         except IntegrityError:  # another process made it first
             session.rollback()
+        state = session.get(JobState, name)
+    free = or_(
+        JobState.running_holder.is_(None),
+        JobState.running_since < now - timedelta(seconds=timeout_seconds),
+    )
+    if state.running_holder and _died_here(state.running_holder):
+        free = or_(free, JobState.running_holder == state.running_holder)
     marked = session.execute(
         update(JobState)
-        .where(
-            JobState.name == name,
-            or_(
-                JobState.running_holder.is_(None),
-                JobState.running_since < now - timedelta(seconds=timeout_seconds),
-            ),
-        )
+        .where(JobState.name == name, free)
         .values(running_holder=holder, running_since=now, last_started_at=now)
+        .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
     return marked == 1
 
 
+def _died_here(holder: str) -> bool:
+    """A mark left by a process of this host that no longer exists (killed mid-run):
+    free at once, without waiting for the job's timeout."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _record(job, holder, trigger, started, finished, outcome, summary, error) -> None:
+    with write_intent():
+        _store(job, holder, trigger, started, finished, outcome, summary, error)
+
+
+def _store(job, holder, trigger, started, finished, outcome, summary, error) -> None:
     session = db.session
     session.rollback()
     state = session.get(JobState, job.name)

@@ -33,7 +33,7 @@ from flask import Flask
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..db import db, utcnow
+from ..db import db, utcnow, write_intent
 from ..models import SchedulerLease
 from . import JOBS
 from .runner import holder_name, run_job
@@ -67,7 +67,7 @@ class Lease:
 
     def acquire(self) -> bool:
         """Take the lease if it is free or expired, or renew it if ours."""
-        with self.app.app_context():
+        with self.app.app_context(), write_intent():
             session = db.session
             now = utcnow()
             expires = now + timedelta(seconds=self.seconds)
@@ -99,7 +99,7 @@ class Lease:
             return bool(taken)
 
     def release(self) -> None:
-        with self.app.app_context():
+        with self.app.app_context(), write_intent():
             session = db.session
             session.execute(
                 update(SchedulerLease)
