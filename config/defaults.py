@@ -61,6 +61,11 @@ WORKDAY_EXTRA_WORKDAYS: list[str] = []
 # Freshness *(local)*: days a published resource may go unchanged for its 更新周期 before
 # it becomes a stale_resource finding (cycles not listed are never stale).
 FRESHNESS_DAYS = {"每日": 3, "每周": 10, "每月": 40, "每季度": 100, "每年": 400}
+# Logs: one line per request and per job run, to stderr; "json" or "text".
+LOG_LEVEL = "INFO"
+LOG_FORMAT = "json"
+# Who may read /metrics besides administrators (the Prometheus agent's addresses).
+METRICS_ALLOW_FROM = ["127.0.0.1/32", "::1/128"]
 # Scheduled jobs (`registry scheduler`): {"interval": seconds} or {"cron": "m h dom mon
 # dow"} in LOCAL_TIMEZONE; None: not scheduled (still runnable by `registry jobs run`).
 JOB_SCHEDULES = {

@@ -38,6 +38,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         )
     )
 
+    from . import logs, metrics
+
+    logs.init_app(app)
     _database.init_app(app)
     _register_transaction_hooks(app)
     _register_http_hooks(app)
@@ -49,6 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     web.init_app(app)
     register_commands(app)
+    app.register_blueprint(metrics.bp)
     # The confirmation signing key: read from SIGNING_KEY_PATH, or generated into the
     # instance folder on first start (DESIGN.md), so its public key exists before any issue.
     from .services.confirmations import signer_for

@@ -571,6 +571,7 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
         lambda w: Call("POST", "/api/v1/imports", upload=_import_file(w)),
         {"editor_a", "admin"},
     ),
+    "job.run": (lambda w: Call("POST", "/api/v1/jobs/sharing_scan/run", {}), {"admin"}),
 }
 
 

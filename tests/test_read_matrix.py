@@ -252,6 +252,9 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
         "/api/v1/corrections/{correction}",
         allowed(),
     ),
+    # The scheduler's state, its runs and errors: administrators only.
+    "/api/v1/jobs": ("/api/v1/jobs", allowed("admin")),
+    "/api/v1/jobs/<name>/runs": ("/api/v1/jobs/sharing_scan/runs", allowed("admin")),
     "/verify/<path:number>": ("/verify/{number}", PUBLIC),
     "/api/v1/openapi.json": ("/api/v1/openapi.json", PUBLIC),
     "/api/v1/docs": ("/api/v1/docs", PUBLIC),

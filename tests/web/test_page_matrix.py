@@ -34,6 +34,9 @@ PAGES = {
     "/": ("/", EVERYONE),
     "/search": ("/search?q=人口", EVERYONE),
     "/healthz": ("/healthz", EVERYONE),
+    # From the monitoring host (the test client is loopback); from elsewhere only
+    # administrators read it (tests/test_operations.py).
+    "/metrics": ("/metrics", EVERYONE),
     "/static/<path:filename>": ("/static/app.css", EVERYONE),
     "/resources/<int:resource_id>": ("/resources/{draft}", DRAFT),
     "/resources/<int:resource_id>/history": ("/resources/{draft}/history", DRAFT),
