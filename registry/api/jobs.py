@@ -15,11 +15,9 @@ from catalog_schemas.fields import (
     String,
 )
 
-from .. import audit
 from ..db import db
 from ..errors import NotFound
 from ..jobs import JOBS
-from ..jobs.runner import run_job
 from ..services import jobs as svc
 from .base import Blueprint, signed_in_actor
 
@@ -101,8 +99,4 @@ class RunJob(MethodView):
     @blp.response(200, RunResultSchema)
     def post(self, name: str):
         """立即运行一次（该任务正在别处运行时跳过）；记入审计"""
-        actor = signed_in_actor()
-        svc.jobs_for(db.session, actor, current_app.config)
-        result = run_job(current_app._get_current_object(), _job(name), trigger="manual")
-        audit.record(db.session, actor, "job.run", "job", 0, after={"job": name, **result})
-        return result
+        return svc.run_now(db.session, signed_in_actor(), current_app._get_current_object(), name)

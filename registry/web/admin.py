@@ -17,6 +17,7 @@ from ..db import db
 from ..errors import RegistryError
 from ..models import ROLES, Department, User
 from ..services import departments as dept_svc
+from ..services import jobs as job_svc
 from ..services import signin, users
 from ..services._records import get_record
 from .common import ROLE_LABELS, FormErrors, done, signed_in, text_or_none
@@ -195,3 +196,27 @@ def update_department(department_id: int):
 
 def _status(exc: Exception) -> int:
     return getattr(exc, "status", 422)
+
+
+@bp.get("/jobs")
+def jobs_page():
+    """定时任务: the leader, each job's schedule, last run, outcome and lag; run one now."""
+    actor = _admin()
+    overview = job_svc.jobs_for(db.session, actor, current_app.config)
+    runs = db.session.scalars(job_svc.job_history(limit=30)).all()
+    return render_template("admin/jobs.html", overview=overview, runs=runs)
+
+
+@bp.post("/jobs/<name>/run")
+def run_job(name: str):
+    actor = _admin()
+    result = job_svc.run_now(db.session, actor, current_app._get_current_object(), name)
+    labels = {
+        "ok": "已完成",
+        "skipped": "正在别处运行，已跳过",
+        "error": "失败",
+        "alert": "发现问题",
+    }
+    return done(
+        f"任务 {name}：{labels.get(result['outcome'], result['outcome'])}", "admin.jobs_page"
+    )

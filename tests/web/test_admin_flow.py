@@ -48,3 +48,18 @@ def test_admin_edits_a_department(site, people):
     assert "已保存部门信息" in admin.flash()
     admin.go(f"/departments/{site.world.dept_a}")
     assert "青溪县城关镇" in page.content()
+
+
+def test_admin_sees_the_jobs_and_runs_one(site, people):
+    admin = people(site)
+    page = admin.sign_in("admin")
+    admin.go("/admin/jobs")
+    assert "尚未运行调度进程" in page.locator("#leader").inner_text()
+    row = page.locator('#jobs tr[data-job="sharing_scan"]')
+    assert "每天 01:10" in row.inner_text()
+    row.get_by_role("button", name="立即运行").click()
+    assert "任务 sharing_scan：已完成" in admin.flash()
+    row = page.locator('#jobs tr[data-job="sharing_scan"]')
+    assert "正常" in row.inner_text() and '"escalated": 0' in row.inner_text()
+    assert "sharing_scan" in page.locator("#runs").inner_text()
+    admin.shot("admin-jobs")

@@ -62,6 +62,7 @@ PAGES = {
     "/review": ("/review", roles(("reviewer", "admin"))),
     "/review/<int:resource_id>": ("/review/{submitted}", roles(("reviewer", "admin"))),
     "/admin/users": ("/admin/users", roles(("admin",))),
+    "/admin/jobs": ("/admin/jobs", roles(("admin",))),
     "/admin/users/<int:user_id>": ("/admin/users/{user}", roles(("admin",))),
     "/admin/departments": ("/admin/departments", roles(("admin",))),
     "/admin/departments/<int:department_id>": (
@@ -136,6 +137,10 @@ POSTS = {
         roles({"admin": ADMITTED}, anonymous=401),
     ),
     "/admin/departments": ("/admin/departments", roles({"admin": ADMITTED}, anonymous=401)),
+    "/admin/jobs/<name>/run": (
+        "/admin/jobs/sharing_scan/run",
+        roles({"admin": ADMITTED}, anonymous=401),
+    ),
     "/admin/departments/<int:department_id>": (
         "/admin/departments/{dept_a}",
         roles({"admin": ADMITTED}, anonymous=401),
