@@ -61,6 +61,9 @@ WORKDAY_EXTRA_WORKDAYS: list[str] = []
 # Freshness *(local)*: days a published resource may go unchanged for its 更新周期 before
 # it becomes a stale_resource finding (cycles not listed are never stale).
 FRESHNESS_DAYS = {"每日": 3, "每周": 10, "每月": 40, "每季度": 100, "每年": 400}
+# PostgreSQL's pg_dump/pg_restore for `registry backup|restore` (None: found on PATH or
+# in /usr/lib/postgresql/*/bin).
+PG_BIN_DIR = None
 # Logs: one line per request and per job run, to stderr; "json" or "text".
 LOG_LEVEL = "INFO"
 LOG_FORMAT = "json"

@@ -13,7 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def registry(instance: Path, *args: str, db_url: str | None = None) -> subprocess.CompletedProcess:
+def registry(
+    instance: Path, *args: str, db_url: str | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["REGISTRY_INSTANCE_PATH"] = str(instance)
     if db_url:
@@ -25,6 +27,7 @@ def registry(instance: Path, *args: str, db_url: str | None = None) -> subproces
         capture_output=True,
         text=True,
         timeout=300,
+        input=stdin,
     )
 
 

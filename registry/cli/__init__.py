@@ -12,7 +12,7 @@ from .admin import audit_group, mail_group, sharing_group, token_group, user_gro
 from .analyse import analyse_command, elements_group, graph_group
 from .catalog_io import export_command, import_command, template_command
 from .confirm import confirm_group
-from .database import db_group
+from .database import backup_command, db_group, restore_command
 from .demo import demo_group
 from .jobs import jobs_group, scheduler_command
 from .search import search_group
@@ -44,6 +44,8 @@ def register_commands(app: Flask) -> None:
     app.cli = RegistryAppGroup(app.name)  # so `app.cli` (tests, flask) reports domain errors too
     for command in (
         db_group,
+        backup_command,
+        restore_command,
         user_group,
         token_group,
         demo_group,
