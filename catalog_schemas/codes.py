@@ -163,7 +163,8 @@ SYSTEM_DEPLOYMENTS = ("政务云", "政务外网", "其他")
 SYSTEM_STATUSES = ("planned", "building", "in_use", "retired")
 
 INTERFACE_KINDS = ("api", "table", "file")
-INTERFACE_HEALTH = ("unknown", "up", "degraded", "down")
+# Set by the interface_health job (registry/services/probes.py), never typed in.
+INTERFACE_HEALTH = ("unknown", "up", "slow", "failing", "down")
 
 FLOW_ORIGINS = ("declared", "observed")
 

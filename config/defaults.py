@@ -69,6 +69,16 @@ LOG_LEVEL = "INFO"
 LOG_FORMAT = "json"
 # Who may read /metrics besides administrators (the Prometheus agent's addresses).
 METRICS_ALLOW_FROM = ["127.0.0.1/32", "::1/128"]
+# Interface health probes (the interface_health job). Only these hosts are probed:
+# "host", "host:port" or shell patterns ("*.zwfw.example.gov.cn"); empty: none.
+PROBE_ALLOWED_HOSTS: list[str] = []
+PROBE_TIMEOUT_SECONDS = 5
+PROBE_SLOW_MS = 2000
+PROBE_CONCURRENCY = 8
+PROBE_HOST_DELAY_SECONDS = 0.5
+PROBE_DOWN_AFTER = 3
+PROBE_LIMIT = 2000
+PROBE_HISTORY_DAYS = 30
 # Scheduled jobs (`registry scheduler`): {"interval": seconds} or {"cron": "m h dom mon
 # dow"} in LOCAL_TIMEZONE; None: not scheduled (still runnable by `registry jobs run`).
 JOB_SCHEDULES = {
@@ -80,6 +90,7 @@ JOB_SCHEDULES = {
     "confirmation_watch": {"cron": "45 3 * * *"},
     "audit_verify": {"cron": "0 4 * * *"},
     "search_check": {"cron": "0 5 * * 0"},
+    "interface_health": {"interval": 900},
 }
 # The scheduler's leader lease: a leader renews it every SCHEDULER_POLL_SECONDS; a
 # standby takes it over once it has not been renewed for SCHEDULER_LEASE_SECONDS.

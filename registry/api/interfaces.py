@@ -5,6 +5,7 @@ from catalog_schemas.fields import (
     Boolean,
     DateTime,
     Dict,
+    Float,
     Integer,
     List,
     Schema,
@@ -32,8 +33,12 @@ class InterfaceSchema(Schema):
     platform_connected = Boolean(
         load_default=False, metadata={"description": "是否接入县数据共享交换平台（Art. 9(3)）"}
     )
-    health = String(validate=one_of(INTERFACE_HEALTH, "健康状态"))
+    # The probe's findings (the interface_health job), not typed in.
+    health = String(dump_only=True, metadata={"description": "、".join(INTERFACE_HEALTH)})
     health_checked_at = DateTime(dump_only=True)
+    health_latency_ms = Float(dump_only=True, allow_none=True)
+    health_failures = Integer(dump_only=True)
+    health_detail = String(dump_only=True, allow_none=True)
     resource_ids = List(Integer(), load_default=list)
     version = Integer(dump_only=True)
     created_at = DateTime(dump_only=True)
@@ -45,7 +50,7 @@ class InterfaceArgs(ListArgs):
     kind = String()
     platform_connected = Boolean()
     resource_id = Integer()
-    health = String()
+    health = String(validate=one_of(INTERFACE_HEALTH, "健康状态"))
 
 
 register_crud(

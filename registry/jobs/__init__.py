@@ -42,6 +42,7 @@ JOBS: dict[str, Job] = {
         Job("confirmation_watch", "确认意见所涉目录变更检查", tasks.confirmation_watch),
         Job("audit_verify", "审计链校验", tasks.audit_verify),
         Job("search_check", "检索索引核对与修复", tasks.search_check, timeout_seconds=4 * 3600),
+        Job("interface_health", "接口可用性探测", tasks.interface_health, timeout_seconds=1800),
     )
 }
 

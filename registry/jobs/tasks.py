@@ -130,3 +130,19 @@ def search_check(app: Flask) -> dict[str, Any]:
             result["repaired"] = maintenance.repair(db.session, backend, report)
             db.session.commit()
     return result
+
+
+def interface_health(app: Flask) -> dict[str, Any]:
+    """Read the targets, probe them with no transaction open (probes take seconds; on
+    SQLite a write lock held meanwhile would stop every writer), then record."""
+    from ..services import probes
+    from ..unit_of_work import read_phase
+
+    settings = probes.ProbeSettings.from_config(app.config)
+    with read_phase():
+        targets, refused = probes.probe_targets(db.session, ACTOR, settings=settings)
+    outcomes = probes.run_probes(targets, settings)
+    with write_intent():
+        result = probes.record_probes(db.session, ACTOR, outcomes, refused, settings=settings)
+        unit_of_work.commit()
+    return result

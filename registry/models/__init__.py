@@ -7,7 +7,7 @@ from .element import DataElement, DataElementVersion, MatchDecision
 from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
 from .flow import Flow
 from .imports import CatalogImport
-from .interface import Interface, interface_resources
+from .interface import Interface, InterfaceProbe, interface_resources
 from .jobs import JobRun, JobState, SchedulerLease, apscheduler_jobs
 from .notification import MailOutbox, Notification
 from .project import Project, ProjectStageChange, project_departments
@@ -57,6 +57,7 @@ __all__ = [
     "UsageObservation",
     "InformationSystem",
     "Interface",
+    "InterfaceProbe",
     "JobRun",
     "JobState",
     "SchedulerLease",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime
@@ -35,8 +35,13 @@ class Interface(Timestamped, Versioned, Base):
     openapi: Mapped[dict | None] = mapped_column(JSON)
     # Art. 9(3): every project connects to the county data-sharing exchange platform.
     platform_connected: Mapped[bool] = mapped_column(default=False)
+    # The scheduler's probe (services/probes.py): up | slow | failing | down | unknown;
+    # written without a version bump (a probe is not an edit: no 412 for the editor).
     health: Mapped[str] = mapped_column(String(16), default="unknown")
     health_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    health_latency_ms: Mapped[float | None]
+    health_failures: Mapped[int] = mapped_column(default=0, server_default="0")  # consecutive
+    health_detail: Mapped[str | None] = mapped_column(String(300))
 
     department: Mapped[Department] = relationship()
     resources: Mapped[list[Resource]] = relationship(secondary=interface_resources)
@@ -44,3 +49,18 @@ class Interface(Timestamped, Versioned, Base):
     @property
     def resource_ids(self) -> list[int]:
         return [r.id for r in self.resources]
+
+
+class InterfaceProbe(Base):
+    """One probe of an interface's endpoint: the health history."""
+
+    __tablename__ = "interface_probes"
+    __table_args__ = (Index("ix_interface_probes_interface_checked", "interface_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interface_id: Mapped[int] = mapped_column(ForeignKey("interfaces.id", ondelete="CASCADE"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ok: Mapped[bool]
+    status_code: Mapped[int | None]
+    latency_ms: Mapped[float | None]
+    error: Mapped[str | None] = mapped_column(String(300))

@@ -41,7 +41,13 @@ SYSTEM_STATUS_LABELS = {
     "retired": "停用",
 }
 INTERFACE_KIND_LABELS = {"api": "服务接口", "table": "库表交换", "file": "文件"}
-HEALTH_LABELS = {"unknown": "未知", "up": "正常", "degraded": "不稳定", "down": "不可用"}
+HEALTH_LABELS = {
+    "unknown": "未知",
+    "up": "正常",
+    "slow": "响应缓慢",
+    "failing": "访问失败",
+    "down": "不可用",
+}
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
