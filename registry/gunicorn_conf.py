@@ -14,6 +14,8 @@ worker_class = "gthread"
 timeout = 300
 graceful_timeout = 30
 accesslog = None  # one JSON line per request comes from the app itself (registry.logs)
+# gunicorn's control socket is one path per user: two instances on a host would share it.
+control_socket_disable = True
 
 
 def child_exit(server, worker) -> None:
