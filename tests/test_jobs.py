@@ -157,3 +157,28 @@ def test_a_mark_left_by_a_dead_process_of_this_host_is_freed_at_once(app):
         )
         db.session.commit()
     assert run_job(app, "sharing_scan")["outcome"] == "ok"
+
+
+def test_the_confirmation_watch_flags_a_changed_catalog_once(app, api):
+    from .test_confirmations import _apply_issue, _etag, _project
+
+    pid, rid = _project(api, app=app)
+    _conf, r = _apply_issue(api, pid, opinion="同意")
+    number = r.get_json()["number"]
+    assert run_job(app, "confirmation_watch")["summary"] == {"flagged": []}  # still matches
+    api.as_("editor_a").patch(
+        f"/api/v1/resources/{rid}",
+        json={"summary": "签发后改过的摘要"},
+        etag=_etag(api, f"/api/v1/resources/{rid}", "editor_a"),
+    )
+    assert run_job(app, "confirmation_watch")["summary"] == {"flagged": [number]}
+    assert run_job(app, "confirmation_watch")["summary"] == {"flagged": []}  # told once
+    with app.app_context():
+        notes = db.session.scalars(
+            select(Notification).where(Notification.kind == "confirmation.catalog_changed")
+        ).all()
+        assert {(n.department_id, n.role) for n in notes} == {
+            (api.world.dept_a, None),
+            (None, "center_reviewer"),
+        }
+        assert number in notes[0].title and "1 处变化" in notes[0].body
