@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..authz import REVIEWER, Actor, require_department_editor, require_role
 from ..db import utcnow
 from ..errors import Conflict, Invalid
-from ..models import ART17_KINDS, Finding
+from ..models import ART17_KINDS, Department, Finding, Project, project_departments
 from ._records import check_version, get_record, snapshot, where_equal
 
 # action → (allowed from, to, who, reason required)
@@ -88,6 +88,46 @@ def list_findings(
         (Finding.subject_type, subject_type),
         (Finding.subject_id, subject_id),
         (Finding.last_seen_run_id, run_id),
+    )
+
+
+def finding_counts(session: Session, stmt: Select) -> dict[str, list[tuple]]:
+    """Counts of a filtered list per kind and per department (the busiest 20)."""
+    sub = stmt.order_by(None).subquery()
+    by_kind = session.execute(
+        select(sub.c.kind, func.count()).group_by(sub.c.kind).order_by(func.count().desc())
+    ).all()
+    by_department = session.execute(
+        select(Department.id, Department.name, func.count())
+        .join(sub, sub.c.department_id == Department.id)
+        .group_by(Department.id, Department.name)
+        .order_by(func.count().desc(), Department.name)
+        .limit(20)
+    ).all()
+    return {"kind": by_kind, "department": by_department}
+
+
+def blocked_projects(session: Session, finding: Finding) -> list[Project]:
+    """What Art. 17 holds while this finding is open: the projects its department leads
+    or co-builds that have not been accepted yet."""
+    if (
+        finding.kind not in ART17_KINDS
+        or finding.status not in ("open", "rectifying")
+        or finding.department_id is None
+    ):
+        return []
+    co_built = select(project_departments.c.project_id).where(
+        project_departments.c.department_id == finding.department_id
+    )
+    return list(
+        session.scalars(
+            select(Project)
+            .where(
+                (Project.lead_department_id == finding.department_id) | Project.id.in_(co_built),
+                Project.stage != "accepted",
+            )
+            .order_by(Project.code)
+        )
     )
 
 

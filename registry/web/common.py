@@ -50,10 +50,13 @@ HEALTH_LABELS = {
 }
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time in the county's time zone (LOCAL_TIMEZONE)."""
-    if value is None:
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time (or its ISO text, as JSON histories keep it) in the county's
+    time zone (LOCAL_TIMEZONE)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).strftime(fmt)
 
 

@@ -63,6 +63,8 @@ PAGES = {
     "/review/<int:resource_id>": ("/review/{submitted}", roles(("reviewer", "admin"))),
     "/admin/users": ("/admin/users", roles(("admin",))),
     "/admin/jobs": ("/admin/jobs", roles(("admin",))),
+    "/findings": ("/findings", roles(SIGNED_IN)),
+    "/findings/<int:finding_id>": ("/findings/{finding}", roles(SIGNED_IN)),
     "/admin/users/<int:user_id>": ("/admin/users/{user}", roles(("admin",))),
     "/admin/departments": ("/admin/departments", roles(("admin",))),
     "/admin/departments/<int:department_id>": (
@@ -137,6 +139,11 @@ POSTS = {
         roles({"admin": ADMITTED}, anonymous=401),
     ),
     "/admin/departments": ("/admin/departments", roles({"admin": ADMITTED}, anonymous=401)),
+    # The department reports rectification (the service decides; a reviewer may too).
+    "/findings/<int:finding_id>/<any(rectifying, resolve, waive, reopen):action>": (
+        "/findings/{finding}/rectifying",
+        roles(dict.fromkeys(("editor_a", "reviewer", "admin"), ADMITTED), anonymous=401),
+    ),
     "/admin/jobs/<name>/run": (
         "/admin/jobs/sharing_scan/run",
         roles({"admin": ADMITTED}, anonymous=401),
@@ -209,6 +216,19 @@ def world(tmp_path_factory, request):
             submitted_at=request.submitted_at,
         )
         db.session.add(correction)
+        from registry.models import Finding
+
+        finding = Finding(
+            kind="not_in_system_catalog",
+            fingerprint="matrix:finding",
+            subject_type="system",
+            subject_id=1,
+            department_id=w.dept_a,
+            title="测试系统未列入系统目录",
+            evidence={"system": {"name": "测试系统", "code": "SYS-T"}},
+            history=[],
+        )
+        db.session.add(finding)
         db.session.flush()
         submitted = resource_in(w.dept_a_code, "submitted")
         from registry.services import users
@@ -225,6 +245,7 @@ def world(tmp_path_factory, request):
             "token": token,
             "share_request": request.id,
             "correction": correction.id,
+            "finding": finding.id,
             "notification": db.session.query(Notification)
             .filter_by(department_id=w.dept_a, kind="share_request.new")
             .first()

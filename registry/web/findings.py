@@ -1,0 +1,146 @@
+"""问题与整改 (Art. 17) in the browser: every finding, filtered and counted; a page per
+finding in plain words with its evidence, what it blocks, and its history; the
+department reports rectification under way, a reviewer resolves, waives or reopens.
+The services of /api/v1/findings, unchanged."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from ..authz import REVIEWER, may_edit_catalog
+from ..db import db
+from ..errors import RegistryError
+from ..models import FINDING_KINDS, FINDING_STATUSES, Department, Finding
+from ..services import findings as svc
+from ..services._records import get_record
+from ..services.departments import list_departments
+from .common import FormErrors, done, signed_in, text_or_none
+
+bp = Blueprint("findings_pages", __name__, url_prefix="/findings")
+PAGE_SIZE = 50
+KIND_LABELS = {
+    "duplicate_collection": "重复采集",
+    "unshared_resource": "应共享未共享",
+    "not_in_system_catalog": "系统未列入系统目录",
+    "scope_overlap": "项目建设内容重叠",
+    "bypasses_platform": "未经共享交换平台",
+    "unconsumed_resource": "资源无人使用",
+    "flow_cycle": "数据流循环",
+    "stale_resource": "资源未按周期更新",
+}
+# What the regulation asks of the department, in a sentence a department head reads.
+KIND_ADVICE = {
+    "duplicate_collection": (
+        "第十七条：已有权威来源的数据不应再次原始采集，应改为从共享交换平台共享获取。"
+    ),
+    "unshared_resource": "第九条第三项：可共享的信息资源应通过县数据共享交换平台提供共享。",
+    "not_in_system_catalog": "第十七条：政务信息系统应列入县政务信息系统目录。",
+    "scope_overlap": "第九条第六项：共建项目之间不得重复建设、交叉建设，应协商确定各自的建设内容。",
+    "bypasses_platform": "第九条第三项：部门间数据交换应经县数据共享交换平台进行。",
+    "unconsumed_resource": "已登记共享的资源尚无部门使用，请核实资源是否仍有价值或需推广。",
+    "flow_cycle": "数据在系统之间循环流转，请核实数据的权威来源。",
+    "stale_resource": "资源未按登记的更新周期更新，请更新数据或修改更新周期。",
+}
+STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "resolved": "已解决", "waived": "已豁免"}
+ACTIONS = {
+    "rectifying": "报告整改中",
+    "resolve": "确认已解决",
+    "waive": "豁免",
+    "reopen": "重新打开",
+}
+
+
+def _args() -> dict:
+    kind = request.args.get("kind") or None
+    status = request.args.get("status") or None
+    return {
+        "kind": kind if kind in FINDING_KINDS else None,
+        "status": status if status in FINDING_STATUSES else None,
+        "department_id": request.args.get("department_id", type=int),
+        "run_id": request.args.get("run", type=int),
+    }
+
+
+@bp.get("")
+def index():
+    signed_in()
+    args = _args()
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = svc.list_findings(**args)
+    counts = svc.finding_counts(db.session, stmt)
+    total = sum(n for _, n in counts["kind"])
+    # Still to act on first, then the newest.
+    active = Finding.status.in_(("open", "rectifying"))
+    rows = db.session.scalars(
+        stmt.order_by(active.desc(), Finding.updated_at.desc(), Finding.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    names = dict(
+        db.session.execute(
+            list_departments().with_only_columns(Department.id, Department.name)
+        ).all()
+    )
+    return render_template(
+        "findings/index.html",
+        rows=rows,
+        total=total,
+        counts=counts,
+        args=args,
+        page=page,
+        per_page=PAGE_SIZE,
+        names=names,
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+    )
+
+
+@bp.get("/<int:finding_id>")
+def show(finding_id: int, errors: FormErrors | None = None, status: int = 200):
+    actor = signed_in()
+    finding = get_record(db.session, Finding, finding_id, label="问题")
+    department = (
+        db.session.get(Department, finding.department_id) if finding.department_id else None
+    )
+    allowed = {
+        action
+        for action, (sources, _to, who, _reason) in svc.TRANSITIONS.items()
+        if finding.status in sources
+        and (
+            actor.role in (REVIEWER, "admin")
+            if who == "reviewer"
+            else may_edit_catalog(actor, finding.department_id or 0)
+            or actor.role in (REVIEWER, "admin")
+        )
+    }
+    return render_template(
+        "findings/show.html",
+        f=finding,
+        department=department,
+        blocked=svc.blocked_projects(db.session, finding),
+        kinds=KIND_LABELS,
+        advice=KIND_ADVICE.get(finding.kind),
+        statuses=STATUS_LABELS,
+        actions={a: label for a, label in ACTIONS.items() if a in allowed},
+        errors=errors,
+    ), status
+
+
+@bp.post("/<int:finding_id>/<any(rectifying, resolve, waive, reopen):action>")
+def act(finding_id: int, action: str):
+    actor = signed_in()
+    try:
+        svc.transition_finding(
+            db.session,
+            actor,
+            finding_id,
+            action=action,
+            reason=text_or_none(request.form.get("reason")),
+            expected_version=request.form.get("version", type=int),
+        )
+    except RegistryError as exc:
+        db.session.rollback()
+        if exc.status in (401, 403, 404):
+            raise
+        return show(finding_id, FormErrors.of(exc), exc.status)
+    return done(f"已{ACTIONS[action]}", "findings_pages.show", finding_id=finding_id)
