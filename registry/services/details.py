@@ -13,8 +13,10 @@ from catalog_schemas.identifiers import classification_path
 
 from ..authz import Actor, may_read_registry
 from ..models import (
+    ART17_KINDS,
     Correction,
     Department,
+    Finding,
     InformationSystem,
     Interface,
     Project,
@@ -23,6 +25,7 @@ from ..models import (
     User,
 )
 from ._records import get_record
+from .findings import list_findings
 from .interfaces import list_interfaces
 from .projects import list_projects
 from .resources import get_resource, list_resources
@@ -79,6 +82,9 @@ class DepartmentDetail:
     resource_total: int
     systems: list[InformationSystem] | None = None
     projects: list[Project] | None = None
+    # Its findings still to rectify, and whether Art. 17 holds its projects for them.
+    open_findings: list[Finding] | None = None
+    art17_blocked: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -107,6 +113,15 @@ def department_detail(
                 .order_by(Project.code)
             )
         )
+        detail.open_findings = list(
+            session.scalars(
+                list_findings(department_id=department.id)
+                .where(Finding.status.in_(("open", "rectifying")))
+                .order_by(Finding.kind, Finding.id)
+                .limit(resource_limit)
+            )
+        )
+        detail.art17_blocked = any(f.kind in ART17_KINDS for f in detail.open_findings)
     return detail
 
 

@@ -46,6 +46,11 @@ def test_a_finding_from_its_list_to_resolved(site, people):
 
     editor = people(site)
     page = editor.sign_in("editor_a")
+    # The department's page says what it must rectify and what is held meanwhile.
+    editor.go(f"/departments/{site.world.dept_a}")
+    assert "未列入县政务信息系统目录" in page.locator("#open-findings").inner_text()
+    assert page.locator("#art17-block").count() == 1
+    assert "因未整改问题暂停" in page.locator("#projects").inner_text()
     editor.go("/findings")
     assert page.locator("#finding-total").inner_text().startswith("共 2 项")
     assert "系统未列入系统目录" in page.locator("#kind-chart").inner_html()
@@ -73,5 +78,8 @@ def test_a_finding_from_its_list_to_resolved(site, people):
     assert rpage.locator("#blocked").count() == 0  # nothing held any more
     assert rpage.locator("#history li").count() == 2
     reviewer.shot("finding")
+    reviewer.go(f"/departments/{site.world.dept_a}")
+    assert rpage.locator("#art17-block").count() == 0
+    assert "无" in rpage.locator("#open-findings").inner_text()
     reviewer.go("/findings?status=resolved")
     assert rpage.locator("#finding-total").inner_text().startswith("共 1 项")
