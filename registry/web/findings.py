@@ -5,12 +5,15 @@ The services of /api/v1/findings, unchanged."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
 
 from ..authz import REVIEWER, may_edit_catalog
 from ..db import db
 from ..errors import RegistryError
-from ..models import FINDING_KINDS, FINDING_STATUSES, Department, Finding
+from ..graph.build import SCOPE_KINDS
+from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Department, Finding
+from ..services import analyses
 from ..services import findings as svc
 from ..services._records import get_record
 from ..services.departments import list_departments
@@ -144,3 +147,65 @@ def act(finding_id: int, action: str):
             raise
         return show(finding_id, FormErrors.of(exc), exc.status)
     return done(f"已{ACTIONS[action]}", "findings_pages.show", finding_id=finding_id)
+
+
+# -- analysis runs ---------------------------------------------------------------------------
+
+SCOPE_LABELS = {"all": "全县", "region": "县（区）", "department": "部门", "projects": "项目"}
+CHANGE_LABELS = {
+    "created": "新发现",
+    "reopened": "重新出现",
+    "resolved": "已自行消除",
+    "seen": "仍存在",
+}
+
+
+@bp.get("/runs")
+def runs(errors: FormErrors | None = None, status: int = 200):
+    """The analysis runs, newest first; a reviewer starts one for a scope."""
+    actor = signed_in()
+    rows = db.session.scalars(select(AnalysisRun).order_by(AnalysisRun.id.desc()).limit(50)).all()
+    return render_template(
+        "findings/runs.html",
+        rows=rows,
+        scopes=SCOPE_LABELS,
+        may_run=actor.role in (REVIEWER, "ndrc_officer", "admin"),
+        changes=CHANGE_LABELS,
+        errors=errors,
+        values=request.form,
+    ), status
+
+
+@bp.post("/runs")
+def start_run():
+    """运行分析: synchronous (a county's run takes seconds); the page of the run follows."""
+    actor = signed_in()
+    kind = request.form.get("scope_kind", "all")
+    try:
+        run = analyses.run_analyses(
+            db.session,
+            actor,
+            scope_kind=kind if kind in SCOPE_KINDS else "",
+            scope_value=text_or_none(request.form.get("scope_value")),
+            analyses=None,
+            settings=analyses.AnalysisSettings.from_config(current_app.config),
+        )
+    except RegistryError as exc:
+        db.session.rollback()
+        if exc.status in (401, 403):
+            raise
+        return runs(FormErrors.of(exc), exc.status)
+    return done(f"分析已完成（批次 {run.id}）", "findings_pages.run_page", run_id=run.id)
+
+
+@bp.get("/runs/<int:run_id>")
+def run_page(run_id: int):
+    signed_in()
+    run = get_record(db.session, AnalysisRun, run_id, label="分析记录")
+    return render_template(
+        "findings/run.html",
+        run=run,
+        scopes=SCOPE_LABELS,
+        kinds=KIND_LABELS,
+        changes=CHANGE_LABELS,
+    )

@@ -83,3 +83,27 @@ def test_a_finding_from_its_list_to_resolved(site, people):
     assert "无" in rpage.locator("#open-findings").inner_text()
     reviewer.go("/findings?status=resolved")
     assert rpage.locator("#finding-total").inner_text().startswith("共 1 项")
+
+
+def test_a_reviewer_runs_an_analysis_and_reads_what_changed(site, people):
+    reviewer = people(site)
+    page = reviewer.sign_in("reviewer")
+    reviewer.go("/findings/runs")
+    page.select_option("select[name=scope_kind]", "department")
+    page.fill("input[name=scope_value]", "不存在的部门")
+    page.get_by_role("button", name="运行分析").click()
+    assert page.locator(".alert").count() == 1  # the scope names nothing: said, nothing run
+    assert page.locator("#runs").count() == 0
+    page.select_option("select[name=scope_kind]", "all")
+    page.fill("input[name=scope_value]", "")
+    page.get_by_role("button", name="运行分析").click()
+    assert "分析已完成" in reviewer.flash()
+    assert "新发现" in page.locator("#run-changes").inner_text()
+    reviewer.shot("analysis-run")
+    reviewer.go("/findings/runs")
+    assert page.locator("#runs tbody tr").count() == 1
+
+    editor = people(site)
+    epage = editor.sign_in("editor_a")
+    editor.go("/findings/runs")
+    assert epage.locator("#start-run").count() == 0  # reading, not running

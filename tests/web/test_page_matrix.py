@@ -65,6 +65,8 @@ PAGES = {
     "/admin/jobs": ("/admin/jobs", roles(("admin",))),
     "/findings": ("/findings", roles(SIGNED_IN)),
     "/findings/<int:finding_id>": ("/findings/{finding}", roles(SIGNED_IN)),
+    "/findings/runs": ("/findings/runs", roles(SIGNED_IN)),
+    "/findings/runs/<int:run_id>": ("/findings/runs/{run}", roles(SIGNED_IN)),
     "/admin/users/<int:user_id>": ("/admin/users/{user}", roles(("admin",))),
     "/admin/departments": ("/admin/departments", roles(("admin",))),
     "/admin/departments/<int:department_id>": (
@@ -143,6 +145,11 @@ POSTS = {
     "/findings/<int:finding_id>/<any(rectifying, resolve, waive, reopen):action>": (
         "/findings/{finding}/rectifying",
         roles(dict.fromkeys(("editor_a", "reviewer", "admin"), ADMITTED), anonymous=401),
+    ),
+    # Running an analysis: the 大数据中心 and the 发改委 (the service decides).
+    "/findings/runs": (
+        "/findings/runs",
+        roles(dict.fromkeys(("reviewer", "ndrc", "admin"), ADMITTED), anonymous=401),
     ),
     "/admin/jobs/<name>/run": (
         "/admin/jobs/sharing_scan/run",
@@ -229,6 +236,10 @@ def world(tmp_path_factory, request):
             history=[],
         )
         db.session.add(finding)
+        from registry.models import AnalysisRun
+
+        run = AnalysisRun(scope_kind="all", analyses=["flow_cycle"], actor_name="测试")
+        db.session.add(run)
         db.session.flush()
         submitted = resource_in(w.dept_a_code, "submitted")
         from registry.services import users
@@ -246,6 +257,7 @@ def world(tmp_path_factory, request):
             "share_request": request.id,
             "correction": correction.id,
             "finding": finding.id,
+            "run": run.id,
             "notification": db.session.query(Notification)
             .filter_by(department_id=w.dept_a, kind="share_request.new")
             .first()
