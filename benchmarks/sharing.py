@@ -97,9 +97,16 @@ def prepare(app, report: dict) -> None:
             t = time.perf_counter()
             history(s, sharing.SharingSettings.from_config(app.config))
             s.commit()
+            report["history_load_s"] = round(time.perf_counter() - t, 1)
+        # The steady state autovacuum keeps: statistics, and on PostgreSQL the visibility
+        # map that lets the figures come from the covering indexes alone.
+        if s.get_bind().dialect.name == "postgresql":
+            s.commit()
+            with db.engine.connect() as c:
+                c.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        else:
             s.execute(text("ANALYZE"))
             s.commit()
-            report["history_load_s"] = round(time.perf_counter() - t, 1)
         for model in (
             Department,
             Resource,
@@ -318,10 +325,11 @@ PLAIN = {
     "resources": """
         SELECT r.provider_department_id, count(*),
                sum(CASE WHEN r.share_type <> '不予共享' THEN 1 ELSE 0 END),
-               sum(CASE WHEN r.share_type <> '不予共享' AND EXISTS (
+               sum(CASE WHEN r.share_type <> '不予共享' AND (
                    SELECT 1 FROM interface_resources ir JOIN interfaces i
                      ON i.id = ir.interface_id
-                   WHERE ir.resource_id = r.id AND i.platform_connected) THEN 1 ELSE 0 END)
+                   WHERE ir.resource_id = r.id AND i.platform_connected LIMIT 1) IS NOT NULL
+                   THEN 1 ELSE 0 END)
         FROM resources r WHERE r.status = 'published' {where_r}
         GROUP BY r.provider_department_id""",
     "requests": """

@@ -90,6 +90,9 @@ class Grant(Timestamped, Versioned, Base):
             "status",
             "consumer_department_id",
         ),
+        # A department's (or county's) grants joined to their reports and call log: the
+        # ids from the index alone (PostgreSQL otherwise scans every grant).
+        Index("ix_share_grants_provider_id", "provider_department_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
