@@ -43,7 +43,7 @@ from sqlalchemy import create_engine, func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import pct  # noqa: E402
+from benchmarks.common import catalog_entry, pct  # noqa: E402
 from registry.models import Department, Resource, SchedulerLease  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -132,26 +132,10 @@ class Load:
             return "GET", "/api/v1/resources?page_size=50&sort=-updated_at", None, auth
         if kind == "page":
             return "GET", f"/resources/{rng.choice(self.ids)}", None, {}
-        body = json.dumps(
-            {
-                "classification_code": "307001",
-                "name": f"负载测试登记的资源{rng.randrange(10**9)}",
-                "summary": "分布式部署基准脚本在负载下登记的资源",
-                "provider_code": dept_code,
-                "format_class": "数据库",
-                "share_type": "有条件共享",
-                "share_condition": "仅限政务用途",
-                "share_method_class": "共享平台方式",
-                "share_method_platform": "接口",
-                "open_type": "不予开放",
-                "update_cycle": "每月",
-                "publish_date": "2026-01-15",
-                "items": [
-                    {"name": f"信息项{k}", "data_type": "字符型C", "length": 50} for k in range(5)
-                ],
-            },
-            ensure_ascii=False,
-        ).encode()
+        entry = catalog_entry(
+            f"负载测试登记的资源{rng.randrange(10**9)}", items=5, provider_code=dept_code
+        )
+        body = json.dumps(entry, ensure_ascii=False).encode()
         return "POST", "/api/v1/resources", body, {**auth, "Content-Type": "application/json"}
 
     def run(self, clients: int, seconds: float, events=()) -> float:

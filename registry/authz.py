@@ -112,6 +112,20 @@ def may_edit_catalog(actor: Actor, department_id: int) -> bool:
     return actor.role == ADMIN or (actor.role == EDITOR and actor.department_id == department_id)
 
 
+def may_act_on_finding(actor: Actor, who: str, department_id: int | None) -> bool:
+    """A finding's step: the reviewers' (resolve, waive, reopen) are the 大数据中心's;
+    reporting rectification is its department's editors', and reviewers may too
+    (services/findings.py enforces the same with require_role / require_department_editor)."""
+    if actor.role in (REVIEWER, ADMIN):
+        return True
+    return who != "reviewer" and may_edit_catalog(actor, department_id or 0)
+
+
+def may_run_analysis(actor: Actor) -> bool:
+    """Running the data-flow analyses: the 大数据中心 and the 发改委 (and the admin)."""
+    return actor.role in (REVIEWER, NDRC, ADMIN)
+
+
 def may_retire(actor: Actor, department_id: int) -> bool:
     """Taking a published entry out of the catalog (下架): its department, the 大数据中心,
     the admin."""

@@ -90,6 +90,8 @@ def configure_logging(config: dict[str, Any]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from . import metrics  # its counters are module-level: imported once, not per request
+
     configure_logging(app.config)
 
     @app.before_request
@@ -106,6 +108,9 @@ def init_app(app: Flask) -> None:
         duration = (time.perf_counter() - started) * 1000 if started else None
         actor = g.get("actor")
         rule = request.url_rule.rule if request.url_rule is not None else None
+        metrics.observe_request(request.method, rule, response.status_code, duration)
+        if not request_log.isEnabledFor(logging.INFO):
+            return response
         request_log.info(
             "request",
             extra={  # request_id: stamped on every record made in the request
@@ -119,7 +124,4 @@ def init_app(app: Flask) -> None:
                 "bytes": response.calculate_content_length(),
             },
         )
-        from . import metrics
-
-        metrics.observe_request(request.method, rule, response.status_code, duration)
         return response

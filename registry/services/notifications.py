@@ -87,6 +87,30 @@ def already_told(
     )
 
 
+def notify_once(
+    session: Session,
+    *,
+    kind: str,
+    subject_type: str,
+    subject_id: int,
+    title: str,
+    body: str,
+    department_id: int,
+) -> Notification | None:
+    """``notify`` unless this very message was written before (None then)."""
+    if already_told(session, kind, subject_type, subject_id, title):
+        return None
+    return notify(
+        session,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        title=title,
+        body=body,
+        department_id=department_id,
+    )
+
+
 def inbox(actor: Actor) -> Select:
     """The actor's messages: their department's and their role's, newest first."""
     require_login(actor)

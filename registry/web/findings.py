@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
-from ..authz import REVIEWER, may_edit_catalog
+from ..authz import may_act_on_finding, may_run_analysis
 from ..db import db
 from ..errors import RegistryError
 from ..graph.build import SCOPE_KINDS
@@ -108,13 +108,7 @@ def show(finding_id: int, errors: FormErrors | None = None, status: int = 200):
     allowed = {
         action
         for action, (sources, _to, who, _reason) in svc.TRANSITIONS.items()
-        if finding.status in sources
-        and (
-            actor.role in (REVIEWER, "admin")
-            if who == "reviewer"
-            else may_edit_catalog(actor, finding.department_id or 0)
-            or actor.role in (REVIEWER, "admin")
-        )
+        if finding.status in sources and may_act_on_finding(actor, who, finding.department_id)
     }
     return render_template(
         "findings/show.html",
@@ -169,7 +163,7 @@ def runs(errors: FormErrors | None = None, status: int = 200):
         "findings/runs.html",
         rows=rows,
         scopes=SCOPE_LABELS,
-        may_run=actor.role in (REVIEWER, "ndrc_officer", "admin"),
+        may_run=may_run_analysis(actor),
         changes=CHANGE_LABELS,
         errors=errors,
         values=request.form,
