@@ -494,7 +494,13 @@ CASES: dict[str, tuple[Callable[[World], Call], set[str]]] = {
     ),
     "finding.rectifying": (
         lambda w: (
-            (f := _finding(w)) and Call("POST", f"/api/v1/findings/{f.id}/rectifying", {}, tag(f))
+            (f := _finding(w))
+            and Call(
+                "POST",
+                f"/api/v1/findings/{f.id}/rectifying",
+                {"plan": "改为共享获取", "due_date": "2099-12-31"},
+                tag(f),
+            )
         ),
         {"editor_a", "reviewer", "admin"},
     ),

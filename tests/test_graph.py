@@ -174,8 +174,25 @@ def test_lifecycle_roles_and_art17_block(app, api):
     url = f"/api/v1/findings/{finding.id}"
     etag = api.as_("ed").get(url).headers["ETag"]
     assert api.as_("editor_a").post(url + "/rectifying", json={}, etag=etag).status_code == 403
-    r = api.as_("ed").post(url + "/rectifying", json={"reason": "已申请列入系统目录"}, etag=etag)
+    r = api.as_("ed").post(url + "/rectifying", json={"plan": "申请列入系统目录"}, etag=etag)
+    assert r.status_code == 422 and set(r.get_json()["errors"]) == {"due_date"}
+    r = api.as_("ed").post(
+        url + "/rectifying",
+        json={"plan": "申请列入系统目录", "due_date": "2000-01-01"},
+        etag=etag,
+    )
+    assert r.status_code == 422 and "不能早于今天" in r.get_json()["errors"]["due_date"][0]
+    r = api.as_("ed").post(
+        url + "/rectifying",
+        json={"plan": "申请列入系统目录", "due_date": "2099-06-30"},
+        etag=etag,
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "rectifying"
+    assert (r.get_json()["plan"], r.get_json()["due_date"]) == ("申请列入系统目录", "2099-06-30")
+    assert r.get_json()["history"][-1]["due_date"] == "2099-06-30"
+    listed = api.as_("reviewer").get("/api/v1/findings?status=rectifying").get_json()
+    assert finding.id in [f["id"] for f in listed]
+    assert api.as_("reviewer").get("/api/v1/findings?overdue=true").get_json() == []
     assert (
         api.as_("ed")
         .post("/api/v1/projects", json={"code": "XM-X", "name": "新项目", "investment": "100"})

@@ -4,7 +4,14 @@ from .audit import AuditEvent
 from .confirmation import CONFIRMATION_STATUSES, Confirmation, ConfirmationSequence, SigningKey
 from .department import Department
 from .element import DataElement, DataElementVersion, MatchDecision
-from .finding import ART17_KINDS, FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Finding
+from .finding import (
+    ACTIVE_STATUSES,
+    ART17_KINDS,
+    FINDING_KINDS,
+    FINDING_STATUSES,
+    AnalysisRun,
+    Finding,
+)
 from .flow import Flow
 from .imports import CatalogImport
 from .interface import Interface, InterfaceProbe, interface_resources
@@ -27,6 +34,7 @@ from .system import InformationSystem, project_systems
 from .user import ROLES, ApiToken, User
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "ART17_KINDS",
     "CatalogImport",
     "CONFIRMATION_STATUSES",

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -18,6 +18,8 @@ FINDING_KINDS = ART17_KINDS + (
     "stale_resource",  # the scheduler's freshness job (services/freshness.py)
 )
 FINDING_STATUSES = ("open", "rectifying", "resolved", "waived")
+# Still to rectify: these block (Art. 17 kinds) and can fall overdue.
+ACTIVE_STATUSES = ("open", "rectifying")
 
 
 class Finding(Timestamped, Versioned, Base):
@@ -42,6 +44,15 @@ class Finding(Timestamped, Versioned, Base):
     last_seen_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     history: Mapped[list] = mapped_column(JSON, default=list)
+    # 整改计划 and its 完成时限, as the responsible department reported them (整改中).
+    plan: Mapped[str | None] = mapped_column(String(2000))
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)
+
+    def overdue(self, today: date) -> bool:
+        """Still to rectify after the date the department promised."""
+        return (
+            self.status in ACTIVE_STATUSES and self.due_date is not None and self.due_date < today
+        )
 
 
 class AnalysisRun(Base):

@@ -13,6 +13,7 @@ from catalog_schemas.identifiers import classification_path
 
 from ..authz import Actor, may_read_registry
 from ..models import (
+    ACTIVE_STATUSES,
     ART17_KINDS,
     Correction,
     Department,
@@ -116,7 +117,7 @@ def department_detail(
         detail.open_findings = list(
             session.scalars(
                 list_findings(department_id=department.id)
-                .where(Finding.status.in_(("open", "rectifying")))
+                .where(Finding.status.in_(ACTIVE_STATUSES))
                 .order_by(Finding.kind, Finding.id)
                 .limit(resource_limit)
             )

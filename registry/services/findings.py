@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from datetime import date
+
+from sqlalchemy import Select, and_, case, func, select, union
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..authz import REVIEWER, Actor, require_department_editor, require_role
 from ..db import utcnow
 from ..errors import Conflict, Invalid
-from ..models import ART17_KINDS, Department, Finding, Project, project_departments
+from ..models import ACTIVE_STATUSES, ART17_KINDS, Department, Finding, Project, project_departments
 from ._records import check_version, get_record, snapshot, where_equal
 
 # action → (allowed from, to, who, reason required)
 TRANSITIONS = {
     "rectifying": (("open",), "rectifying", "department", False),
-    "resolve": (("open", "rectifying"), "resolved", "reviewer", True),
-    "waive": (("open", "rectifying"), "waived", "reviewer", True),
+    "resolve": (ACTIVE_STATUSES, "resolved", "reviewer", True),
+    "waive": (ACTIVE_STATUSES, "waived", "reviewer", True),
     "reopen": (("resolved", "waived"), "open", "reviewer", True),
 }
 
@@ -29,7 +31,12 @@ def transition_finding(
     action: str,
     reason: str | None,
     expected_version: int | None,
+    plan: str | None = None,
+    due_date: date | None = None,
+    today: date | None = None,
 ) -> Finding:
+    """One step of a finding's life. 整改中 takes the department's 整改计划 and the date it
+    promises (not before ``today``); reopening asks for a new plan, so it clears the date."""
     sources, target, who, needs_reason = TRANSITIONS[action]
     finding = get_record(session, Finding, finding_id, label="问题")
     if who == "reviewer":
@@ -43,17 +50,19 @@ def transition_finding(
         )
     if needs_reason and not (reason or "").strip():
         raise Invalid(errors={"reason": ["须说明原因"]})
+    if action == "rectifying":
+        plan = (plan or reason or "").strip()
+        _check_plan(plan, due_date, today or utcnow().date())
     before = snapshot(finding)
-    finding.history = [
-        *finding.history,
-        {
-            "at": utcnow().isoformat(),
-            "from": finding.status,
-            "to": target,
-            "note": reason,
-            "actor": actor.name,
-        },
-    ]
+    entry = {"at": utcnow().isoformat(), "from": finding.status, "to": target}
+    entry |= {"note": reason, "actor": actor.name}
+    if action == "rectifying":
+        entry |= {"plan": plan, "due_date": due_date.isoformat()}
+        finding.plan, finding.due_date = plan, due_date
+        reason = reason or plan
+    elif action == "reopen":
+        finding.due_date = None
+    finding.history = [*finding.history, entry]
     finding.status, finding.status_reason = target, reason
     finding.resolved_at = utcnow() if target in ("resolved", "waived") else None
     finding.updated_at = utcnow()
@@ -71,6 +80,29 @@ def transition_finding(
     return finding
 
 
+def _check_plan(plan: str, due_date: date | None, today: date) -> None:
+    errors: dict[str, list[str]] = {}
+    if not plan:
+        errors["plan"] = ["须填写整改计划"]
+    if due_date is None:
+        errors["due_date"] = ["须填写整改完成时限"]
+    elif due_date < today:
+        errors["due_date"] = [f"整改完成时限不能早于今天（{today.isoformat()}）"]
+    if errors:
+        raise Invalid(errors=errors)
+
+
+def overdue_first(today: date):
+    """ORDER BY terms: overdue first, then what is still to rectify, then the newest."""
+    active = Finding.status.in_(ACTIVE_STATUSES)
+    overdue = and_(active, Finding.due_date < today)
+    return (
+        case((overdue, 0), (active, 1), else_=2),
+        Finding.updated_at.desc(),
+        Finding.id.desc(),
+    )
+
+
 def list_findings(
     *,
     kind: str | None = None,
@@ -79,8 +111,13 @@ def list_findings(
     subject_type: str | None = None,
     subject_id: int | None = None,
     run_id: int | None = None,
+    project_id: int | None = None,
+    overdue_on: date | None = None,
 ) -> Select:
-    return where_equal(
+    """Findings by their fields; ``project_id``: about the project itself (overlap) or
+    held against one of its builders (lead or co-builder, what Art. 17 weighs);
+    ``overdue_on``: still to rectify and past the promised date on that day."""
+    stmt = where_equal(
         select(Finding),
         (Finding.kind, kind),
         (Finding.status, status),
@@ -89,6 +126,20 @@ def list_findings(
         (Finding.subject_id, subject_id),
         (Finding.last_seen_run_id, run_id),
     )
+    if project_id is not None:
+        builders = union(
+            select(Project.lead_department_id).where(Project.id == project_id),
+            select(project_departments.c.department_id).where(
+                project_departments.c.project_id == project_id
+            ),
+        )
+        stmt = stmt.where(
+            and_(Finding.subject_type == "project", Finding.subject_id == project_id)
+            | Finding.department_id.in_(builders)
+        )
+    if overdue_on is not None:
+        stmt = stmt.where(Finding.status.in_(ACTIVE_STATUSES), Finding.due_date < overdue_on)
+    return stmt
 
 
 def finding_counts(session: Session, stmt: Select) -> dict[str, list[tuple]]:
@@ -112,7 +163,7 @@ def blocked_projects(session: Session, finding: Finding) -> list[Project]:
     or co-builds that have not been accepted yet."""
     if (
         finding.kind not in ART17_KINDS
-        or finding.status not in ("open", "rectifying")
+        or finding.status not in ACTIVE_STATUSES
         or finding.department_id is None
     ):
         return []
@@ -138,9 +189,7 @@ def open_findings(
     kinds: tuple[str, ...] = ART17_KINDS,
 ) -> list[Finding]:
     """Every open (or rectifying) finding of ``kinds``: the complete list, no cut."""
-    stmt = select(Finding).where(
-        Finding.kind.in_(kinds), Finding.status.in_(("open", "rectifying"))
-    )
+    stmt = select(Finding).where(Finding.kind.in_(kinds), Finding.status.in_(ACTIVE_STATUSES))
     if department_ids is not None:
         stmt = stmt.where(Finding.department_id.in_(department_ids))
     return list(session.scalars(stmt.order_by(Finding.id)))

@@ -5,14 +5,16 @@ The services of /api/v1/findings, unchanged."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import select
 
 from ..authz import may_act_on_finding, may_run_analysis
-from ..db import db
-from ..errors import RegistryError
+from ..db import db, local_now
+from ..errors import Invalid, RegistryError
 from ..graph.build import SCOPE_KINDS
-from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Department, Finding
+from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Department, Finding, Project
 from ..services import analyses
 from ..services import findings as svc
 from ..services._records import get_record
@@ -53,6 +55,10 @@ ACTIONS = {
 }
 
 
+def _today() -> date:
+    return local_now(current_app.config["LOCAL_TIMEZONE"]).date()
+
+
 def _args() -> dict:
     kind = request.args.get("kind") or None
     status = request.args.get("status") or None
@@ -61,6 +67,8 @@ def _args() -> dict:
         "status": status if status in FINDING_STATUSES else None,
         "department_id": request.args.get("department_id", type=int),
         "run_id": request.args.get("run", type=int),
+        "project_id": request.args.get("project_id", type=int),
+        "overdue_on": _today() if request.args.get("overdue") else None,
     }
 
 
@@ -72,21 +80,20 @@ def index():
     stmt = svc.list_findings(**args)
     counts = svc.finding_counts(db.session, stmt)
     total = sum(n for _, n in counts["kind"])
-    # Still to act on first, then the newest.
-    active = Finding.status.in_(("open", "rectifying"))
     rows = db.session.scalars(
-        stmt.order_by(active.desc(), Finding.updated_at.desc(), Finding.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        stmt.order_by(*svc.overdue_first(_today())).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     names = dict(
         db.session.execute(
             list_departments().with_only_columns(Department.id, Department.name)
         ).all()
     )
+    project = db.session.get(Project, args["project_id"]) if args["project_id"] else None
     return render_template(
         "findings/index.html",
         rows=rows,
+        project=project,
+        today=_today(),
         total=total,
         counts=counts,
         args=args,
@@ -119,7 +126,9 @@ def show(finding_id: int, errors: FormErrors | None = None, status: int = 200):
         advice=KIND_ADVICE.get(finding.kind),
         statuses=STATUS_LABELS,
         actions={a: label for a, label in ACTIONS.items() if a in allowed},
+        today=_today(),
         errors=errors,
+        values=request.form,
     ), status
 
 
@@ -134,6 +143,9 @@ def act(finding_id: int, action: str):
             action=action,
             reason=text_or_none(request.form.get("reason")),
             expected_version=request.form.get("version", type=int),
+            plan=text_or_none(request.form.get("plan")),
+            due_date=_form_date("due_date"),
+            today=_today(),
         )
     except RegistryError as exc:
         db.session.rollback()
@@ -141,6 +153,16 @@ def act(finding_id: int, action: str):
             raise
         return show(finding_id, FormErrors.of(exc), exc.status)
     return done(f"已{ACTIONS[action]}", "findings_pages.show", finding_id=finding_id)
+
+
+def _form_date(name: str) -> date | None:
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(errors={name: ["日期格式应为 YYYY-MM-DD"]}) from None
 
 
 # -- analysis runs ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ resolve, and then does."""
 
 from __future__ import annotations
 
-from registry.db import db
+from registry.db import db, utcnow
 from registry.models import Finding, Project
 
 
@@ -60,11 +60,14 @@ def test_a_finding_from_its_list_to_resolved(site, people):
     page.locator("#findings a").first.click()
     assert "第十七条" in page.locator("#finding-advice").inner_text()
     assert "XM-WEB-1 智慧治安二期" in page.locator("#blocked").inner_text()
-    assert "确认已解决" not in page.locator("#finding-act").inner_text()  # the reviewer's
-    page.fill("#reason", "6 月底前完成系统目录登记")
+    assert page.locator("#finding-act").count() == 0  # resolving is the reviewer's
+    page.fill("#f-plan", "完成系统目录登记")
+    page.fill("#f-due_date", "2099-06-30")
     page.get_by_role("button", name="报告整改中").click()
     assert "已报告整改中" in editor.flash()
-    assert page.locator("#finding-status").inner_text() == "整改中：6 月底前完成系统目录登记"
+    assert page.locator("#finding-status").inner_text() == "整改中：完成系统目录登记"
+    assert "2099-06-30" in page.locator("#plan").inner_text()
+    assert page.locator("#overdue").count() == 0
     url = page.url
 
     reviewer = people(site)
@@ -77,12 +80,68 @@ def test_a_finding_from_its_list_to_resolved(site, people):
     assert "已解决" in rpage.locator("#finding-status").inner_text()
     assert rpage.locator("#blocked").count() == 0  # nothing held any more
     assert rpage.locator("#history li").count() == 2
+    assert "整改计划“完成系统目录登记”，2099-06-30 前完成" in rpage.locator("#history").inner_text()
     reviewer.shot("finding")
     reviewer.go(f"/departments/{site.world.dept_a}")
     assert rpage.locator("#art17-block").count() == 0
     assert "无" in rpage.locator("#open-findings").inner_text()
     reviewer.go("/findings?status=resolved")
     assert rpage.locator("#finding-total").inner_text().startswith("共 1 项")
+
+
+def test_overdue_findings_come_first_and_filter(site, people):
+    from datetime import date, timedelta
+
+    today = date.today()
+    with site.app.app_context():
+        db.session.add_all(
+            [
+                Finding(
+                    kind=kind,
+                    fingerprint=f"web:overdue:{n}",
+                    subject_type="resource",
+                    subject_id=n,
+                    department_id=site.world.dept_a,
+                    title=title,
+                    status=status,
+                    due_date=due,
+                    plan="整改" if due else None,
+                    history=[],
+                )
+                for n, (kind, title, status, due) in enumerate(
+                    [
+                        ("stale_resource", "逾期未整改的资源", "rectifying", today - timedelta(2)),
+                        ("stale_resource", "按期整改中的资源", "rectifying", today + timedelta(30)),
+                        ("unshared_resource", "已解决的问题", "resolved", None),
+                    ]
+                )
+            ]
+        )
+        db.session.commit()
+        # The overdue one is the oldest: it comes first for being overdue, not for being new.
+        db.session.execute(
+            Finding.__table__.update()
+            .where(Finding.fingerprint == "web:overdue:0")
+            .values(updated_at=utcnow() - timedelta(days=40))
+        )
+        db.session.commit()
+    reviewer = people(site)
+    page = reviewer.sign_in("reviewer")
+    reviewer.go("/findings")
+    titles = page.locator("#findings tbody tr td:first-child").all_inner_texts()
+    assert titles[0] == "逾期未整改的资源"
+    assert titles[-1] == "已解决的问题"
+    assert "已逾期" in page.locator("#findings tbody tr").first.inner_text()
+    page.check("input[name=overdue]")
+    page.get_by_role("button", name="筛选").click()
+    assert page.locator("#findings tbody tr td:first-child").all_inner_texts() == [
+        "逾期未整改的资源"
+    ]
+    with site.app.app_context():
+        from registry.services.findings import list_findings
+
+        overdue = db.session.scalars(list_findings(overdue_on=today)).all()
+        assert [f.title for f in overdue] == ["逾期未整改的资源"]
 
 
 def test_a_reviewer_runs_an_analysis_and_reads_what_changed(site, people):
