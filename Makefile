@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv clean bench
+.PHONY: run test lint venv clean bench assets
+ASSETS := registry/web/static/vendor/.installed
 
 $(STAMP): pyproject.toml constraints.txt
 	scripts/install-system-deps
@@ -15,9 +16,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+$(ASSETS): frontend/package-lock.json scripts/vendor-assets
+	scripts/vendor-assets
+
+assets: $(ASSETS)
+
 ## Set up, migrate, load the demo county when the database is empty, index what waits,
 ## then the scheduler in the background and the web server on :8000 (Ctrl-C stops both).
-run: $(STAMP)
+run: $(STAMP) $(ASSETS)
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo load --scale county --if-empty
 	$(BIN)/registry search drain
@@ -26,7 +32,7 @@ run: $(STAMP)
 	$(BIN)/registry serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: SQLite and a throw-away PostgreSQL cluster (started by the tests).
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff check registry catalog_schemas importers config tests benchmarks
 	$(BIN)/ruff format --check registry catalog_schemas importers config tests benchmarks
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -39,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/registry_core.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache frontend/node_modules registry/web/static/vendor

@@ -158,6 +158,16 @@ PROJECT_STAGES = (
     "acceptance_requested",
     "accepted",
 )
+PROJECT_STAGE_LABELS = {
+    "planned": "储备",
+    "proposal": "项目建议书",
+    "feasibility": "可行性研究",
+    "preliminary_design": "初步设计",
+    "technical_review": "技术评审",
+    "construction": "建设实施",
+    "acceptance_requested": "申请验收",
+    "accepted": "已验收",
+}
 
 SYSTEM_DEPLOYMENTS = ("政务云", "政务外网", "其他")
 SYSTEM_STATUSES = ("planned", "building", "in_use", "retired")

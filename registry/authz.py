@@ -318,3 +318,31 @@ def may_link_project(
     if actor.role in (NDRC, ADMIN):
         return True
     return actor.role == EDITOR and actor.department_id in (lead_department_id, *co_department_ids)
+
+
+def stage_movers(stage: str) -> tuple[str, ...]:
+    """Who moves a project on from ``stage``: the 发改委; the 大数据中心 may also close its
+    own county technical review (Art. 8). services/projects.py requires exactly these."""
+    return (NDRC, REVIEWER) if stage == "technical_review" else (NDRC,)
+
+
+def may_move_stage(actor: Actor, stage: str) -> bool:
+    return actor.role == ADMIN or actor.role in stage_movers(stage)
+
+
+def may_edit_project(actor: Actor, lead_department_id: int) -> bool:
+    """A project's record (materials, extension requests): its lead department's editors,
+    the 发改委 and the admin (require_department_editor(actor, lead, NDRC) in the service)."""
+    return actor.role in (NDRC, ADMIN) or (
+        actor.role == EDITOR and actor.department_id == lead_department_id
+    )
+
+
+def may_apply_confirmation(actor: Actor, lead_department_id: int) -> bool:
+    """Applying for the Art. 15 confirmation: the lead department (and the admin)."""
+    return may_edit_catalog(actor, lead_department_id)
+
+
+def may_decide_confirmation(actor: Actor) -> bool:
+    """Issuing, returning or revoking a confirmation: the 大数据中心 (and the admin)."""
+    return actor.role in (REVIEWER, ADMIN)

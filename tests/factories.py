@@ -7,6 +7,7 @@ from typing import Any
 
 from catalog_schemas import ResourceSchema
 from registry.db import db
+from registry.models import Project
 from registry.services import resources
 
 from .helpers import SYSTEM, ApiClient, resource_payload
@@ -106,3 +107,54 @@ def share_request(world, status: str = "pending"):
         )
     db.session.flush()
     return request
+
+
+def confirmable_project(
+    api: ApiClient, *, investment="300", in_catalog=True, stage="construction", app=None
+) -> tuple[int, int]:
+    """A project of editor_a's department at ``stage``, whose one system (in the system
+    catalog or not) holds a published resource served through the platform: every
+    confirmation check passes. Returns (project id, resource id)."""
+    s = api.as_("editor_a").post(
+        "/api/v1/systems",
+        json={
+            "code": f"SYS-{investment}",
+            "name": "一网通办系统",
+            "deployment": "政务云",
+            "in_system_catalog": in_catalog,
+        },
+    )
+    system = s.get_json()
+    body, etag = api.create_resource(system_ids=[system["id"]], name="社会救助对象信息")
+    etag = (
+        api.as_("editor_a")
+        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
+        .headers["ETag"]
+    )
+    api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
+    i = api.as_("editor_a").post(
+        "/api/v1/interfaces",
+        json={
+            "name": "救助对象查询",
+            "kind": "api",
+            "platform_connected": True,
+            "resource_ids": [body["id"]],
+        },
+    )
+    assert i.status_code == 201
+    p = (
+        api.as_("editor_a")
+        .post(
+            "/api/v1/projects",
+            json={"code": f"XM-{investment}", "name": "社会救助一件事", "investment": investment},
+        )
+        .get_json()
+    )
+    r = api.as_("editor_a").patch(
+        f"/api/v1/systems/{system['id']}", json={"project_ids": [p["id"]]}, etag=s.headers["ETag"]
+    )
+    assert r.status_code == 200
+    with app.app_context():
+        db.session.get(Project, p["id"]).stage = stage
+        db.session.commit()
+    return p["id"], body["id"]

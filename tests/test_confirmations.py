@@ -16,6 +16,8 @@ from registry.db import db
 from registry.models import AuditEvent, Confirmation, Project
 from registry.services.confirmations import verify_file
 
+from .factories import confirmable_project as _project
+
 # GB/T 32918.5-2017 Annex A (= GM/T 0003.5-2012): signature on the recommended curve.
 VECTOR = {
     "d": "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8",
@@ -45,52 +47,6 @@ def test_sm2_published_vector():
     assert sig == VECTOR["r"] + VECTOR["s"]
     assert signing.verify(VECTOR["public"], b"message digest", VECTOR["r"] + VECTOR["s"])
     assert not signing.verify(VECTOR["public"], b"message digesu", sig)
-
-
-def _project(api, *, investment="300", in_catalog=True, stage="construction", app=None):
-    s = api.as_("editor_a").post(
-        "/api/v1/systems",
-        json={
-            "code": f"SYS-{investment}",
-            "name": "一网通办系统",
-            "deployment": "政务云",
-            "in_system_catalog": in_catalog,
-        },
-    )
-    system = s.get_json()
-    body, etag = api.create_resource(system_ids=[system["id"]], name="社会救助对象信息")
-    etag = (
-        api.as_("editor_a")
-        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
-        .headers["ETag"]
-    )
-    api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
-    i = api.as_("editor_a").post(
-        "/api/v1/interfaces",
-        json={
-            "name": "救助对象查询",
-            "kind": "api",
-            "platform_connected": True,
-            "resource_ids": [body["id"]],
-        },
-    )
-    assert i.status_code == 201
-    p = (
-        api.as_("editor_a")
-        .post(
-            "/api/v1/projects",
-            json={"code": f"XM-{investment}", "name": "社会救助一件事", "investment": investment},
-        )
-        .get_json()
-    )
-    r = api.as_("editor_a").patch(
-        f"/api/v1/systems/{system['id']}", json={"project_ids": [p["id"]]}, etag=s.headers["ETag"]
-    )
-    assert r.status_code == 200
-    with app.app_context():
-        db.session.get(Project, p["id"]).stage = stage
-        db.session.commit()
-    return p["id"], body["id"]
 
 
 def _etag(api, url, who="reviewer"):

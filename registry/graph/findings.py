@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..authz import Actor
 from ..db import utcnow
+from ..models import ACTIVE_STATUSES as ACTIVE
 from ..models import AnalysisRun, Finding
 from .model import FindingData
-
-ACTIVE = ("open", "rectifying")
 
 
 def _event(status_from: str, status_to: str, note: str, run_id: int) -> dict:

@@ -25,7 +25,7 @@ from ..models import (
     project_systems,
 )
 from ._records import snapshot
-from .findings import open_findings
+from .findings import open_findings, overlap_findings
 from .resources import resource_snapshot
 
 SHAREABLE = ("无条件共享", "有条件共享")
@@ -201,11 +201,7 @@ def evaluate(session: Session, cov: Coverage, *, today: date | None = None) -> l
         for f in open_findings(session, kinds=("duplicate_collection",))
         if f.subject_type == "system" and f.subject_id in system_ids
     ]
-    overlap = [
-        f
-        for f in open_findings(session, kinds=("scope_overlap",))
-        if p.id in {x["id"] for x in f.evidence.get("projects", [])}
-    ]
+    overlap = overlap_findings(session, p.id)
     checks.append(
         Check(
             "no_duplicate_or_overlap",

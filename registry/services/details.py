@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog_schemas.codes import PROJECT_STAGE_LABELS, PROJECT_STAGES
 from catalog_schemas.identifiers import classification_path
 
-from ..authz import Actor, may_read_registry
+from ..authz import Actor, may_read_confirmation, may_read_registry, require_login
 from ..models import (
     ACTIVE_STATUSES,
     ART17_KINDS,
+    Confirmation,
     Correction,
     Department,
     Finding,
@@ -24,11 +26,12 @@ from ..models import (
     Resource,
     ResourceVersion,
     User,
+    project_systems,
 )
 from ._records import get_record
-from .findings import list_findings
+from .findings import list_findings, open_findings, overlap_findings
 from .interfaces import list_interfaces
-from .projects import list_projects
+from .projects import StageSettings, allowed_next_stages, list_projects
 from .resources import get_resource, list_resources
 from .systems import list_systems
 
@@ -135,3 +138,108 @@ def catalog_counts(session: Session) -> dict[str, int]:
         )
         or 0,
     }
+
+
+@dataclass
+class StageOption:
+    """A stage the project may move to next, and what the move needs (Art. 7, 8, 15, 16)."""
+
+    stage: str
+    needs: list[str]
+    evidence_fields: list[str]  # "expert_panel" | "city_review"
+
+
+@dataclass
+class ProjectDetail:
+    project: Project
+    blocking: list[Finding]  # Art. 17: open findings of its builders
+    overlaps: list[Finding]  # Art. 9(6): 重复交叉 with other projects
+    systems: dict[int, list[InformationSystem]]  # per department (lead and co-builders)
+    stage_actors: dict[int, str]
+    next_stages: list[StageOption]
+    confirmations: list[Confirmation]
+    materials: list[tuple[str, str, dict]]  # (key, title, {present, reference})
+
+
+def project_detail(
+    session: Session, actor: Actor, project_id: int, *, settings: StageSettings
+) -> ProjectDetail:
+    """政务信息化项目 as its page shows it: stages and who moved them, what blocks it, its
+    builders and their systems, the acceptance materials and confirmations."""
+    require_login(actor)
+    project = get_record(session, Project, project_id, label="项目")
+    systems: dict[int, list[InformationSystem]] = {
+        d: [] for d in (project.lead_department_id, *project.co_department_ids)
+    }
+    linked = session.scalars(
+        select(InformationSystem)
+        .join(project_systems, project_systems.c.system_id == InformationSystem.id)
+        .where(project_systems.c.project_id == project.id)
+        .order_by(InformationSystem.code)
+    )
+    for system in linked:
+        systems.setdefault(system.department_id, []).append(system)
+    actor_ids = {c.actor_id for c in project.stage_changes if c.actor_id}
+    names = dict(
+        session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()
+        if actor_ids
+        else []
+    )
+    confirmations = []
+    if may_read_confirmation(
+        actor,
+        lead_department_id=project.lead_department_id,
+        co_department_ids=project.co_department_ids,
+    ):
+        confirmations = list(
+            session.scalars(
+                select(Confirmation)
+                .where(Confirmation.project_id == project.id)
+                .order_by(Confirmation.id.desc())
+            )
+        )
+    required = settings.confirmation.acceptance_materials
+    stored = project.acceptance_materials or {}
+    return ProjectDetail(
+        project=project,
+        blocking=open_findings(session, department_ids=list(systems)),
+        overlaps=overlap_findings(session, project.id),
+        systems=systems,
+        stage_actors=names,
+        next_stages=[
+            StageOption(stage, *_stage_needs(project, stage, settings))
+            for stage in allowed_next_stages(
+                project, preliminary_design_threshold=settings.preliminary_design_threshold
+            )
+        ],
+        confirmations=confirmations,
+        materials=[(k, title, stored.get(k) or {}) for k, title in required.items()],
+    )
+
+
+def _stage_needs(project: Project, stage: str, settings: StageSettings):
+    """What moving to ``stage`` needs, in the regulation's words, and the evidence fields."""
+    needs = ["第十七条：牵头与共建单位无未整改的重复采集、应共享未共享、系统未列入目录问题"]
+    fields: list[str] = []
+    if stage == "construction":
+        if project.investment < settings.city_review_threshold:
+            needs.append(
+                f"第八条：投资低于 {settings.city_review_threshold} 万元，"
+                "须有县大数据中心专家组评审结论且评审通过"
+            )
+            fields.append("expert_panel")
+        else:
+            needs.append(
+                f"第八条：投资 {settings.city_review_threshold} 万元及以上，须有市级技术评审文号"
+            )
+            fields.append("city_review")
+    if stage == "acceptance_requested":
+        needs += [
+            "第十五条：已取得有效的数据共享完成确认意见",
+            "第十六条：验收申请材料齐全；超过计划验收日期的须先申请延期",
+        ]
+    index = PROJECT_STAGES.index(stage)
+    skipped = PROJECT_STAGES[PROJECT_STAGES.index(project.stage) + 1 : index]
+    if skipped:
+        needs.append("第七条：跳过" + "、".join(PROJECT_STAGE_LABELS[s] for s in skipped) + "阶段")
+    return needs, fields

@@ -195,6 +195,18 @@ def open_findings(
     return list(session.scalars(stmt.order_by(Finding.id)))
 
 
+def overlap_findings(
+    session: Session, project_id: int, *, statuses: tuple[str, ...] = ACTIVE_STATUSES
+) -> list[Finding]:
+    """重复交叉 (Art. 9(6)) this project is part of, on either side of the pair."""
+    stmt = select(Finding).where(Finding.kind == "scope_overlap", Finding.status.in_(statuses))
+    return [
+        f
+        for f in session.scalars(stmt.order_by(Finding.id))
+        if project_id in {x["id"] for x in f.evidence.get("projects", [])}
+    ]
+
+
 # How many blocking findings a 409 lists by name; the message always gives the true count.
 BLOCK_LISTED = 50
 

@@ -14,10 +14,17 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from catalog_schemas.codes import PROJECT_STAGES
+from catalog_schemas.codes import PROJECT_STAGE_LABELS, PROJECT_STAGES
 
 from .. import audit
-from ..authz import NDRC, REVIEWER, Actor, check_editable, require_department_editor, require_role
+from ..authz import (
+    NDRC,
+    Actor,
+    check_editable,
+    require_department_editor,
+    require_role,
+    stage_movers,
+)
 from ..db import utcnow
 from ..errors import Conflict, Invalid
 from ..models import Department, Project, ProjectStageChange, project_departments
@@ -127,8 +134,7 @@ def move_project_stage(
     settings: StageSettings,
 ) -> Project:
     project = get_record(session, Project, project_id, label="项目")
-    # 发改委 moves stages; the 大数据中心 may close its own county technical review (Art. 8).
-    require_role(actor, NDRC, *((REVIEWER,) if project.stage == "technical_review" else ()))
+    require_role(actor, *stage_movers(project.stage))
     check_version(project, expected_version)
     if to_stage not in PROJECT_STAGES:
         raise Invalid(errors={"to_stage": [f"阶段应为以下之一：{'、'.join(PROJECT_STAGES)}"]})
@@ -137,9 +143,10 @@ def move_project_stage(
         project, preliminary_design_threshold=settings.preliminary_design_threshold
     )
     if to_stage not in allowed:
+        labels = PROJECT_STAGE_LABELS
         raise Conflict(
-            f"项目当前处于“{project.stage}”阶段，"
-            f"只能进入：{'、'.join(allowed) or '（已是最后阶段）'}",
+            f"项目当前处于“{labels[project.stage]}”阶段（{project.stage}），"
+            f"只能进入：{'、'.join(f'{labels[s]}（{s}）' for s in allowed) or '（已是最后阶段）'}",
             code="stage_not_allowed",
         )
     check_art17_block(session, [project.lead_department_id, *project.co_department_ids])
@@ -212,8 +219,13 @@ def record_extension_request(
     project = get_record(session, Project, project_id, label="项目")
     require_department_editor(actor, project.lead_department_id, NDRC)
     check_version(project, expected_version)
-    if not reason.strip():
-        raise Invalid(errors={"reason": ["须说明延期原因"]})
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = ["须说明延期原因"]
+    if new_date is None:
+        errors["new_date"] = ["须填写新的计划验收日期"]
+    if errors:
+        raise Invalid(errors=errors)
     before = snapshot(project)
     project.extension_requests = [
         *project.extension_requests,

@@ -12,7 +12,19 @@ from flask import Flask, current_app, redirect, render_template, request, url_fo
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from ..identity import SAFE_METHODS, current_actor
-from . import admin, auth, common, findings, public, review, sharing, systems, workspace
+from . import (
+    admin,
+    auth,
+    common,
+    findings,
+    graph,
+    projects,
+    public,
+    review,
+    sharing,
+    systems,
+    workspace,
+)
 
 csrf = CSRFProtect()
 
@@ -21,7 +33,18 @@ def init_app(app: Flask) -> None:
     if "SESSION_COOKIE_SECURE" not in app.config or app.config["SESSION_COOKIE_SECURE"] is None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_BASE_URL"].startswith("https:")
     csrf.init_app(app)
-    for module in (public, auth, workspace, systems, review, sharing, findings, admin):
+    for module in (
+        public,
+        auth,
+        workspace,
+        systems,
+        review,
+        sharing,
+        findings,
+        projects,
+        graph,
+        admin,
+    ):
         app.register_blueprint(module.bp)
     app.extensions["registry.error_page"] = error_page
     app.before_request(_protect_forms)

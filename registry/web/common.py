@@ -4,7 +4,7 @@ messages beside their fields."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -155,6 +155,18 @@ def done(message: str, endpoint: str, **values: Any):
     """After a successful POST: say so, and redirect (a reload never posts twice)."""
     flash(message, "success")
     return redirect(url_for(endpoint, **values), code=303)
+
+
+def form_date(name: str) -> date | None:
+    """A posted date (YYYY-MM-DD); empty is None, for the service to require it after it
+    has decided who may act; malformed is refused at its field."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(errors={name: ["日期格式应为 YYYY-MM-DD"]}) from None
 
 
 def form_list(name: str) -> list[str]:

@@ -12,14 +12,14 @@ from sqlalchemy import select
 
 from ..authz import may_act_on_finding, may_run_analysis
 from ..db import db, local_now
-from ..errors import Invalid, RegistryError
+from ..errors import RegistryError
 from ..graph.build import SCOPE_KINDS
 from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Department, Finding, Project
 from ..services import analyses
 from ..services import findings as svc
 from ..services._records import get_record
 from ..services.departments import list_departments
-from .common import FormErrors, done, signed_in, text_or_none
+from .common import FormErrors, done, form_date, signed_in, text_or_none
 
 bp = Blueprint("findings_pages", __name__, url_prefix="/findings")
 PAGE_SIZE = 50
@@ -144,7 +144,7 @@ def act(finding_id: int, action: str):
             reason=text_or_none(request.form.get("reason")),
             expected_version=request.form.get("version", type=int),
             plan=text_or_none(request.form.get("plan")),
-            due_date=_form_date("due_date"),
+            due_date=form_date("due_date"),
             today=_today(),
         )
     except RegistryError as exc:
@@ -153,16 +153,6 @@ def act(finding_id: int, action: str):
             raise
         return show(finding_id, FormErrors.of(exc), exc.status)
     return done(f"已{ACTIONS[action]}", "findings_pages.show", finding_id=finding_id)
-
-
-def _form_date(name: str) -> date | None:
-    raw = (request.form.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(errors={name: ["日期格式应为 YYYY-MM-DD"]}) from None
 
 
 # -- analysis runs ---------------------------------------------------------------------------

@@ -79,6 +79,16 @@ PAGES = {
     # A request to department A's published entry: only editors of other departments ask.
     "/sharing/new": ("/sharing/new?resource={published}", roles(SIGNED_IN)),
     "/sharing/<int:request_id>": ("/sharing/{share_request}", roles(SIGNED_IN)),
+    "/projects": ("/projects", roles(SIGNED_IN)),
+    "/projects/<int:project_id>": ("/projects/{project}", roles(SIGNED_IN)),
+    # Before it is public: the project's departments, the 发改委 and the readers of all.
+    "/confirmations/<int:confirmation_id>": (
+        "/confirmations/{confirmation}",
+        roles(("editor_a", "reviewer", "ndrc", "auditor", "admin")),
+    ),
+    "/graph": ("/graph", roles(SIGNED_IN)),
+    "/graph/data": ("/graph/data", roles(SIGNED_IN)),
+    "/graph/search": ("/graph/search?q=县", roles(SIGNED_IN)),
 }
 
 # Posts: who gets past the door. Anonymous posts are a 401 page; a refused role a 403;
@@ -201,6 +211,27 @@ POSTS = {
         roles(dict.fromkeys(("editor_a", "reviewer", "admin"), ADMITTED), anonymous=401)
         | {"editor_b": 403, "ndrc": 403, "auditor": 403},
     ),
+    # Stages: the 发改委 (the project is in construction, past the technical review).
+    "/projects/<int:project_id>/stage": (
+        "/projects/{project}/stage",
+        roles(dict.fromkeys(("ndrc", "admin"), ADMITTED), anonymous=401),
+    ),
+    # The project's record: its lead department's editors, the 发改委, the admin.
+    **{
+        f"/projects/<int:project_id>/{what}": (
+            f"/projects/{{project}}/{what}",
+            roles(dict.fromkeys(("editor_a", "ndrc", "admin"), ADMITTED), anonymous=401),
+        )
+        for what in ("materials", "extension")
+    },
+    "/projects/<int:project_id>/confirmation": (
+        "/projects/{project}/confirmation",
+        roles(dict.fromkeys(("editor_a", "admin"), ADMITTED), anonymous=401),
+    ),
+    "/confirmations/<int:confirmation_id>/<any(issue, reject, revoke):action>": (
+        "/confirmations/{confirmation}/reject",
+        roles(dict.fromkeys(("reviewer", "admin"), ADMITTED), anonymous=401),
+    ),
 }
 
 
@@ -241,6 +272,26 @@ def world(tmp_path_factory, request):
         run = AnalysisRun(scope_kind="all", analyses=["flow_cycle"], actor_name="测试")
         db.session.add(run)
         db.session.flush()
+        from registry.models import Confirmation, Project
+
+        project = Project(
+            code="XM-MATRIX",
+            name="矩阵测试项目",
+            lead_department_id=w.dept_a,
+            investment=300,
+            stage="construction",
+        )
+        db.session.add(project)
+        db.session.flush()
+        confirmation = Confirmation(
+            project_id=project.id,
+            applicant_name="editor_a",
+            checks=[],
+            catalog_state=[],
+            catalog_digest="0" * 64,
+        )
+        db.session.add(confirmation)
+        db.session.flush()
         submitted = resource_in(w.dept_a_code, "submitted")
         from registry.services import users
 
@@ -258,6 +309,8 @@ def world(tmp_path_factory, request):
             "correction": correction.id,
             "finding": finding.id,
             "run": run.id,
+            "project": project.id,
+            "confirmation": confirmation.id,
             "notification": db.session.query(Notification)
             .filter_by(department_id=w.dept_a, kind="share_request.new")
             .first()
