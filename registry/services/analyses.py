@@ -3,21 +3,28 @@ reconcile findings. A province runs county by county (one networkx graph per reg
 
 from __future__ import annotations
 
+import json
+import logging
+import secrets
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..authz import NDRC, REVIEWER, Actor, require_role
-from ..db import utcnow
-from ..errors import Invalid
+from ..db import db, utcnow, write_intent
+from ..errors import Invalid, NotFound
 from ..graph import duplicates, flows, overlap
 from ..graph.build import Scope, build_graph, regions, resolve_scope
 from ..graph.findings import reconcile
 from ..models import AnalysisRun, Department
 from .matching import match_items
+
+log = logging.getLogger(__name__)
 
 ANALYSES = (
     "duplicate_collection",
@@ -142,3 +149,93 @@ def _partitions(session: Session, scope: Scope):
     )
     if rest.department_ids:
         yield rest
+
+
+# -- a run started from a page, in the background -----------------------------------------
+
+
+class RunProgress:
+    """What a background run has done so far, in a small JSON file under the instance
+    directory: any worker process of the host can show it (a worker's memory could not),
+    and it is never written inside the run's database transaction (on SQLite that
+    transaction holds the write lock until the end)."""
+
+    def __init__(self, directory: Path, token: str) -> None:
+        if not token.isalnum():
+            raise NotFound("没有这个分析任务")
+        self.path = Path(directory) / "analysis-runs" / f"{token}.json"
+
+    def read(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFound("没有这个分析任务（或其进度记录已清理）") from None
+
+    def write(self, **state: Any) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(self.path)  # readers never see half a file
+
+    def step(self, message: str) -> None:
+        state = self.read()
+        state["messages"] = [*state.get("messages", []), message]
+        self.write(**state)
+
+
+def start_analysis(
+    app: Any,
+    session: Session,
+    actor: Actor,
+    *,
+    scope_kind: str,
+    scope_value: str | None,
+    settings: AnalysisSettings,
+) -> str:
+    """运行分析 in a background thread; returns the token its progress is read by. Who may
+    and the scope are checked here, before anything starts, so a refusal is immediate."""
+    require_role(actor, REVIEWER, NDRC)
+    scope = resolve_scope(session, scope_kind, scope_value)
+    token = secrets.token_hex(8)
+    progress = RunProgress(app.instance_path, token)
+    progress.write(
+        state="running",
+        scope=scope.label,
+        actor=actor.name,
+        started_at=utcnow().isoformat(),
+        messages=[],
+    )
+    thread = threading.Thread(
+        target=_run_in_background,
+        args=(app, actor, scope, settings, progress),
+        name=f"analysis-{token}",
+        daemon=True,
+    )
+    thread.start()
+    return token
+
+
+def _run_in_background(
+    app: Any, actor: Actor, scope: Scope, settings: AnalysisSettings, progress: RunProgress
+) -> None:
+    with app.app_context():
+        state = progress.read()
+        try:
+            with write_intent():
+                run = run_analyses(
+                    db.session,
+                    actor,
+                    scope_kind=scope.kind,
+                    scope_value=scope.value,
+                    analyses=None,
+                    settings=settings,
+                    progress=progress.step,
+                )
+                db.session.commit()
+            state = progress.read()
+            progress.write(**state | {"state": "done", "run_id": run.id})
+        except Exception as exc:  # the page says it failed; the log keeps the trace
+            db.session.rollback()
+            log.exception("analysis run failed (%s)", scope.label)
+            message = getattr(exc, "message", None) or str(exc)
+            progress.write(**state | {"state": "failed", "error": message})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..authz import may_act_on_finding, may_run_analysis
@@ -184,16 +184,17 @@ def runs(errors: FormErrors | None = None, status: int = 200):
 
 @bp.post("/runs")
 def start_run():
-    """运行分析: synchronous (a county's run takes seconds); the page of the run follows."""
+    """运行分析: started in the background; its progress page follows (a province takes
+    minutes, so the page does not wait for it)."""
     actor = signed_in()
     kind = request.form.get("scope_kind", "all")
     try:
-        run = analyses.run_analyses(
+        token = analyses.start_analysis(
+            current_app._get_current_object(),
             db.session,
             actor,
             scope_kind=kind if kind in SCOPE_KINDS else "",
             scope_value=text_or_none(request.form.get("scope_value")),
-            analyses=None,
             settings=analyses.AnalysisSettings.from_config(current_app.config),
         )
     except RegistryError as exc:
@@ -201,7 +202,23 @@ def start_run():
         if exc.status in (401, 403):
             raise
         return runs(FormErrors.of(exc), exc.status)
-    return done(f"分析已完成（批次 {run.id}）", "findings_pages.run_page", run_id=run.id)
+    db.session.commit()  # end the request's read before the run writes
+    return redirect(url_for("findings_pages.run_progress", token=token), code=303)
+
+
+@bp.get("/runs/progress/<token>")
+def run_progress(token: str):
+    """A running analysis: what it has done so far, refreshed every second; when it is
+    done, its page."""
+    signed_in()
+    state = analyses.RunProgress(current_app.instance_path, token).read()
+    if state["state"] == "done":
+        return done(
+            f"分析已完成（批次 {state['run_id']}）",
+            "findings_pages.run_page",
+            run_id=state["run_id"],
+        )
+    return render_template("findings/progress.html", state=state, scopes=SCOPE_LABELS)
 
 
 @bp.get("/runs/<int:run_id>")

@@ -4,6 +4,7 @@ served over HTTP on SQLite and on PostgreSQL, each role signed in with a passwor
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,10 @@ class Browsing:
     def shot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def wait_for_run(self) -> None:
+        """After 运行分析: the progress page refreshes until the run's page follows."""
+        self.page.wait_for_url(re.compile(r"/findings/runs/\d+$"), timeout=120_000)
 
     def flash(self) -> str:
         return " ".join(self.page.locator(".flash").all_inner_texts())

@@ -156,6 +156,7 @@ def test_a_reviewer_runs_an_analysis_and_reads_what_changed(site, people):
     page.select_option("select[name=scope_kind]", "all")
     page.fill("input[name=scope_value]", "")
     page.get_by_role("button", name="运行分析").click()
+    reviewer.wait_for_run()
     assert "分析已完成" in reviewer.flash()
     assert "新发现" in page.locator("#run-changes").inner_text()
     reviewer.shot("analysis-run")
@@ -166,3 +167,30 @@ def test_a_reviewer_runs_an_analysis_and_reads_what_changed(site, people):
     epage = editor.sign_in("editor_a")
     editor.go("/findings/runs")
     assert epage.locator("#start-run").count() == 0  # reading, not running
+
+
+def test_a_running_analysis_shows_its_progress(sqlite_site, people):
+    """The progress page as any worker shows it, from the run's progress file: its steps
+    while it runs (refreshing itself), its error when it failed."""
+    from registry.services.analyses import RunProgress
+
+    progress = RunProgress(sqlite_site.app.instance_path, "abc123")
+    progress.write(
+        state="running", scope="all", actor="reviewer", started_at=utcnow().isoformat(), messages=[]
+    )
+    progress.step("已匹配数据元 120 项")
+    progress.step("已分析 all（1）")
+    reviewer = people(sqlite_site)
+    page = reviewer.sign_in("reviewer")
+    reviewer.go("/findings/runs/progress/abc123")
+    assert page.locator("#run-steps li").all_inner_texts() == [
+        "已匹配数据元 120 项",
+        "已分析 all（1）",
+    ]
+    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    progress.write(**progress.read() | {"state": "failed", "error": "数据库不可用"})
+    reviewer.go("/findings/runs/progress/abc123")
+    assert "数据库不可用" in page.locator("#run-error").inner_text()
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert reviewer.go("/findings/runs/progress/nosuchrun").status == 404
+    assert reviewer.go("/findings/runs/progress/..%2Fsecret").status == 404

@@ -67,6 +67,11 @@ PAGES = {
     "/findings/<int:finding_id>": ("/findings/{finding}", roles(SIGNED_IN)),
     "/findings/runs": ("/findings/runs", roles(SIGNED_IN)),
     "/findings/runs/<int:run_id>": ("/findings/runs/{run}", roles(SIGNED_IN)),
+    # A progress record that does not exist: 404 for whoever is signed in.
+    "/findings/runs/progress/<token>": (
+        "/findings/runs/progress/0000",
+        roles(dict.fromkeys(SIGNED_IN, 404)),
+    ),
     "/admin/users/<int:user_id>": ("/admin/users/{user}", roles(("admin",))),
     "/admin/departments": ("/admin/departments", roles(("admin",))),
     "/admin/departments/<int:department_id>": (

@@ -28,6 +28,7 @@ def test_art17_banner_goes_when_the_department_rectifies(site, people):
     rpage = reviewer.sign_in("reviewer")
     reviewer.go("/findings/runs")
     rpage.get_by_role("button", name="运行分析").click()
+    reviewer.wait_for_run()
     assert "分析已完成" in reviewer.flash()
 
     editor = people(site)
@@ -52,6 +53,7 @@ def test_art17_banner_goes_when_the_department_rectifies(site, people):
 
     reviewer.go("/findings/runs")
     rpage.get_by_role("button", name="运行分析").click()
+    reviewer.wait_for_run()
     assert "已自行消除" in rpage.locator("main").inner_text()
     reviewer.go(finding_url.removeprefix(site.base))
     assert "已解决" in rpage.locator("#finding-status").inner_text()
