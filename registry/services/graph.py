@@ -134,6 +134,7 @@ def graph_view(
         scope = resolve_scope(session, "projects", project.code)
         g = visible_graph(session, actor, scope)
         keep = _framework(g, f"project:{project.id}")
+        truncated = False
     elif node:
         kind, _, raw_id = node.partition(":")
         if not raw_id.isdigit():
@@ -148,6 +149,7 @@ def graph_view(
             raise NotFound(f"图中没有节点 {node}（范围：{scope.label}）")
         ranked = neighbourhood(g, node, depth=max(1, min(depth, MAX_DEPTH)))
         keep = {node} | {n for n, _ in ranked[:NEIGHBOURHOOD_LIMIT]}
+        truncated = len(ranked) > NEIGHBOURHOOD_LIMIT
     else:
         scope = resolve_scope(session, scope_kind, scope_value)
         g = visible_graph(session, actor, scope)
@@ -160,13 +162,14 @@ def graph_view(
                 "edges": [],
             }
         keep = set(g.nodes)
+        truncated = False
     flags = _flags(session, g)
     sub = g.subgraph(keep)
     return {
         "scope": scope.label,
         "total_nodes": g.number_of_nodes(),
         "too_large": False,
-        "truncated": node is not None and len(keep) <= NEIGHBOURHOOD_LIMIT < len(g),
+        "truncated": truncated,
         "nodes": [_cy_node(n, a, flags.get(n)) for n, a in sub.nodes(data=True)],
         "edges": [_cy_edge(u, v, k, a, flags) for u, v, k, a in sub.edges(keys=True, data=True)]
         + _overlap_edges(session, keep, project_id),
@@ -225,6 +228,8 @@ def _cy_node(n: str, a: dict, flags: list[str] | None) -> dict:
         "code": a.get("code"),
         "flags": flags or [],
         "outside": bool(a.get("outside_scope")),
+        # The department it belongs to: the page draws each department's records together.
+        "dept": int(raw) if kind == "department" else a.get("department_id"),
     }
     if kind in _PAGES:
         data["href"] = _PAGES[kind].format(raw)

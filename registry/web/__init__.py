@@ -16,6 +16,7 @@ from . import (
     admin,
     auth,
     common,
+    dashboard,
     findings,
     graph,
     projects,
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
         findings,
         projects,
         graph,
+        dashboard,
         admin,
     ):
         app.register_blueprint(module.bp)

@@ -92,6 +92,7 @@ PAGES = {
         roles(("editor_a", "reviewer", "ndrc", "auditor", "admin")),
     ),
     "/graph": ("/graph", roles(SIGNED_IN)),
+    "/dashboard": ("/dashboard", roles(SIGNED_IN)),
     "/graph/data": ("/graph/data", roles(SIGNED_IN)),
     "/graph/search": ("/graph/search?q=县", roles(SIGNED_IN)),
 }

@@ -40,12 +40,15 @@
       { selector: "node[kind = 'interface']", style: { shape: "hexagon" } },
       { selector: "node[kind = 'element']", style: { width: 8, height: 8 } },
       { selector: "node[?outside]", style: { opacity: 0.5 } },
+      { selector: "node.hidden-kind", style: { display: "none" } },
       { selector: "node.duplicate", style: { "border-width": 3, "border-color": "#cf222e" } },
       { selector: "node.overlap", style: { "border-width": 3, "border-color": "#bc4c00", "border-style": "double" } },
       { selector: "node:selected", style: { "overlay-opacity": 0.25, "overlay-color": "#0969da" } },
       { selector: "edge", style: {
         width: 1, "line-color": "#d0d7de", "curve-style": "haystack", opacity: 0.8,
       } },
+      // Every resource and system reaches the shared data elements: faint, or they veil all.
+      { selector: "edge[type = 'contains'], edge[type = 'collects']", style: { opacity: 0.12 } },
       { selector: "edge[type = 'flows_to']", style: {
         width: 2.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
         "line-color": "#1a7f37", "target-arrow-color": "#1a7f37",
@@ -66,11 +69,44 @@
       ? { name: "concentric", boundingBox: box_around(around, eles.length), animate: false,
           concentric: (n) => (n.id() === around.id() ? 10 : RINGS[n.data("kind")] || 0),
           levelWidth: () => 1 }
-      : eles.nodes().length <= 400
+      : eles.nodes().length <= 300
         ? { name: "cose", animate: false, numIter: 600, nodeRepulsion: () => 9000 }
-        : { name: "concentric", animate: false, minNodeSpacing: 6,
-            concentric: (n) => RINGS[n.data("kind")] || 0, levelWidth: () => 1 };
+        : { name: "preset", positions: clusters(eles.nodes()), fit: false };
     eles.layout(options).run();
+  }
+
+  // A whole county: each department's records in a disc around it (a sunflower spiral,
+  // its kinds in rings), the discs packed in rows, the shared data elements in their own
+  // disc. Linear in the nodes, where a force layout of 2,000 nodes takes many seconds;
+  // the flows between departments then read as lines between discs.
+  function clusters(nodes) {
+    const groups = new Map();
+    nodes.forEach((n) => {
+      const key = n.data("kind") === "element" ? "elements" : String(n.data("dept") ?? "other");
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(n);
+    });
+    const spacing = 26;
+    const discs = [...groups.values()].map((members) => {
+      members.sort((a, b) => (RINGS[b.data("kind")] || 0) - (RINGS[a.data("kind")] || 0)
+        || a.id().localeCompare(b.id()));
+      return { members, radius: spacing * (Math.sqrt(members.length) + 1) };
+    }).sort((a, b) => b.radius - a.radius);
+    const area = discs.reduce((sum, d) => sum + (2 * d.radius) ** 2, 0);
+    const rowWidth = Math.max(Math.sqrt(area) * 1.3, 2 * discs[0].radius);
+    const positions = {};
+    let x = 0, y = 0, rowHeight = 0;
+    for (const d of discs) {
+      if (x > 0 && x + 2 * d.radius > rowWidth) { x = 0; y += rowHeight + spacing; rowHeight = 0; }
+      const cx = x + d.radius, cy = y + d.radius;
+      d.members.forEach((n, i) => {
+        const r = spacing * Math.sqrt(i) * 0.9, angle = i * 2.39996;  // the golden angle
+        positions[n.id()] = { x: cx + r * Math.cos(angle), y: cy + r * Math.sin(angle) };
+      });
+      x += 2 * d.radius + spacing;
+      rowHeight = Math.max(rowHeight, 2 * d.radius);
+    }
+    return (n) => positions[n.id()];
   }
 
   function box_around(node, count) {
@@ -89,6 +125,10 @@
     }
     const added = cy.add(fresh);
     applyKinds();
+    if (around && added.nodes().empty()) {
+      counts();
+      return added;
+    }
     if (around) {
       layout(added.nodes().union(around), around);
     } else {
@@ -122,6 +162,8 @@
   }
 
   function dataUrl(params) {
+    // Expanding stays in the county drawn; a node found by name opens in its own county.
+    if (box.dataset.region && !("region" in params)) params = { ...params, region: box.dataset.region };
     const url = new URL(box.dataset.dataUrl, window.location.origin);
     for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
     return url.toString();
@@ -151,10 +193,15 @@
 
   // Kinds shown
   const kindBoxes = document.querySelectorAll("#graph-kinds input[type=checkbox]");
+  // A class per hidden kind, not a style per node: one selector match instead of 2,000
+  // style bypasses (which made an expansion of a county take seconds).
   function applyKinds() {
-    const hidden = [...kindBoxes].filter((b) => !b.checked).map((b) => b.value);
     cy.batch(() => {
-      cy.nodes().forEach((n) => n.style("display", hidden.includes(n.data("kind")) ? "none" : "element"));
+      for (const b of kindBoxes) {
+        const nodes = cy.nodes(`[kind = "${b.value}"]`);
+        if (b.checked) nodes.removeClass("hidden-kind");
+        else nodes.addClass("hidden-kind");
+      }
     });
   }
   kindBoxes.forEach((b) => b.addEventListener("change", applyKinds));
@@ -195,7 +242,7 @@
       return Promise.resolve();
     }
     cy.elements().remove();
-    return load(dataUrl({ node: id, depth: depthSelect.value })).then(() => {
+    return load(dataUrl({ node: id, depth: depthSelect.value, region: null })).then(() => {
       const n = cy.getElementById(id);
       if (n.nonempty()) { n.select(); show(n); }
     });
