@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from registry.db import db
 from registry.demo import load_demo
-from registry.models import Finding, Flow, InformationSystem, Project, Resource
+from registry.models import Department, Finding, Flow, InformationSystem, Project, Resource
 from registry.services.analyses import AnalysisSettings, run_analyses
 
 from .helpers import SYSTEM
@@ -308,3 +308,45 @@ def test_analyse_cli(app):
     assert summary["found"] == {"not_in_system_catalog": 5, "bypasses_platform": 4}
     bad = app.test_cli_runner().invoke(args=["analyse", "--scope", "region:不存在县"])
     assert bad.exit_code == 1 and "不存在县" in bad.output
+
+
+def test_graph_page_data_flags_overlap_and_duplicates(app, monkeypatch):
+    """What /graph draws: a project's framework holds the projects it overlaps with and the
+    overlap edge; duplicate collectors are flagged; a scope above the drawing limit is not
+    drawn whole (the page asks for a node), and a neighbourhood is bounded."""
+    from registry.models import Project
+    from registry.services import graph as graph_svc
+
+    answers = _load(app)
+    _run(app)
+    pair = answers["scope_overlap"][0]["projects"]
+    with app.app_context():
+        a, b = (db.session.scalar(select(Project).where(Project.code == c)) for c in pair)
+        view = graph_svc.graph_view(db.session, SYSTEM, project_id=a.id)
+        nodes = {n["data"]["id"]: n["data"] for n in view["nodes"]}
+        assert f"project:{b.id}" in nodes
+        assert "overlap" in nodes[f"project:{a.id}"]["flags"]
+        edges = [e["data"] for e in view["edges"]]
+        assert any(e["type"] == "overlaps" for e in edges)
+        assert all(e["source"] in nodes and e["target"] in nodes for e in edges)
+
+        region = db.session.scalar(
+            select(Department.region).where(Department.id == a.lead_department_id)
+        )
+        county = graph_svc.graph_view(db.session, SYSTEM, scope_kind="region", scope_value=region)
+        assert not county["too_large"] and len(county["nodes"]) == county["total_nodes"]
+        flagged = {n["data"]["id"] for n in county["nodes"] if "duplicate" in n["data"]["flags"]}
+        planted = {
+            e["system"] for case in answers["duplicate_collection"] for e in case["collected_by"]
+        }
+        codes = {n["data"]["code"] for n in county["nodes"] if n["data"]["id"] in flagged}
+        assert planted <= codes
+
+        monkeypatch.setattr(graph_svc, "DRAW_LIMIT", 100)
+        monkeypatch.setattr(graph_svc, "NEIGHBOURHOOD_LIMIT", 10)
+        too_big = graph_svc.graph_view(db.session, SYSTEM, scope_kind="region", scope_value=region)
+        assert too_big["too_large"] and too_big["nodes"] == []
+        around = graph_svc.graph_view(
+            db.session, SYSTEM, node=f"department:{a.lead_department_id}", depth=2
+        )
+        assert len(around["nodes"]) == 11 and around["truncated"]

@@ -15,7 +15,7 @@ from ..graph.build import Scope, build_graph, resolve_scope
 from ..graph.explore import MAX_DEPTH, edges_among, neighbourhood
 from ..models import Department, InformationSystem, Interface, Project, Resource
 from ._records import get_record
-from .findings import open_findings
+from .findings import open_findings, overlap_findings
 from .resources import list_resources
 
 _OWNER = {
@@ -131,9 +131,22 @@ def graph_view(
     findings and are flagged on their nodes and edges."""
     if project_id is not None:
         project = get_record(session, Project, project_id, label="项目")
-        scope = resolve_scope(session, "projects", project.code)
+        # The projects it overlaps with (Art. 9(6)) are part of the picture co-builders agree on.
+        partners = {
+            p["id"] for f in overlap_findings(session, project.id) for p in f.evidence["projects"]
+        } - {project.id}
+        codes = [project.code] + sorted(
+            session.scalars(select(Project.code).where(Project.id.in_(partners)))
+        )
+        scope = resolve_scope(session, "projects", ",".join(codes))
         g = visible_graph(session, actor, scope)
         keep = _framework(g, f"project:{project.id}")
+        for partner in partners:
+            node = f"project:{partner}"
+            if node in g:
+                keep |= {node} | {
+                    v for _, v, a in g.out_edges(node, data=True) if a["type"] == "builds"
+                }
         truncated = False
     elif node:
         kind, _, raw_id = node.partition(":")
