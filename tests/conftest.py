@@ -229,7 +229,14 @@ def served(app) -> Iterator[str]:
         # Let the worker threads finish what they serve before the sockets close (they
         # wake the loop through a trigger that closing would pull from under them).
         server.task_dispatcher.shutdown(timeout=5)
-        server.close()
+
+        def close_all() -> None:
+            # In the loop's own thread: closing a socket under another thread's select()
+            # was a "Bad file descriptor" there when a browser still held a connection.
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_all)
         thread.join(timeout=5)
         Database.state(app).engine.dispose()  # the pool's connections, closed here
         gc.collect()  # any socket left unclosed is reported here, in this test, not in a later one

@@ -93,3 +93,23 @@ def test_the_dashboard_counts_what_its_links_list(site, people):
     page.locator("#chart-stages-table a", has_text="2").first.click()
     assert page.locator("#project-total").inner_text() == "共 2 个项目"
     assert page.locator("#projects tbody tr", has_text="第十七条暂停").count() == 1
+
+
+def test_governance_pages_fit_a_phone(sqlite_site, people):
+    """At 390 px the dashboard, the lists and a project's page scroll only downwards."""
+    with sqlite_site.app.app_context():
+        project = Project(
+            code="XM-PHONE",
+            name="移动端项目",
+            lead_department_id=sqlite_site.world.dept_a,
+            investment=100,
+            stage="feasibility",
+        )
+        db.session.add(project)
+        db.session.commit()
+        pid = project.id
+    ndrc = people(sqlite_site, width=390)
+    page = ndrc.sign_in("ndrc")
+    for path in ("/dashboard", "/projects", f"/projects/{pid}", "/findings", "/graph"):
+        ndrc.go(path)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
