@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..authz import NDRC, REVIEWER, Actor, require_role
@@ -126,6 +126,10 @@ def run_analyses(
     summary["findings"] = reconcile(
         session, actor, run, found, kinds=tuple(analyses), department_ids=scope.department_ids
     )
+    if summary["findings"].get("created"):
+        # Many new rows: fresh statistics, or the planner (SQLite has no autovacuum) keeps
+        # the old ones and sorts the findings list instead of walking its index.
+        session.execute(text("ANALYZE findings"))
     run.summary, run.finished_at = summary, utcnow()
     session.flush()
     return run

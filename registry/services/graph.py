@@ -176,7 +176,7 @@ def graph_view(
             }
         keep = set(g.nodes)
         truncated = False
-    flags = _flags(session, g)
+    flags = _flags(session, g, scope)
     sub = g.subgraph(keep)
     return {
         "scope": scope.label,
@@ -206,11 +206,14 @@ def _framework(g: nx.MultiDiGraph, project: str) -> set[str]:
     return keep
 
 
-def _flags(session: Session, g: nx.MultiDiGraph) -> dict[str, list[str]]:
+def _flags(session: Session, g: nx.MultiDiGraph, scope: Scope) -> dict[str, list[str]]:
     """Nodes with an open finding of the graph's kinds: duplicate collection (the system,
-    and its element through the edge), overlap (both projects)."""
+    and its element through the edge), overlap (both projects). Only the scope's
+    departments' findings are read (a province holds thousands)."""
     flags: dict[str, list[str]] = {}
-    for f in open_findings(session, kinds=("duplicate_collection", "scope_overlap")):
+    department_ids = list(scope.department_ids) if scope.department_ids is not None else None
+    kinds = ("duplicate_collection", "scope_overlap")
+    for f in open_findings(session, kinds=kinds, department_ids=department_ids):
         if f.kind == "duplicate_collection" and f.subject_type == "system":
             nodes = [f"system:{f.subject_id}"]
             element = (f.evidence or {}).get("element") or {}

@@ -18,7 +18,6 @@ from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Department, F
 from ..services import analyses
 from ..services import findings as svc
 from ..services._records import get_record
-from ..services.departments import list_departments
 from .common import FormErrors, done, form_date, signed_in, text_or_none
 
 bp = Blueprint("findings_pages", __name__, url_prefix="/findings")
@@ -80,13 +79,22 @@ def index():
     stmt = svc.list_findings(**args)
     counts = svc.finding_counts(db.session, stmt)
     total = sum(n for _, n in counts["kind"])
-    rows = db.session.scalars(
-        stmt.order_by(*svc.overdue_first(_today())).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    rows = svc.overdue_first_page(
+        db.session, stmt, today=_today(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    # Names for what the page shows: its rows, the busiest departments (the filter's
+    # choices) and the one chosen; a province has thousands, and a select of them all
+    # would be most of the page's time.
+    wanted = {f.department_id for f in rows} | {i for i, _, _ in counts["department"]}
+    wanted |= {args["department_id"]} if args["department_id"] else set()
     names = dict(
         db.session.execute(
-            list_departments().with_only_columns(Department.id, Department.name)
+            select(Department.id, Department.name).where(Department.id.in_(wanted))
         ).all()
+    )
+    choices = sorted(
+        {i for i, _, _ in counts["department"]} | ({args["department_id"]} - {None}),
+        key=lambda i: names.get(i, ""),
     )
     project = db.session.get(Project, args["project_id"]) if args["project_id"] else None
     return render_template(
@@ -100,6 +108,7 @@ def index():
         page=page,
         per_page=PAGE_SIZE,
         names=names,
+        choices=choices,
         kinds=KIND_LABELS,
         statuses=STATUS_LABELS,
     )

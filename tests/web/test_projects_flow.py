@@ -214,3 +214,52 @@ def test_the_graph_page_draws_and_expands(site, people):
     framework = set(page.evaluate("() => window.registryGraph.nodes().map(n => n.id())"))
     assert f"project:{pid}" in framework and f"resource:{rid}" in framework
     reviewer.shot("graph")
+
+
+def test_the_graph_page_draws_the_demo_county(sqlite_site, people):
+    """The demo county whole (about 2,500 nodes), then a department expanded to depth 2 in
+    it: asserted on Cytoscape's model. SQLite only: the drawing is the same on both."""
+    from registry.demo import load_demo
+
+    with sqlite_site.app.app_context():
+        load_demo(db.session, scale="county")
+        db.session.commit()
+    reviewer = people(sqlite_site)
+    page = reviewer.sign_in("reviewer")
+    reviewer.go("/graph")
+    loaded = "() => document.getElementById('graph').dataset.loaded"
+    page.wait_for_function(loaded, polling=100, timeout=60_000)
+    count = page.evaluate("() => window.registryGraph.nodes().length")
+    assert count > 2000
+    status = page.locator("#graph-status").inner_text()
+    assert f"显示 {count} 个节点" in status and "region:" in status
+
+    # A system found by name opens on its neighbourhood; depth 2 then reaches further.
+    first = page.evaluate(
+        """async () => {
+          const r = await fetch('/graph/search?q=' + encodeURIComponent('系统'));
+          return (await r.json()).find(n => n.kind === 'system').id;
+        }"""
+    )
+    page.fill("#graph-q", "系统")
+    page.get_by_role("button", name="查找").click()
+    page.locator(f"#graph-results button[data-node='{first}']").click()
+    selected = "() => window.registryGraph.$(':selected').map(n => n.id())"
+    page.wait_for_function(f"() => ({selected})().length > 0", polling=100)
+    assert page.evaluate(selected) == [first]  # drawn already: found, not reloaded
+
+    reviewer.go(f"/graph?node={first}&depth=1")
+    page.wait_for_function(loaded, polling=100)
+    one = set(page.evaluate("() => window.registryGraph.nodes().map(n => n.id())"))
+    assert first in one and len(one) < count
+    stamp = page.evaluate(loaded)
+    page.evaluate(f"() => window.registryGraph.getElementById('{first}').emit('tap')")
+    page.select_option("#graph-depth", "2")
+    page.get_by_role("button", name="展开邻居").click()
+    page.wait_for_function(
+        f"() => document.getElementById('graph').dataset.loaded !== '{stamp}'", polling=100
+    )
+    two = set(page.evaluate("() => window.registryGraph.nodes().map(n => n.id())"))
+    assert one < two
+    kinds = {n.split(":")[0] for n in two - one}
+    assert kinds & {"element", "department", "interface", "resource"}
