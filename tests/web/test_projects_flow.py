@@ -204,6 +204,9 @@ def test_the_graph_page_draws_and_expands(site, people):
     text = Path(download.value.path()).read_text(encoding="utf-8")
     assert f'<node id="resource:{rid}">' in text
     with page.expect_download() as download:
+        page.get_by_role("button", name="PNG").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"\x89PNG")
+    with page.expect_download() as download:
         page.get_by_role("button", name="SVG").click()
     assert "<svg" in Path(download.value.path()).read_text(encoding="utf-8")
 
@@ -233,6 +236,7 @@ def test_the_graph_page_draws_the_demo_county(sqlite_site, people):
     assert count > 2000
     status = page.locator("#graph-status").inner_text()
     assert f"显示 {count} 个节点" in status and "region:" in status
+    reviewer.shot("graph-county")
 
     # A system found by name opens on its neighbourhood; depth 2 then reaches further.
     first = page.evaluate(
