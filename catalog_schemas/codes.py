@@ -179,12 +179,42 @@ INTERFACE_HEALTH = ("unknown", "up", "slow", "failing", "down")
 FLOW_ORIGINS = ("declared", "observed")
 
 
+# 部门职能: the functions the element dictionary names as authoritative sources (一数一源,
+# catalog_schemas.elements.SOURCE_DEPARTMENTS), each with the name stems that propose it
+# for a new department ("县公安局" → 公安). 其他: confirmed as no source, not merely unknown.
+# A county adds its own in configuration (DEPARTMENT_FUNCTIONS_EXTRA).
+DEPARTMENT_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "公安": ("公安局", "公安分局"),
+    "市场监管": ("市场监督管理局", "市场监管局"),
+    "自然资源": ("自然资源",),
+    "发改": ("发展和改革", "发改委", "发改局"),
+    "大数据": ("大数据", "数据资源管理"),
+    "民政": ("民政局",),
+    "人社": ("人力资源和社会保障", "人社局"),
+    "卫健": ("卫生健康", "卫健委", "卫健局"),
+    "教育": ("教育局", "教育和体育局", "教体局"),
+    "其他": (),
+}
+
+
 @dataclass(frozen=True)
 class LocalCodes:
     """Code lists that differ between provinces and counties *(local)*."""
 
     extra_update_cycles: tuple[str, ...] = ("每半年", "不定期", "其他")
     share_request_deadline_days: int = 10
+    extra_department_functions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def department_functions(self) -> dict[str, tuple[str, ...]]:
+        return {**DEPARTMENT_FUNCTIONS, **self.extra_department_functions}
+
+    def propose_function(self, name: str) -> str | None:
+        """The function a department's name suggests (for the admin to confirm), if any."""
+        for code, stems in self.department_functions.items():
+            if any(stem in name for stem in stems):
+                return code
+        return None
 
     @property
     def update_cycles(self) -> tuple[str, ...]:

@@ -34,6 +34,9 @@ WTF_CSRF_CHECK_DEFAULT = False
 
 # Catalog code lists that are local to a county or province.
 EXTRA_UPDATE_CYCLES = ["每半年", "不定期", "其他"]
+# 部门职能 beyond catalog_schemas.codes.DEPARTMENT_FUNCTIONS: code → name stems that propose
+# it, e.g. {"医保": ["医疗保障局"]} when a county's element dictionary names such a source.
+DEPARTMENT_FUNCTIONS_EXTRA: dict[str, list[str]] = {}
 SHARE_REQUEST_DEADLINE_DAYS = 10
 # Fewer working days where the resource is already served through the platform (some
 # provinces: 5); None: the same deadline for every request.

@@ -35,6 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         LocalCodes(
             extra_update_cycles=tuple(settings["EXTRA_UPDATE_CYCLES"]),
             share_request_deadline_days=int(settings["SHARE_REQUEST_DEADLINE_DAYS"]),
+            extra_department_functions={
+                code: tuple(stems) for code, stems in settings["DEPARTMENT_FUNCTIONS_EXTRA"].items()
+            },
         )
     )
 

@@ -27,7 +27,15 @@ class DepartmentSchema(Schema):
     function = String(
         allow_none=True,
         validate=text_length(max=32),
-        metadata={"description": "职能，如 公安、市场监管（数据元权威来源按职能认定）"},
+        metadata={
+            "description": "部门职能（代码表：公安、市场监管、自然资源、发改、大数据、民政、人社、"
+            "卫健、教育、其他，及配置 DEPARTMENT_FUNCTIONS_EXTRA 所加）；数据元权威来源按职能认定。"
+            "未填写即未确认，数据流分析会提示"
+        },
+    )
+    proposed_function = String(
+        dump_only=True,
+        metadata={"description": "按名称建议的职能（如 …公安局 → 公安），供管理员确认"},
     )
     version = Integer(dump_only=True)
     created_at = DateTime(dump_only=True)

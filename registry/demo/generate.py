@@ -115,7 +115,7 @@ class CountyBuilder:
                     "kind": kind,
                     "parent_id": None,
                     "region": self.name,
-                    "function": key,
+                    "function": key or "其他",  # confirmed: no authoritative source
                     "version": 1,
                     "created_at": NOW,
                     "updated_at": NOW,

@@ -3,6 +3,8 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog_schemas.codes import local_codes
+
 from ..db import Base
 from ._mixins import Timestamped, Versioned
 
@@ -26,3 +28,8 @@ class Department(Timestamped, Versioned, Base):
     function: Mapped[str | None] = mapped_column(String(32))
 
     parent: Mapped[Department | None] = relationship(remote_side="Department.id")
+
+    @property
+    def proposed_function(self) -> str | None:
+        """What its name suggests (…公安局 → 公安), for the admin to confirm."""
+        return local_codes().propose_function(self.name)

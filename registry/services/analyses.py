@@ -22,6 +22,7 @@ from ..graph import duplicates, flows, overlap
 from ..graph.build import Scope, build_graph, regions, resolve_scope
 from ..graph.findings import reconcile
 from ..models import AnalysisRun, Department
+from .departments import departments_without_function
 from .matching import match_items
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,16 @@ def run_analyses(
         if progress:
             progress(f"已分析 {part.label}（{n}）")
     summary["found"] = counts
+    unconfirmed = departments_without_function(
+        session, list(scope.department_ids) if scope.department_ids is not None else None
+    )
+    if unconfirmed:
+        # Without a function no department can be an element's authoritative source, so
+        # its collection looks like everyone else's: say so beside what was found.
+        summary["warnings"] = {
+            "departments_without_function": len(unconfirmed),
+            "examples": [d.name for d in unconfirmed[:20]],
+        }
     summary["findings"] = reconcile(
         session, actor, run, found, kinds=tuple(analyses), department_ids=scope.department_ids
     )

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from catalog_schemas import credit_code_error
+from catalog_schemas.codes import local_codes
 
 from ..authz import ADMIN, Actor, check_editable, require_role
 from ..errors import Invalid, NotFound
@@ -39,6 +40,19 @@ def _validate(
         ensure_unique(
             session, Department, "code", data["code"], label="部门代码", exclude_id=exclude_id
         )
+    if data.get("function") is not None:
+        functions = local_codes().department_functions
+        if data["function"] not in functions:
+            proposal = local_codes().propose_function(data["function"])
+            hint = f"；是否应为“{proposal}”？" if proposal else ""
+            raise Invalid(
+                errors={
+                    "function": [
+                        f"未知的部门职能“{data['function']}”{hint}（可选：{'、'.join(functions)}；"
+                        "新增职能在配置 DEPARTMENT_FUNCTIONS_EXTRA 中添加）"
+                    ]
+                }
+            )
     if data.get("parent_id") is not None:
         if data["parent_id"] == exclude_id:
             raise Invalid(errors={"parent_id": ["上级部门不能是自己"]})
@@ -79,6 +93,15 @@ def delete_department(
     delete_record(
         session, actor, dept, expected_version=expected_version, subject_type="department"
     )
+
+
+def departments_without_function(session: Session, department_ids=None) -> list[Department]:
+    """Departments whose 职能 nobody has confirmed: the analyses cannot tell whether they
+    are the authoritative source of anything (an analysis run warns about them)."""
+    stmt = select(Department).where(Department.function.is_(None))
+    if department_ids is not None:
+        stmt = stmt.where(Department.id.in_(department_ids))
+    return list(session.scalars(stmt.order_by(Department.name)))
 
 
 def department_by_code(session: Session, code: str) -> Department:

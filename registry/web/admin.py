@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 from marshmallow import ValidationError
 
-from catalog_schemas.codes import DEPARTMENT_KINDS
+from catalog_schemas.codes import DEPARTMENT_KINDS, local_codes
 
 from ..api.departments import DepartmentSchema
 from ..api.users import UserSchema
@@ -129,6 +129,8 @@ def departments(errors: FormErrors | None = None, values: dict | None = None, st
         "admin/departments.html",
         departments=_departments(),
         kinds=DEPARTMENT_KINDS,
+        functions=list(local_codes().department_functions),
+        propose=PROPOSE,
         errors=errors,
         values=values or {},
     ), status
@@ -146,10 +148,16 @@ def _department_form() -> dict[str, Any]:
     }
 
 
+PROPOSE = "__propose__"  # the create form's default: the function the name suggests
+
+
 @bp.post("/departments")
 def create_department():
     actor = _admin()
     data = _department_form()
+    proposed = data["function"] == PROPOSE
+    if proposed:
+        data["function"] = local_codes().propose_function(data["name"])
     try:
         dept = dept_svc.create_department(
             db.session,
@@ -160,6 +168,11 @@ def create_department():
     except (ValidationError, RegistryError) as exc:
         db.session.rollback()
         return departments(FormErrors.of(exc), data, 422)
+    if proposed:
+        told = f"，职能按名称建议为“{dept.function}”" if dept.function else "，名称未提示职能"
+        return done(
+            f"已添加部门 {dept.name}{told}，请核对", "admin.department_page", department_id=dept.id
+        )
     return done(f"已添加部门 {dept.name}", "admin.departments")
 
 
@@ -170,6 +183,7 @@ def department_page(department_id: int, errors: FormErrors | None = None, status
         "admin/department.html",
         department=get_record(db.session, Department, department_id, label="部门"),
         kinds=DEPARTMENT_KINDS,
+        functions=list(local_codes().department_functions),
         errors=errors,
     ), status
 

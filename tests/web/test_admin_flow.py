@@ -50,6 +50,23 @@ def test_admin_edits_a_department(site, people):
     assert "青溪县城关镇" in page.content()
 
 
+def test_admin_adds_a_department_whose_function_the_name_proposes(site, people):
+    from ..helpers import credit_code
+
+    admin = people(site)
+    page = admin.sign_in("admin")
+    admin.go("/admin/departments")
+    page.fill("#f-name", "县公安局交通警察大队")
+    page.fill("#f-code", credit_code(404))
+    page.select_option("#f-kind", "政府")
+    page.get_by_role("button", name="添加部门").click()  # 职能: 按名称建议 (the default)
+    assert "职能按名称建议为“公安”，请核对" in admin.flash()
+    assert page.locator("#f-function").input_value() == "公安"
+    page.select_option("#f-function", "其他")
+    page.get_by_role("button", name="保存").click()
+    assert "已保存部门信息" in admin.flash()
+
+
 def test_admin_sees_the_jobs_and_runs_one(site, people):
     admin = people(site)
     page = admin.sign_in("admin")

@@ -159,6 +159,8 @@ def test_a_reviewer_runs_an_analysis_and_reads_what_changed(site, people):
     reviewer.wait_for_run()
     assert "分析已完成" in reviewer.flash()
     assert "新发现" in page.locator("#run-changes").inner_text()
+    # The test world's departments have no confirmed 职能: the run says what that costs.
+    assert "有 2 个部门的职能尚未确认" in page.locator("#run-warnings").inner_text()
     reviewer.shot("analysis-run")
     reviewer.go("/findings/runs")
     assert page.locator("#runs tbody tr").count() == 1
