@@ -97,6 +97,15 @@ def test_rerun_is_idempotent_and_causes_resolve_and_return(app):
     _, second = _run(app)
     assert second["findings"]["created"] == 0 and second["findings"]["resolved"] == 0
     assert second["findings"]["seen"] == sum(first["found"].values())
+    # Per kind: the first run created what it found, the second saw the same again.
+    for kind, n in first["found"].items():
+        assert first["findings"]["by_kind"][kind]["created"] == n
+        assert second["findings"]["by_kind"][kind] == {
+            "created": 0,
+            "seen": n,
+            "resolved": 0,
+            "reopened": 0,
+        }
     with app.app_context():
         s = db.session
         system = s.get(InformationSystem, _open(app, "not_in_system_catalog")[0].subject_id)
@@ -105,6 +114,7 @@ def test_rerun_is_idempotent_and_causes_resolve_and_return(app):
         system_id = system.id
     _, third = _run(app, analyses=["not_in_system_catalog"])
     assert third["findings"]["resolved"] == 1
+    assert third["findings"]["by_kind"]["not_in_system_catalog"]["resolved"] == 1
     with app.app_context():
         f = db.session.scalar(
             select(Finding).where(Finding.fingerprint == f"not_in_system_catalog:{system_id}")
@@ -114,6 +124,7 @@ def test_rerun_is_idempotent_and_causes_resolve_and_return(app):
         db.session.commit()
     _, fourth = _run(app, analyses=["not_in_system_catalog"])
     assert fourth["findings"]["reopened"] == 1 and fourth["findings"]["created"] == 0
+    assert fourth["findings"]["by_kind"]["not_in_system_catalog"]["reopened"] == 1
     with app.app_context():
         f = db.session.scalar(
             select(Finding).where(Finding.fingerprint == f"not_in_system_catalog:{system_id}")
@@ -306,6 +317,7 @@ def test_analyse_cli(app):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output[result.output.index("{") :])
     assert summary["found"] == {"not_in_system_catalog": 5, "bypasses_platform": 4}
+    assert summary["findings"]["by_kind"]["bypasses_platform"]["created"] == 4
     bad = app.test_cli_runner().invoke(args=["analyse", "--scope", "region:不存在县"])
     assert bad.exit_code == 1 and "不存在县" in bad.output
 

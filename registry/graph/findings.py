@@ -38,7 +38,9 @@ def reconcile(
     *,
     kinds: tuple[str, ...],
     department_ids: tuple[int, ...] | None,
-) -> dict[str, int]:
+) -> dict:
+    """Write the run's findings; returns the counts of created, seen, resolved and
+    reopened findings, in total and per kind (``by_kind``)."""
     found = {f.fingerprint: f for f in found}
     in_scope = true() if department_ids is None else Finding.department_id.in_(department_ids)
     existing = {
@@ -51,6 +53,13 @@ def reconcile(
             for f in session.scalars(select(Finding).where(Finding.fingerprint.in_(chunk))):
                 existing[f.fingerprint] = f
     changes = {"created": [], "reopened": [], "resolved": [], "seen": 0}
+    # The same, per kind: what the 大数据中心 reads as progress since the last run.
+    by_kind = {k: {"created": 0, "seen": 0, "resolved": 0, "reopened": 0} for k in kinds}
+
+    def count(kind: str, change: str) -> None:
+        by_kind.setdefault(kind, {"created": 0, "seen": 0, "resolved": 0, "reopened": 0})
+        by_kind[kind][change] += 1
+
     now = utcnow()
     new_rows = []
     for fp, data in found.items():
@@ -74,8 +83,10 @@ def reconcile(
                     "updated_at": now,
                 }
             )
+            count(data.kind, "created")
             continue
         changes["seen"] += 1
+        count(data.kind, "seen")
         row.evidence, row.title, row.last_seen_run_id = data.evidence, data.title[:300], run.id
         if row.status == "resolved":
             row.history = [
@@ -84,6 +95,7 @@ def reconcile(
             ]
             row.status, row.status_reason, row.resolved_at = "open", "问题再次出现", None
             changes["reopened"].append(fp)
+            count(data.kind, "reopened")
     for fp, row in existing.items():
         if fp not in found and row.status in ACTIVE:
             row.history = [
@@ -96,6 +108,7 @@ def reconcile(
                 now,
             )
             changes["resolved"].append(fp)
+            count(row.kind, "resolved")
     for chunk in _chunks(new_rows, 5000):
         session.execute(insert(Finding), chunk)
     changes["created"] = [r["fingerprint"] for r in new_rows]
@@ -108,7 +121,8 @@ def reconcile(
         run.id,
         after={k: sorted(v) if isinstance(v, list) else v for k, v in changes.items()},
     )
-    return {k: len(v) if isinstance(v, list) else v for k, v in changes.items()}
+    totals: dict = {k: len(v) if isinstance(v, list) else v for k, v in changes.items()}
+    return totals | {"by_kind": by_kind}
 
 
 def _chunks(seq: list, size: int):

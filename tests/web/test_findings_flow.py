@@ -161,6 +161,7 @@ def test_a_reviewer_runs_an_analysis_and_reads_what_changed(site, people):
     assert "新发现" in page.locator("#run-changes").inner_text()
     # The test world's departments have no confirmed 职能: the run says what that costs.
     assert "有 2 个部门的职能尚未确认" in page.locator("#run-warnings").inner_text()
+    assert page.locator("#run-by-kind tbody tr").count() >= 1
     reviewer.shot("analysis-run")
     reviewer.go("/findings/runs")
     assert page.locator("#runs tbody tr").count() == 1
