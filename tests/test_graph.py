@@ -49,8 +49,9 @@ def test_demo_findings_match_the_answer_file(app):
     answers = _load(app)
     _run(app)
     dup = {
-        (f.evidence["element"]["identifier"], f.evidence["system"]["code"])
+        (e["identifier"], f.evidence["system"]["code"])
         for f in _open(app, "duplicate_collection")
+        for e in f.evidence["elements"]
     }
     planted = {
         (case["element"], e["system"])
@@ -58,14 +59,17 @@ def test_demo_findings_match_the_answer_file(app):
         for e in case["collected_by"]
     }
     assert dup == planted
+    # One finding per system and source, however many elements it collects again.
+    keys = [(f.subject_id, f.evidence["source"]) for f in _open(app, "duplicate_collection")]
+    assert len(keys) == len(set(keys))
     for f in _open(app, "duplicate_collection"):
-        case = next(
-            c
-            for c in answers["duplicate_collection"]
-            if c["element"] == f.evidence["element"]["identifier"]
-        )
-        assert f.evidence["obtain_from_resource"]["code"] == case["authoritative"]["resource"]
-        assert f.evidence["items"] and f.evidence["item_count"] >= 1
+        for e in f.evidence["elements"]:
+            case = next(
+                c for c in answers["duplicate_collection"] if c["element"] == e["identifier"]
+            )
+            assert f.evidence["obtain_from_resource"]["code"] == case["authoritative"]["resource"]
+            assert e["items"] and e["item_count"] >= 1
+        assert "原始采集了" in f.title and "共享获取" in f.title
     overlaps = {
         tuple(p["code"] for p in f.evidence["projects"]) for f in _open(app, "scope_overlap")
     }

@@ -60,3 +60,89 @@ def test_free_text_functions_become_codes(tmp_path):
         got = [r[0] for r in conn.execute(text("SELECT function FROM departments ORDER BY id"))]
     engine.dispose()
     assert got == ["公安", "市场监管", "人社", "医保", None]
+
+
+def test_duplicate_findings_merge_per_system_and_source(backend, request, tmp_path):
+    """0024: a system's per-element duplicate findings with one source become one, keeping
+    the status still most to do, every history entry, the plan and date; open
+    unconsumed_resource findings are resolved with the reason."""
+    from datetime import date
+
+    from alembic import command
+    from sqlalchemy import JSON, Date, column, insert, select, table, text
+
+    from registry.migrate import alembic_config
+
+    url = fresh_database(backend, tmp_path, request)
+    config = alembic_config(url)
+    command.downgrade(config, "0023")
+    engine = create_engine(url)
+    findings = table(
+        "findings",
+        *(column(c) for c in ("id", "kind", "fingerprint", "subject_type", "subject_id")),
+        *(column(c) for c in ("title", "status", "status_reason", "version", "plan")),
+        column("evidence", JSON),
+        column("history", JSON),
+        column("due_date", Date),
+        column("created_at"),
+        column("updated_at"),
+    )
+    stamp = "2026-01-01 00:00:00"
+    with engine.begin() as conn:
+        for n, (identifier, name) in enumerate([("GMSFHM", "公民身份号码"), ("XM", "姓名")]):
+            conn.execute(
+                text(
+                    "INSERT INTO data_elements (id, identifier, name, synonyms, data_type,"
+                    " source_function, family, created_at, updated_at, version)"
+                    " VALUES (:id, :i, :n, '[]', 'C', '公安', '人口', :t, :t, 1)"
+                ),
+                {"id": n + 1, "i": identifier, "n": name, "t": stamp},
+            )
+
+        def finding(n, kind, fingerprint, status, element=None, **extra):
+            evidence = {"system": {"id": 5, "name": "社保系统"}}
+            if element:
+                evidence |= {"element": {"identifier": element}, "items": [{"name": element}]}
+                evidence |= {"item_count": 1}
+            conn.execute(
+                insert(findings).values(
+                    id=n,
+                    kind=kind,
+                    fingerprint=fingerprint,
+                    subject_type="system",
+                    subject_id=5,
+                    title="旧标题",
+                    status=status,
+                    version=1,
+                    evidence=evidence,
+                    history=[{"at": f"2026-0{n}-01T00:00:00", "to": status}],
+                    created_at=stamp,
+                    updated_at=stamp,
+                    **extra,
+                )
+            )
+
+        finding(
+            1,
+            "duplicate_collection",
+            "duplicate_collection:GMSFHM:5",
+            "rectifying",
+            "GMSFHM",
+            plan="改为共享获取",
+            due_date=date(2027, 3, 31),
+        )
+        finding(2, "duplicate_collection", "duplicate_collection:XM:5", "open", "XM")
+        finding(3, "unconsumed_resource", "unconsumed_resource:9", "open")
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(select(findings).order_by(findings.c.id)).all()
+    engine.dispose()
+    assert [r.id for r in rows] == [1, 3]
+    merged, unconsumed = rows
+    assert merged.fingerprint == "duplicate_collection:5:function-公安"
+    assert merged.status == "open" and merged.plan == "改为共享获取"
+    assert merged.due_date == date(2027, 3, 31)
+    assert [h["element"] for h in merged.history] == ["GMSFHM", "XM"]
+    assert [e["identifier"] for e in merged.evidence["elements"]] == ["GMSFHM", "XM"]
+    assert merged.title.startswith("社保系统 原始采集了")
+    assert unconsumed.status == "resolved" and "使用方" in unconsumed.history[-1]["note"]

@@ -84,27 +84,6 @@ def not_in_system_catalog(g: nx.MultiDiGraph) -> list[FindingData]:
     ]
 
 
-def unconsumed_resources(g: nx.MultiDiGraph) -> list[FindingData]:
-    consumed = {
-        a["resource_id"]
-        for _, _, a in g.edges(data=True)
-        if a["type"] == "flows_to" and a["resource_id"]
-    }
-    return [
-        FindingData(
-            "unconsumed_resource",
-            f"unconsumed_resource:{node_id(r)}",
-            "resource",
-            node_id(r),
-            g.nodes[r].get("department_id"),
-            f"资源“{g.nodes[r]['name']}”尚无使用方",
-            {"resource": describe(g, r)},
-        )
-        for r in nodes_of(g, "resource")
-        if _shareable(g.nodes[r]) and node_id(r) not in consumed
-    ]
-
-
 def flow_cycles(g: nx.MultiDiGraph, *, max_length: int = 8) -> list[FindingData]:
     flows = nx.DiGraph()
     for u, v, a in g.edges(data=True):

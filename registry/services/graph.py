@@ -216,9 +216,7 @@ def _flags(session: Session, g: nx.MultiDiGraph, scope: Scope) -> dict[str, list
     for f in open_findings(session, kinds=kinds, department_ids=department_ids):
         if f.kind == "duplicate_collection" and f.subject_type == "system":
             nodes = [f"system:{f.subject_id}"]
-            element = (f.evidence or {}).get("element") or {}
-            if isinstance(element, dict) and element.get("id"):
-                nodes.append(f"element:{element['id']}")
+            nodes += [f"element:{e['id']}" for e in (f.evidence or {}).get("elements", [])]
             for n in nodes:
                 flags.setdefault(n, []).append("duplicate")
         elif f.kind == "scope_overlap":
