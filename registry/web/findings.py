@@ -97,10 +97,22 @@ def index():
         key=lambda i: names.get(i, ""),
     )
     project = db.session.get(Project, args["project_id"]) if args["project_id"] else None
+    # Each bar narrows the list by its kind or department, keeping the other filters.
+    kept = {k: v for k, v in request.args.items() if k not in ("kind", "department_id", "page")}
+    kind_rows = [
+        (KIND_LABELS.get(k, k), n, url_for("findings_pages.index", **kept, kind=k), None)
+        for k, n in counts["kind"]
+    ]
+    department_rows = [
+        (name, n, url_for("findings_pages.index", **kept, department_id=i), None)
+        for i, name, n in counts["department"]
+    ]
     return render_template(
         "findings/index.html",
         rows=rows,
         project=project,
+        kind_rows=kind_rows,
+        department_rows=department_rows,
         today=_today(),
         total=total,
         counts=counts,

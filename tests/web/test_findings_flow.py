@@ -132,6 +132,7 @@ def test_overdue_findings_come_first_and_filter(site, people):
     assert titles[0] == "逾期未整改的资源"
     assert titles[-1] == "已解决的问题"
     assert "已逾期" in page.locator("#findings tbody tr").first.inner_text()
+    reviewer.shot("findings")
     page.check("input[name=overdue]")
     page.get_by_role("button", name="筛选").click()
     assert page.locator("#findings tbody tr td:first-child").all_inner_texts() == [

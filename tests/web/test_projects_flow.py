@@ -71,6 +71,7 @@ def test_ndrc_moves_a_project_through_its_stages(site, people):
     page = ndrc.sign_in("ndrc")
     ndrc.go("/projects")
     assert "XM-STAGE" in page.locator("#projects").inner_text()
+    ndrc.shot("projects")
     page.get_by_role("link", name="智慧教育平台").click()
 
     def move(stage_label: str, **evidence: str):
