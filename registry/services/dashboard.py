@@ -61,15 +61,12 @@ def dashboard(session: Session, actor: Actor, *, region: str | None = None) -> D
     def scoped(stmt: Select, column) -> Select:
         return stmt if in_region is None else stmt.where(column.in_(in_region))
 
-    by_status = dict.fromkeys(RESOURCE_STATUSES, 0)
-    by_status |= dict(
-        session.execute(
-            scoped(
-                select(Resource.status, func.count()).group_by(Resource.status),
-                Resource.provider_department_id,
-            )
-        ).all()
-    )
+    def counted(keys: tuple[str, ...], column, department_column) -> dict[str, int]:
+        """Every key with its count, zero included, in the region."""
+        stmt = scoped(select(column, func.count()).group_by(column), department_column)
+        return dict.fromkeys(keys, 0) | dict(session.execute(stmt).all())
+
+    by_status = counted(RESOURCE_STATUSES, Resource.status, Resource.provider_department_id)
 
     now = utcnow()
     # A submitted entry is frozen until decided: its updated_at is its submission.
@@ -122,15 +119,7 @@ def dashboard(session: Session, actor: Actor, *, region: str | None = None) -> D
     ]
     shares.sort(key=lambda r: (r[2] / r[3], -r[3], r[1]))  # the least served first
 
-    stages = dict.fromkeys(PROJECT_STAGES, 0)
-    stages |= dict(
-        session.execute(
-            scoped(
-                select(Project.stage, func.count()).group_by(Project.stage),
-                Project.lead_department_id,
-            )
-        ).all()
-    )
+    stages = counted(PROJECT_STAGES, Project.stage, Project.lead_department_id)
     held_departments = select(Finding.department_id).where(Finding.kind.in_(ART17_KINDS), active)
     co_built_held = select(project_departments.c.project_id).where(
         project_departments.c.department_id.in_(held_departments)

@@ -13,7 +13,7 @@ from ..authz import Actor, require_login, resource_visibility
 from ..errors import NotFound
 from ..graph.build import Scope, build_graph, resolve_scope
 from ..graph.explore import MAX_DEPTH, edges_among, neighbourhood
-from ..models import Department, InformationSystem, Interface, Project, Resource
+from ..models import Department, Finding, InformationSystem, Interface, Project, Resource
 from ._records import get_record
 from .findings import open_findings, overlap_findings
 from .resources import list_resources
@@ -176,7 +176,12 @@ def graph_view(
             }
         keep = set(g.nodes)
         truncated = False
-    flags = _flags(session, g, scope)
+    # The scope's open duplicate and overlap findings, read once for flags and edges.
+    department_ids = list(scope.department_ids) if scope.department_ids is not None else None
+    found = open_findings(
+        session, kinds=("duplicate_collection", "scope_overlap"), department_ids=department_ids
+    )
+    flags = _flags(found, g)
     sub = g.subgraph(keep)
     return {
         "scope": scope.label,
@@ -185,7 +190,7 @@ def graph_view(
         "truncated": truncated,
         "nodes": [_cy_node(n, a, flags.get(n)) for n, a in sub.nodes(data=True)],
         "edges": [_cy_edge(u, v, k, a, flags) for u, v, k, a in sub.edges(keys=True, data=True)]
-        + _overlap_edges(session, keep, project_id),
+        + _overlap_edges(found, keep),
     }
 
 
@@ -206,14 +211,12 @@ def _framework(g: nx.MultiDiGraph, project: str) -> set[str]:
     return keep
 
 
-def _flags(session: Session, g: nx.MultiDiGraph, scope: Scope) -> dict[str, list[str]]:
-    """Nodes with an open finding of the graph's kinds: duplicate collection (the system,
-    and its element through the edge), overlap (both projects). Only the scope's
-    departments' findings are read (a province holds thousands)."""
+def _flags(found: list[Finding], g: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Nodes with an open finding of the graph's kinds: duplicate collection (the system
+    and its elements), overlap (both projects). ``found``: the scope's findings only (a
+    province holds thousands)."""
     flags: dict[str, list[str]] = {}
-    department_ids = list(scope.department_ids) if scope.department_ids is not None else None
-    kinds = ("duplicate_collection", "scope_overlap")
-    for f in open_findings(session, kinds=kinds, department_ids=department_ids):
+    for f in found:
         if f.kind == "duplicate_collection" and f.subject_type == "system":
             nodes = [f"system:{f.subject_id}"]
             nodes += [f"element:{e['id']}" for e in (f.evidence or {}).get("elements", [])]
@@ -260,10 +263,10 @@ def _cy_edge(u: str, v: str, k: int, a: dict, flags: dict[str, list[str]]) -> di
     return {"data": data}
 
 
-def _overlap_edges(session: Session, keep: set[str], project_id: int | None) -> list[dict]:
+def _overlap_edges(found: list[Finding], keep: set[str]) -> list[dict]:
     """Overlapping projects joined by an 'overlaps' edge when both are drawn."""
     edges = []
-    for f in open_findings(session, kinds=("scope_overlap",)):
+    for f in (f for f in found if f.kind == "scope_overlap"):
         a, b = (f"project:{p['id']}" for p in f.evidence.get("projects", [])[:2])
         if a in keep and b in keep:
             edges.append(

@@ -13,6 +13,7 @@ from flask import current_app, flash, redirect, request, url_for
 from marshmallow import ValidationError
 
 from ..authz import Actor, require_login
+from ..db import local_now
 from ..errors import Invalid, RegistryError
 from ..identity import current_actor
 from ..services.review import STATE_LABELS
@@ -58,6 +59,11 @@ def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.astimezone(ZoneInfo(current_app.config["LOCAL_TIMEZONE"])).strftime(fmt)
+
+
+def county_today() -> date:
+    """Today in the county's time zone (LOCAL_TIMEZONE): deadlines and due dates."""
+    return local_now(current_app.config["LOCAL_TIMEZONE"]).date()
 
 
 def waiting(value: datetime | None, now: datetime) -> str:

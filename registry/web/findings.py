@@ -5,20 +5,18 @@ The services of /api/v1/findings, unchanged."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..authz import may_act_on_finding, may_run_analysis
-from ..db import db, local_now
+from ..db import db
 from ..errors import RegistryError
 from ..graph.build import SCOPE_KINDS
 from ..models import FINDING_KINDS, FINDING_STATUSES, AnalysisRun, Department, Finding, Project
 from ..services import analyses
 from ..services import findings as svc
 from ..services._records import get_record
-from .common import FormErrors, done, form_date, signed_in, text_or_none
+from .common import FormErrors, county_today, done, form_date, signed_in, text_or_none
 
 bp = Blueprint("findings_pages", __name__, url_prefix="/findings")
 PAGE_SIZE = 50
@@ -54,10 +52,6 @@ ACTIONS = {
 }
 
 
-def _today() -> date:
-    return local_now(current_app.config["LOCAL_TIMEZONE"]).date()
-
-
 def _args() -> dict:
     kind = request.args.get("kind") or None
     status = request.args.get("status") or None
@@ -67,7 +61,7 @@ def _args() -> dict:
         "department_id": request.args.get("department_id", type=int),
         "run_id": request.args.get("run", type=int),
         "project_id": request.args.get("project_id", type=int),
-        "overdue_on": _today() if request.args.get("overdue") else None,
+        "overdue_on": county_today() if request.args.get("overdue") else None,
     }
 
 
@@ -80,7 +74,7 @@ def index():
     counts = svc.finding_counts(db.session, stmt)
     total = sum(n for _, n in counts["kind"])
     rows = svc.overdue_first_page(
-        db.session, stmt, today=_today(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        db.session, stmt, today=county_today(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     # Names for what the page shows: its rows, the busiest departments (the filter's
     # choices) and the one chosen; a province has thousands, and a select of them all
@@ -113,7 +107,7 @@ def index():
         project=project,
         kind_rows=kind_rows,
         department_rows=department_rows,
-        today=_today(),
+        today=county_today(),
         total=total,
         counts=counts,
         args=args,
@@ -147,7 +141,7 @@ def show(finding_id: int, errors: FormErrors | None = None, status: int = 200):
         advice=KIND_ADVICE.get(finding.kind),
         statuses=STATUS_LABELS,
         actions={a: label for a, label in ACTIONS.items() if a in allowed},
-        today=_today(),
+        today=county_today(),
         errors=errors,
         values=request.form,
     ), status
@@ -166,7 +160,7 @@ def act(finding_id: int, action: str):
             expected_version=request.form.get("version", type=int),
             plan=text_or_none(request.form.get("plan")),
             due_date=form_date("due_date"),
-            today=_today(),
+            today=county_today(),
         )
     except RegistryError as exc:
         db.session.rollback()

@@ -6,8 +6,6 @@ to the reviewer's decision. The services of /api/v1/projects and /confirmations.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func, select
 
@@ -19,14 +17,14 @@ from ..authz import (
     may_edit_project,
     may_move_stage,
 )
-from ..db import db, local_now
+from ..db import db
 from ..errors import RegistryError
 from ..models import ACTIVE_STATUSES, ART17_KINDS, Department, Finding, Project
 from ..services import confirmations as conf_svc
 from ..services import projects as svc
 from ..services.departments import list_departments
 from ..services.details import project_detail
-from .common import FormErrors, done, form_date, signed_in, text_or_none
+from .common import FormErrors, county_today, done, form_date, signed_in, text_or_none
 
 bp = Blueprint("projects_pages", __name__)
 PAGE_SIZE = 50
@@ -53,10 +51,6 @@ EVIDENCE_LABELS = {
     "overdue": "逾期未办结的共享申请",
     "total": "共享申请总数",
 }
-
-
-def _today() -> date:
-    return local_now(current_app.config["LOCAL_TIMEZONE"]).date()
 
 
 def _settings() -> svc.StageSettings:
@@ -135,7 +129,7 @@ def show(project_id: int, errors: FormErrors | None = None, status: int = 200, f
         may_edit=may_edit_project(actor, p.lead_department_id),
         may_apply=may_apply_confirmation(actor, p.lead_department_id)
         and p.stage in conf_svc.APPLY_STAGES,
-        today=_today(),
+        today=county_today(),
         errors=errors,
         form=form,
         values=request.form,
@@ -224,7 +218,7 @@ def apply(project_id: int):
     """申请数据共享完成确认意见: every check evaluated now; the application's page follows."""
     actor = signed_in()
     try:
-        conf = conf_svc.apply_for_confirmation(db.session, actor, project_id, today=_today())
+        conf = conf_svc.apply_for_confirmation(db.session, actor, project_id, today=county_today())
     except RegistryError as exc:
         return _refused(exc, project_id, "confirmation")
     return done(

@@ -113,3 +113,4 @@ def test_governance_pages_fit_a_phone(sqlite_site, people):
     for path in ("/dashboard", "/projects", f"/projects/{pid}", "/findings", "/graph"):
         ndrc.go(path)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        ndrc.shot("phone" + path.replace("/", "-"))
