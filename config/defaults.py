@@ -116,6 +116,22 @@ MATCH_THRESHOLD = 0.8
 OVERLAP_JACCARD = 0.3
 OVERLAP_CONTAINMENT = 0.5
 OVERLAP_MIN_SHARED_ELEMENTS = 3
+# …and from the data items themselves (registry/graph/items.py): two systems overlap when,
+# with at least MIN_ALIGNED items aligned (names alike from ITEM_SIMILARITY up), their
+# weighted items reach SYSTEM_JACCARD, their most alike resources RESOURCE_JACCARD, or
+# the bigrams of all their items TEXT_JACCARD. An item or bigram held by more than
+# max(BOUND_MIN, BOUND_SHARE × the scope's resources) resources weighs nothing (姓名,
+# 联系电话… make every pair alike), and elements of the generic family never count.
+# Chosen on half of tests/data/overlap_pairs.csv (tests/data/README.md has the figures).
+OVERLAP_ITEMS = {
+    "min_aligned": 3,
+    "system_jaccard": 0.15,
+    "resource_jaccard": 0.4,
+    "text_jaccard": 0.15,
+    "item_similarity": 0.5,
+    "bound_min": 15,
+    "bound_share": 0.05,
+}
 # Elements without an authoritative source still count as collected twice when they
 # belong to one of these families (the base resources); generic ones (联系电话…) do not.
 DUPLICATE_UNSOURCED_FAMILIES = ["人口", "法人单位", "自然资源和空间地理", "社会信用", "电子证照"]

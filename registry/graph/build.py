@@ -8,6 +8,7 @@ graph stays the size of the catalog, not of its 2.5 million items.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from ..models import (
     project_systems,
     resource_systems,
 )
+from .items import GENERIC_FAMILY, Catalog, ItemKeys, Thresholds
 
 SCOPE_KINDS = ("all", "region", "department", "projects")
 # Only accepted matches count; a pending one is just a suggestion awaiting review.
@@ -360,3 +362,57 @@ def _add_projects(session: Session, g: nx.MultiDiGraph, scope: Scope) -> None:
     ):
         if f"system:{sid}" in g:
             g.add_edge(f"project:{pid}", f"system:{sid}", type="builds")
+
+
+def load_item_catalog(session: Session, scope: Scope, t: Thresholds) -> Catalog:
+    """The scope's collected items for the item-level overlap (graph/items.py), without
+    reading the common ones: first each distinct (name, element) with the number of
+    resources holding it, grouped in SQL; keys over the bound are left out there, and only
+    the rows of the rest are read. A province's 2.5 million items are mostly common (the
+    demo's all are), so this reads a few thousand rows instead of millions."""
+    in_scope = select(Resource.id).where(
+        Resource.status != "retired", _in(Resource.provider_department_id, scope.department_ids)
+    )
+    total = session.scalar(select(func.count()).select_from(in_scope.subquery())) or 0
+    element = case((ACCEPTED, DataItem.element_id), else_=None)
+    collected = (DataItem.resource_id.in_(in_scope), DataItem.collection_mode == "collected")
+    identifiers = dict(session.execute(select(DataElement.id, DataElement.identifier)).all())
+    generic = session.scalars(
+        select(DataElement.identifier).where(DataElement.family == GENERIC_FAMILY)
+    )
+    keys = ItemKeys(generic)
+    counted = session.execute(
+        select(DataItem.name, element, func.count(DataItem.resource_id.distinct()))
+        .where(*collected)
+        .group_by(DataItem.name, element)
+    ).all()
+    keys.learn(name for name, _, _ in counted)
+    frequency: dict[str, int] = defaultdict(int)  # an upper bound: names of a key add up
+    for name, element_id, n in counted:
+        if key := keys(name, identifiers.get(element_id)):
+            frequency[key] += n
+    bound = max(t.bound_min, math.ceil(t.bound_share * total))
+    stop = {k for k, n in frequency.items() if n > bound}
+    wanted = sorted(
+        {
+            name
+            for name, element_id, _ in counted
+            if (key := keys(name, identifiers.get(element_id))) and key not in stop
+        }
+    )
+    rows = []
+    for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
+        # A resource listed under several systems counts for the first (lowest id) one.
+        first_system = (
+            select(func.min(resource_systems.c.system_id))
+            .where(resource_systems.c.resource_id == DataItem.resource_id)
+            .scalar_subquery()
+        )
+        for rid, sid, name, element_id in session.execute(
+            select(DataItem.resource_id, first_system, DataItem.name, element).where(
+                *collected, DataItem.name.in_(chunk)
+            )
+        ):
+            if sid is not None:
+                rows.append((f"resource:{rid}", f"system:{sid}", name, identifiers.get(element_id)))
+    return Catalog.from_items(rows, keys, total=total, stop=stop)

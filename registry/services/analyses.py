@@ -19,8 +19,9 @@ from ..authz import NDRC, REVIEWER, Actor, require_role
 from ..db import db, utcnow, write_intent
 from ..errors import Invalid, NotFound
 from ..graph import duplicates, flows, overlap
-from ..graph.build import Scope, build_graph, regions, resolve_scope
+from ..graph.build import Scope, build_graph, load_item_catalog, regions, resolve_scope
 from ..graph.findings import reconcile
+from ..graph.items import Thresholds
 from ..models import AnalysisRun, Department
 from .departments import departments_without_function
 from .matching import match_items
@@ -49,6 +50,7 @@ class AnalysisSettings:
     overlap_containment: float
     overlap_min_shared_elements: int
     duplicate_unsourced_families: tuple[str, ...]
+    overlap_items: Thresholds = Thresholds()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AnalysisSettings:
@@ -58,6 +60,7 @@ class AnalysisSettings:
             overlap_containment=config["OVERLAP_CONTAINMENT"],
             overlap_min_shared_elements=config["OVERLAP_MIN_SHARED_ELEMENTS"],
             duplicate_unsourced_families=tuple(config["DUPLICATE_UNSOURCED_FAMILIES"]),
+            overlap_items=Thresholds(**config["OVERLAP_ITEMS"]),
         )
 
 
@@ -72,6 +75,8 @@ def _run_one(name: str, g, settings: AnalysisSettings):
             jaccard=settings.overlap_jaccard,
             containment=settings.overlap_containment,
             min_shared_elements=settings.overlap_min_shared_elements,
+            items=g.graph.get("item_catalog"),
+            item_thresholds=settings.overlap_items,
         )
     return {
         "unshared_resource": flows.unshared_resources,
@@ -118,6 +123,8 @@ def run_analyses(
     counts = dict.fromkeys(analyses, 0)
     for n, part in enumerate(_partitions(session, scope), 1):
         g = build_graph(session, part)
+        if "scope_overlap" in analyses:
+            g.graph["item_catalog"] = load_item_catalog(session, part, settings.overlap_items)
         for name in analyses:
             result = _run_one(name, g, settings)
             counts[name] += len(result)

@@ -198,3 +198,23 @@ def test_a_running_analysis_shows_its_progress(sqlite_site, people):
     assert page.locator("meta[http-equiv=refresh]").count() == 0
     assert reviewer.go("/findings/runs/progress/nosuchrun").status == 404
     assert reviewer.go("/findings/runs/progress/..%2Fsecret").status == 404
+
+
+def test_an_overlap_finding_shows_the_items_side_by_side(sqlite_site, people):
+    """Art. 9(6) from the items: the page puts the two systems' items side by side and
+    says which bound was crossed (issue #15)."""
+    from tests.helpers import ApiClient
+    from tests.test_item_overlap import analyse, seed
+
+    seed(ApiClient(sqlite_site.app.test_client(), sqlite_site.world))
+    (found,) = analyse(sqlite_site.app)
+    reviewer = people(sqlite_site)
+    page = reviewer.sign_in("reviewer")
+    reviewer.go(f"/findings/{found.id}")
+    assert "建设内容重叠" in page.locator("h1").inner_text()
+    rows = page.locator("#overlap-items tbody tr").all_inner_texts()
+    assert any("案件编号" in r and "案件号" in r for r in rows)
+    assert "≥" in page.locator("#overlap-why").inner_text()
+    assert "信息项" in page.locator("#overlap-dimensions").inner_text()
+    assert page.locator("#evidence").inner_text().count("{") == 0  # no raw JSON
+    reviewer.shot("finding-overlap")
