@@ -154,3 +154,13 @@ def test_the_index_finds_what_all_pairs_finds(items, bound_min):
     t = Thresholds(bound_min=bound_min, bound_share=0.0)
     indexed, _ = overlapping_systems(catalog, t)
     assert indexed == overlapping_systems_all_pairs(catalog, t)
+
+
+def test_one_shared_item_is_not_an_overlap():
+    """Two systems that each keep a single weighted item, the same one, are not alike by
+    their text either: every rule needs ``min_aligned`` items or bigrams in common."""
+    keys = ItemKeys.for_matcher(Matcher(ELEMENTS))
+    rows = [("r1", "s1", "不动产单元号", None), ("r2", "s2", "不动产单元号", None)]
+    rows += [(f"r{i}", f"s{i}", "备注", None) for i in range(3, 30)]
+    flagged, _ = overlapping_systems(Catalog.from_items(rows, keys), Thresholds())
+    assert flagged == []

@@ -282,6 +282,7 @@ class _Profiles:
         items = compare.measure(a, b, self.items[a], self.items[b])
         best = self._best_resources(a, b)
         text = compare.text(self.grams[a], self.grams[b])
+        shared_grams = len(self.grams[a] & self.grams[b])
         crossed = tuple(
             name
             for name, ok in (
@@ -290,7 +291,7 @@ class _Profiles:
                     len(items.aligned) >= t.min_aligned and items.jaccard >= t.system_jaccard,
                 ),
                 ("resources", best is not None and best.jaccard >= t.resource_jaccard),
-                ("text", text >= t.text_jaccard),
+                ("text", shared_grams >= t.min_aligned and text >= t.text_jaccard),
             )
             if ok
         )
