@@ -361,7 +361,8 @@ def overlapping_systems_all_pairs(catalog: Catalog, t: Thresholds) -> list[Syste
 
 
 def name_similarity(x: str, y: str) -> float:
-    """Character-bigram Jaccard of two texts (names, summaries): the weaker evidence."""
+    """Character-bigram Jaccard of two texts (system and resource names): the weaker
+    evidence, shown beside the items."""
     gx, gy = _bigrams(normalise(x)), _bigrams(normalise(y))
     return round(len(gx & gy) / len(gx | gy), 3) if gx and gy else 0.0
 
