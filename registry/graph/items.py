@@ -29,6 +29,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 from catalog_schemas.matching import Matcher, canonical, normalise, split_ending, strip_role
@@ -129,12 +130,16 @@ class Similarity:
     containment: float
 
 
+@lru_cache(maxsize=65536)
 def grams(key: str) -> frozenset[str]:
-    """A key's character bigrams (an element is one token): 案件#id → {案件}."""
+    """A key's character bigrams, marked with ``~`` so a two-character key and the bigram
+    that spells it are not one token (an element is one token): 案件#id → {~案件}."""
     if key.startswith("element:"):
-        return frozenset((key,))
+        return frozenset(("~" + key,))
     stem = key.split("#", 1)[0]
-    return frozenset(stem[i : i + 2] for i in range(len(stem) - 1)) or frozenset((stem,))
+    return frozenset("~" + stem[i : i + 2] for i in range(len(stem) - 1)) or frozenset(
+        ("~" + stem,)
+    )
 
 
 def item_similarity(x: str, y: str) -> float:
@@ -151,23 +156,31 @@ def item_similarity(x: str, y: str) -> float:
 
 
 class Comparer:
-    """Aligns two units' weighted keys and measures them; remembers item similarities."""
+    """Aligns two units' weighted keys and measures them.
+
+    Each key's alike keys (similarity from ``item_threshold`` up) are found once, through
+    the bigrams they share, so aligning two units looks up neighbours instead of
+    comparing every key of one with every key of the other."""
 
     def __init__(self, weights: Weights, item_threshold: float) -> None:
         self.w = weights.weight
-        self.item_threshold = item_threshold
-        self._sim: dict[tuple[str, str], float] = {}
-
-    def sim(self, x: str, y: str) -> float:
-        pair = (x, y) if x <= y else (y, x)
-        if pair not in self._sim:
-            self._sim[pair] = item_similarity(*pair)
-        return self._sim[pair]
+        keys = [k for k in self.w if not k.startswith("~")]
+        holders: dict[str, list[str]] = defaultdict(list)
+        for k in keys:
+            for g in grams(k):
+                holders[g].append(k)
+        self.near: dict[str, dict[str, float]] = {}
+        for k in keys:
+            near = {}
+            for other in {o for g in grams(k) for o in holders[g]}:
+                if (s := item_similarity(k, other)) >= item_threshold:
+                    near[other] = s
+            self.near[k] = near
 
     def measure(self, a: str, b: str, x: frozenset[str], y: frozenset[str]) -> Similarity:
         w = self.w
         links = sorted(
-            ((s, kx, ky) for kx in x for ky in y if (s := self.sim(kx, ky)) >= self.item_threshold),
+            ((s, kx, ky) for kx in x for ky, s in self.near[kx].items() if ky in y),
             key=lambda t: (-t[0], t[1], t[2]),
         )
         used_x, used_y, aligned, mass = set(), set(), [], 0.0
@@ -276,6 +289,7 @@ class _Profiles:
             s: frozenset(g for k in keys for g in grams(k) if g in w)
             for s, keys in self.items.items()
         }
+        self._holder_cache: dict[str, dict[str, list[str]]] = {}
 
     def judge(self, a: str, b: str) -> SystemOverlap | None:
         t, compare = self.t, self.compare
@@ -298,20 +312,33 @@ class _Profiles:
         return SystemOverlap(a, b, items, best, text, crossed) if crossed else None
 
     def _best_resources(self, a: str, b: str) -> Similarity | None:
-        """The most alike pair of a's and b's resources, among those sharing a bigram."""
-        holders: dict[str, list[str]] = defaultdict(list)
-        for rb, keys in self.resources[b].items():
-            for g in {g for k in keys for g in grams(k)}:
-                holders[g].append(rb)
+        """The most alike pair of a's and b's resources, among those sharing an alike
+        item (at least ``min_aligned`` of them, or they could not cross)."""
+        holders = self._holders(b)
         best = None
         for ra, xa in self.resources[a].items():
-            for rb in sorted({rb for k in xa for g in grams(k) for rb in holders.get(g, ())}):
+            shared = Counter(
+                rb
+                for k in xa
+                for rb in {r for o in self.compare.near[k] for r in holders.get(o, ())}
+            )
+            for rb in sorted(r for r, n in shared.items() if n >= self.t.min_aligned):
                 m = self.compare.measure(ra, rb, xa, self.resources[b][rb])
                 if len(m.aligned) >= self.t.min_aligned and m.jaccard > (
                     best.jaccard if best else 0
                 ):
                     best = m
         return best
+
+    def _holders(self, system: str) -> dict[str, list[str]]:
+        """Key → the system's resources holding it, built once per system."""
+        if system not in self._holder_cache:
+            holders: dict[str, list[str]] = defaultdict(list)
+            for r, keys in self.resources[system].items():
+                for k in keys:
+                    holders[k].append(r)
+            self._holder_cache[system] = holders
+        return self._holder_cache[system]
 
 
 def overlapping_systems(catalog: Catalog, t: Thresholds) -> tuple[list[SystemOverlap], Weights]:
