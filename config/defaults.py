@@ -142,6 +142,15 @@ DUPLICATE_UNSOURCED_FAMILIES = ["人口", "法人单位", "自然资源和空间
 CONFIRMATION_NUMBER_PATTERN = "新数确〔{year}〕{seq}号"
 SIGNING_KEY_PATH = None
 PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# What the catalog's feeds for other catalogs (the CKAN Action API, DCAT-AP) say about it,
+# and the licence of its entries *(local)*.
+CATALOG_TITLE = "政务信息资源目录"
+CATALOG_DESCRIPTION = "县政务信息资源目录：各部门登记的信息资源、信息项、共享属性与共享接口"
+CATALOG_LICENSE = {
+    "id": "gov-data-sharing",
+    "title": "政务数据共享使用（依县政务信息化项目管理办法及共享属性）",
+    "url": None,
+}
 # Art. 16: what an acceptance application must include.
 ACCEPTANCE_MATERIALS = {
     "construction_summary": "项目建设总结",

@@ -76,9 +76,11 @@ class IdConverter(IntegerConverter):
 def _register_transaction_hooks(app: Flask) -> None:
     """One commit per request: here, and nowhere in views or services."""
 
+    from .identity import speaks_ckan
+
     @app.before_request
     def _intent() -> None:
-        set_write_intent(request.method not in SAFE_METHODS)
+        set_write_intent(request.method not in SAFE_METHODS and not speaks_ckan())
 
     @app.after_request
     def _finish(response):
@@ -95,7 +97,7 @@ def _register_transaction_hooks(app: Flask) -> None:
 
 def _register_http_hooks(app: Flask) -> None:
     """What every request gets before its view parses anything, and every response after."""
-    from .identity import current_actor
+    from .identity import current_actor, speaks_ckan
 
     @app.before_request
     def _limit_body() -> None:
@@ -108,7 +110,7 @@ def _register_http_hooks(app: Flask) -> None:
         # Authenticate before any body is parsed: an anonymous or badly signed write is a
         # 401, never a schema error about a body it had no right to send.
         writing = request.method not in SAFE_METHODS and request.path.startswith("/api/")
-        if writing and not current_actor().authenticated:
+        if writing and not speaks_ckan() and not current_actor().authenticated:
             raise Unauthenticated()
 
     @app.after_request

@@ -207,6 +207,17 @@ def resource_visibility(actor: Actor) -> Visibility:
     return Visibility(published_only=True, own_department_ids=own)
 
 
+def feed_visibility(actor: Actor, *, include_private: bool = False) -> Visibility:
+    """What the catalog's feeds for other catalogs (the CKAN Action API, DCAT) publish:
+    published entries only (never a draft, not even to its own department: a harvester
+    copies what it sees), open to the public ones unless a signed-in caller asks for the
+    rest (``include_private``, CKAN's word for entries not open to the public), which
+    every signed-in user may read."""
+    return Visibility(
+        published_only=True, public_only=not (include_private and actor.authenticated)
+    )
+
+
 # -- changing records --------------------------------------------------------------------
 
 # What an update may change, per kind of record. Anything else in a PATCH is refused by

@@ -7,6 +7,7 @@ from flask import Flask, send_from_directory
 from ..web import confirmations as confirmation_pages
 from . import (
     analyses,
+    ckan,
     confirmations,
     departments,
     elements,
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(confirmation_pages.blp)
     api.register_blueprint(confirmation_pages.verify)
     errors.register(app)
+    app.register_blueprint(ckan.bp)  # CKAN's own protocol, outside the OpenAPI document
 
     @app.get("/api/v1/docs/static/<path:filename>")
     def swagger_static(filename: str):

@@ -16,6 +16,7 @@ from .. import audit
 from ..authz import (
     REVIEWER,
     Actor,
+    Visibility,
     may_retire,
     require_department_editor,
     require_role,
@@ -488,7 +489,11 @@ def _check_complete(resource: Resource) -> None:
 
 def visible_clause(actor: Actor) -> ColumnElement[bool]:
     """Which catalog entries an actor may read: ``authz.resource_visibility`` as SQL."""
-    v = resource_visibility(actor)
+    return visibility_clause(resource_visibility(actor))
+
+
+def visibility_clause(v: Visibility) -> ColumnElement[bool]:
+    """A ``Visibility`` as SQL."""
     clause = true()
     if v.published_only:
         clause = Resource.status == "published"

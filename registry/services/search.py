@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog_schemas.codes import CATEGORY_NAMES
 
-from ..authz import Actor, resource_visibility
+from ..authz import Actor, Visibility, resource_visibility
 from ..errors import BadRequest
 from ..models import Department
 from ..search.base import (
@@ -50,11 +50,16 @@ def search_resources(
     cursor: str | None = None,
     facets: list[str] | None = None,
     synonyms_recheck: float = 0.0,
+    visibility: Visibility | None = None,
 ) -> dict[str, Any]:
+    """``visibility``: narrower than the actor's own (the catalog feeds publish only
+    published entries, see ``authz.feed_visibility``)."""
     groups = (
         parse(q, load_synonyms(session, recheck_after=synonyms_recheck)) if q and q.strip() else ()
     )
     query = _query(groups, filters or {}, actor, sort, limit, cursor, facets)
+    if visibility is not None:
+        query = replace(query, visibility=visibility)
     page = backend.search(query)
     labels = _labels(session, page.facets)
     pattern = highlighter(groups)
