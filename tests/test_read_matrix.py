@@ -257,6 +257,9 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
     "/api/v1/jobs/<name>/runs": ("/api/v1/jobs/sharing_scan/runs", allowed("admin")),
     "/verify/<path:number>": ("/verify/{number}", PUBLIC),
     "/api/v1/openapi.json": ("/api/v1/openapi.json", PUBLIC),
+    # CKAN's Action API: what it lists is the public catalog, for every caller.
+    "/api/3/action/<name>": ("/api/3/action/package_list", PUBLIC),
+    "/api/action/<name>": ("/api/action/status_show", PUBLIC),
     "/api/v1/docs": ("/api/v1/docs", PUBLIC),
     "/api/v1/docs/static/<path:filename>": ("/api/v1/docs/static/swagger-ui.css", PUBLIC),
 }
