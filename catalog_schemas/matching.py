@@ -235,7 +235,7 @@ def _fixed_length(fmt: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _bigrams(text: str) -> set[str]:
+def bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
@@ -256,7 +256,7 @@ class Matcher:
             for s in e.synonyms:
                 self.by_synonym.setdefault(normalise(s), e.identifier)
         self._known = {**self.by_synonym, **self.by_name}
-        self._grams = {key: _bigrams(key) for key in self._known}
+        self._grams = {key: bigrams(key) for key in self._known}
         # Known names by what is left before their ending, per kind of ending and in any.
         self._by_ending: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._by_stem: dict[str, set[str]] = defaultdict(set)
@@ -386,7 +386,7 @@ class Matcher:
         return confidence
 
     def _fuzzy(self, key: str) -> Match:
-        grams = _bigrams(key)
+        grams = bigrams(key)
         best, best_score = None, 0.0
         for candidate, cgrams in self._grams.items():
             score = 2 * len(grams & cgrams) / (len(grams) + len(cgrams))

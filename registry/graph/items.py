@@ -11,14 +11,14 @@ Keys are weighted by how rare they are (idf over the scope's resources). Two kin
 carry no weight at all, because they make every pair look alike:
 
 * elements of the generic family (联系电话, 备注, 办理状态…), and
-* keys held by more than ``bound`` resources: an item every tenth resource has says
-  nothing about two systems building the same thing.
+* keys (and bigrams) held by more than ``bound`` resources: an item every tenth
+  resource has says nothing about two systems building the same thing.
 
 The bound is also what keeps the comparison from being all-pairs: candidate pairs come
-from an inverted index whose posting lists are at most ``bound`` long, and a pair can only
-cross the thresholds by sharing ``min_shared`` keys that are in some posting list, so the
-index finds exactly the pairs an all-pairs scan with the same rule would
-(``all_pairs`` is that scan, for tests and the benchmark).
+from an inverted index of the weighted bigrams, whose posting lists the bound keeps
+short, and every rule needs a shared weighted bigram, so the index finds exactly the
+pairs an all-pairs scan with the same rule would (``overlapping_systems_all_pairs`` is
+that scan, for tests and the benchmark).
 
 Pure: the graph builder feeds it names from SQL; tests and the evaluation feed it YAML.
 """
@@ -32,7 +32,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 
-from catalog_schemas.matching import Matcher, canonical, normalise, split_ending, strip_role
+from catalog_schemas.matching import (
+    Matcher,
+    bigrams,
+    canonical,
+    normalise,
+    split_ending,
+    strip_role,
+)
 
 GENERIC_FAMILY = "通用"
 
@@ -390,9 +397,5 @@ def overlapping_systems_all_pairs(catalog: Catalog, t: Thresholds) -> list[Syste
 def name_similarity(x: str, y: str) -> float:
     """Character-bigram Jaccard of two texts (system and resource names): the weaker
     evidence, shown beside the items."""
-    gx, gy = _bigrams(normalise(x)), _bigrams(normalise(y))
+    gx, gy = bigrams(normalise(x)), bigrams(normalise(y))
     return round(len(gx & gy) / len(gx | gy), 3) if gx and gy else 0.0
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}

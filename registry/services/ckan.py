@@ -292,6 +292,24 @@ def _lookup(stmt: Select, ref: str) -> Select:
     return stmt.where(or_(*conditions))
 
 
+def _count(session: Session, stmt: Select) -> int:
+    """How many entries a package query holds."""
+    return session.scalar(
+        select(func.count()).select_from(stmt.with_only_columns(Resource.id).subquery())
+    )
+
+
+def _with_packages(
+    session: Session, config: dict, record: dict, stmt: Select, include_datasets: bool
+) -> dict[str, Any]:
+    """An organization or group with its package count, and its packages when asked."""
+    record["package_count"] = _count(session, stmt)
+    if include_datasets:
+        entries = session.scalars(stmt.order_by(Resource.code).limit(MAX_ROWS))
+        record["packages"] = Packages(session, config).build(entries)
+    return record
+
+
 def package_show(session: Session, actor: Actor, config: dict, ref: str) -> dict[str, Any]:
     visibility = feed_visibility(actor, include_private=True)
     stmt = _entries(visibility)
@@ -495,9 +513,7 @@ def package_search(
         facets = _backend_facets(session, org_counts, facet_fields, facet_limit)
     else:
         stmt = _entries(visibility).where(*clauses)
-        count = session.scalar(
-            select(func.count()).select_from(stmt.with_only_columns(Resource.id).subquery())
-        )
+        count = _count(session, stmt)
         order = _SORTS[sort] or (Resource.updated_at.desc(), Resource.id.desc())
         entries = session.scalars(stmt.order_by(*order).offset(start).limit(rows)).all()
         facets = _facets(session, stmt, facet_fields, facet_limit)
@@ -659,20 +675,11 @@ def organization_show(
     if department is None:
         raise NotFound(f"组织“{ref}”不存在", code="not_found")
     stmt = _entries(feed_visibility(actor)).where(Resource.provider_department_id == department.id)
-    count = session.scalar(
-        select(func.count()).select_from(stmt.with_only_columns(Resource.id).subquery())
-    )
-    org = organization_dict(department, count)
-    if include_datasets:
-        entries = session.scalars(stmt.order_by(Resource.code).limit(1000))
-        org["packages"] = Packages(session, config).build(entries)
-    return org
+    return _with_packages(session, config, organization_dict(department), stmt, include_datasets)
 
 
 def group_list(session: Session, *, all_fields: bool) -> list:
-    counts: dict[str, int] = {}
-    for code, n in _public_counts(session, func.substr(Resource.classification_code, 1, 3)).items():
-        counts[code] = n
+    counts = _public_counts(session, func.substr(Resource.classification_code, 1, 3))
     codes = [g["code"] for g in groups()]
     if not all_fields:
         return codes
@@ -687,14 +694,7 @@ def group_show(
     if _group_title(code or "") is None or len(code) != 3:
         raise NotFound(f"分组“{ref}”不存在", code="not_found")
     stmt = _entries(feed_visibility(actor)).where(Resource.classification_code.startswith(code))
-    count = session.scalar(
-        select(func.count()).select_from(stmt.with_only_columns(Resource.id).subquery())
-    )
-    group = group_dict(code, count)
-    if include_datasets:
-        entries = session.scalars(stmt.order_by(Resource.code).limit(1000))
-        group["packages"] = Packages(session, config).build(entries)
-    return group
+    return _with_packages(session, config, group_dict(code), stmt, include_datasets)
 
 
 def tag_list(session: Session, *, query: str | None) -> list[str]:

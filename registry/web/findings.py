@@ -43,6 +43,27 @@ KIND_ADVICE = {
     "flow_cycle": "数据在系统之间循环流转，请核实数据的权威来源。",
     "stale_resource": "资源未按登记的更新周期更新，请更新数据或修改更新周期。",
 }
+# The evidence's keys as a clerk reads them (an unknown key shows as it is).
+EVIDENCE_LABELS = {
+    "projects": "涉及项目",
+    "co_built": "是否共建项目",
+    "system": "信息系统",
+    "systems": "信息系统",
+    "elements": "数据元",
+    "items": "信息项",
+    "item_count": "信息项数",
+    "source": "权威来源",
+    "obtain_from_resource": "应共享获取的资源",
+    "resource": "信息资源",
+    "flow": "数据流",
+    "flow_ids": "数据流",
+    "nodes": "涉及节点",
+    "from": "提供方",
+    "to": "使用方",
+    "share_type": "共享类型",
+    "in_system_catalog": "已列入系统目录",
+    "unconnected_interfaces": "未接入平台的接口",
+}
 STATUS_LABELS = {"open": "待整改", "rectifying": "整改中", "resolved": "已解决", "waived": "已豁免"}
 ACTIONS = {
     "rectifying": "报告整改中",
@@ -138,6 +159,7 @@ def show(finding_id: int, errors: FormErrors | None = None, status: int = 200):
         department=department,
         blocked=svc.blocked_projects(db.session, finding),
         kinds=KIND_LABELS,
+        evidence_labels=EVIDENCE_LABELS,
         advice=KIND_ADVICE.get(finding.kind),
         statuses=STATUS_LABELS,
         actions={a: label for a, label in ACTIONS.items() if a in allowed},

@@ -218,3 +218,10 @@ def test_an_overlap_finding_shows_the_items_side_by_side(sqlite_site, people):
     assert "信息项" in page.locator("#overlap-dimensions").inner_text()
     assert page.locator("#evidence").inner_text().count("{") == 0  # no raw JSON
     reviewer.shot("finding-overlap")
+    # A department clerk reading it on a phone: nothing runs off the side.
+    clerk = people(sqlite_site, width=390)
+    cpage = clerk.sign_in("editor_a")
+    clerk.go(f"/findings/{found.id}")
+    assert cpage.locator("#overlap-items").is_visible()
+    assert cpage.evaluate("() => document.documentElement.scrollWidth") <= 390
+    clerk.shot("finding-overlap-phone")
