@@ -100,6 +100,20 @@ RESOURCE_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+# Written by exports after the resource columns, never read back (an import ignores them):
+# what the catalog says about an entry to reusers, set by the provider's publication
+# settings rather than per entry (services/publication.py).
+PUBLICATION_COLUMNS: tuple[Column, ...] = (
+    Column("licence_title", "许可协议"),
+    Column("licence_url", "许可协议地址"),
+    Column("contact_name", "联系人"),
+    Column("contact_phone", "联系人电话"),
+    Column("contact_email", "联系人邮箱"),
+    Column("keywords", "关键词"),
+    Column("modified", "最后修改时间"),
+    Column("landing_page", "资源页面"),
+)
+
 ITEM_COLUMNS: tuple[Column, ...] = (
     KEY,
     Column("resource_code", "信息资源代码", ("资源代码",), "已登记资源可直接填代码"),

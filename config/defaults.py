@@ -142,15 +142,31 @@ DUPLICATE_UNSOURCED_FAMILIES = ["人口", "法人单位", "自然资源和空间
 CONFIRMATION_NUMBER_PATTERN = "新数确〔{year}〕{seq}号"
 SIGNING_KEY_PATH = None
 PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-# What the catalog's feeds for other catalogs (the CKAN Action API, DCAT-AP) say about it,
-# and the licence of its entries *(local)*.
+# What the catalog's feeds for other catalogs (the CKAN Action API, DCAT-AP) say about it
+# *(local)*: its title and description, the licences a department may choose for its
+# entries (id → title and the licence text's address; None: the registry publishes the
+# licence as a term of its own vocabulary, /vocab/licence), and the default licence.
+# A department sets its own licence, contact point and landing pages (部门发布信息).
 CATALOG_TITLE = "政务信息资源目录"
 CATALOG_DESCRIPTION = "县政务信息资源目录：各部门登记的信息资源、信息项、共享属性与共享接口"
-CATALOG_LICENSE = {
-    "id": "gov-data-sharing",
-    "title": "政务数据共享使用（依县政务信息化项目管理办法及共享属性）",
-    "url": None,
+CATALOG_LICENSES = {
+    "gov-data-sharing": {
+        "title": "政务数据共享使用（依县政务信息化项目管理办法及共享属性）",
+        "url": None,
+    },
+    "gov-open-data": {"title": "公共数据开放利用（开放属性所列条件）", "url": None},
+    "cc-by-4.0": {
+        "title": "知识共享署名 4.0 国际（CC BY 4.0）",
+        "url": "https://creativecommons.org/licenses/by/4.0/",
+    },
+    "cc0-1.0": {
+        "title": "知识共享 CC0 1.0 公有领域贡献",
+        "url": "https://creativecommons.org/publicdomain/zero/1.0/",
+    },
 }
+CATALOG_LICENSE = "gov-data-sharing"
+# The address people use for the catalog's contact point when a department gives none.
+CATALOG_CONTACT = {"name": "县大数据中心", "email": None, "phone": None}
 # Art. 16: what an acceptance application must include.
 ACCEPTANCE_MATERIALS = {
     "construction_summary": "项目建设总结",

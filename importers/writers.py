@@ -14,6 +14,7 @@ from catalog_schemas.columns import (
     ITEM_COLUMNS,
     ITEM_SHEET,
     LIST_SEPARATORS,
+    PUBLICATION_COLUMNS,
     RESOURCE_COLUMNS,
     RESOURCE_SHEET,
     Column,
@@ -59,11 +60,13 @@ def _cell(col: Column, value: Any) -> Any:
     return value
 
 
-def rows_of(records: Iterable[dict]) -> tuple[list[list[Any]], list[list[Any]]]:
+def rows_of(
+    records: Iterable[dict], columns: tuple[Column, ...] = RESOURCE_COLUMNS
+) -> tuple[list[list[Any]], list[list[Any]]]:
     resources, items = [], []
     for n, rec in enumerate(records, start=1):
         rec = {**rec, "key": rec.get("key", n)}
-        resources.append([_cell(c, rec.get(c.field)) for c in RESOURCE_COLUMNS])
+        resources.append([_cell(c, rec.get(c.field)) for c in columns])
         for it in rec.get("items") or []:
             it = {**it, "key": rec["key"], "resource_code": rec.get("code")}
             items.append([_cell(c, it.get(c.field)) for c in ITEM_COLUMNS])
@@ -80,9 +83,12 @@ def write_xlsx(
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook(write_only=not template)
-    res_rows, item_rows = rows_of([EXAMPLE] if template else records)
+    # An export carries the publication columns after the template's; the template (what
+    # people fill in) has only what an import reads.
+    res_columns = RESOURCE_COLUMNS if template else RESOURCE_COLUMNS + PUBLICATION_COLUMNS
+    res_rows, item_rows = rows_of([EXAMPLE] if template else records, res_columns)
     for title, columns, rows in (
-        (RESOURCE_SHEET, RESOURCE_COLUMNS, res_rows),
+        (RESOURCE_SHEET, res_columns, res_rows),
         (ITEM_SHEET, ITEM_COLUMNS, item_rows),
     ):
         ws = wb.create_sheet(title)
@@ -130,10 +136,11 @@ def write_csv(records: Iterable[dict], out: io.TextIOBase) -> None:
     """One row per data item, resource columns repeated; a resource without items has one row."""
     item_cols = [c for c in ITEM_COLUMNS if c.field not in ("key", "resource_code")]
     w = csv.writer(out)
-    w.writerow([c.header for c in RESOURCE_COLUMNS] + [c.header for c in item_cols])
+    res_cols = RESOURCE_COLUMNS + PUBLICATION_COLUMNS
+    w.writerow([c.header for c in res_cols] + [c.header for c in item_cols])
     for n, rec in enumerate(records, start=1):
         rec = {**rec, "key": rec.get("key", n)}
-        head = [_cell(c, rec.get(c.field)) for c in RESOURCE_COLUMNS]
+        head = [_cell(c, rec.get(c.field)) for c in res_cols]
         for it in rec.get("items") or [{}]:
             w.writerow(head + [_cell(c, it.get(c.field)) for c in item_cols])
 

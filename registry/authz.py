@@ -220,6 +220,13 @@ def feed_visibility(actor: Actor, *, include_private: bool = False) -> Visibilit
 
 # -- changing records --------------------------------------------------------------------
 
+# A department's publication settings (services/publication.py): what its feeds and
+# exports say about its entries. Its own editors set them; the rest of the record is the
+# admin's.
+DEPARTMENT_PUBLICATION_FIELDS = frozenset(
+    {"licence_id", "contact_name", "contact_email", "contact_phone", "landing_page"}
+)
+
 # What an update may change, per kind of record. Anything else in a PATCH is refused by
 # name: moving a record to another department, or changing its owner, is not an edit.
 EDITABLE_FIELDS: dict[str, frozenset[str]] = {
@@ -263,7 +270,8 @@ EDITABLE_FIELDS: dict[str, frozenset[str]] = {
             "acceptance_materials",
         }
     ),
-    "department": frozenset({"code", "name", "kind", "parent_id", "region", "function"}),
+    "department": frozenset({"code", "name", "kind", "parent_id", "region", "function"})
+    | DEPARTMENT_PUBLICATION_FIELDS,
     "user": frozenset({"name", "display_name", "role", "department_id", "active"}),
     "data_element": frozenset(
         {
@@ -302,6 +310,23 @@ def check_editable(actor: Actor, kind: str, changes: dict) -> None:
             "以下字段不能修改：" + "、".join(refused),
             code="field_not_editable",
             errors={name: ["不能修改此字段"] for name in refused},
+        )
+
+
+def check_department_change(actor: Actor, department_id: int, changes: dict) -> None:
+    """The admin edits a department; its own editors set its publication settings only."""
+    require_login(actor)
+    if actor.role == ADMIN:
+        check_editable(actor, "department", changes)
+        return
+    require_department_editor(actor, department_id)
+    refused = sorted(set(changes) - DEPARTMENT_PUBLICATION_FIELDS)
+    if refused:
+        raise Forbidden(
+            "部门编辑只能修改本部门的发布信息（许可协议、联系人、落地页）；以下字段由管理员维护："
+            + "、".join(refused),
+            code="field_not_editable",
+            errors={name: ["由管理员维护"] for name in refused},
         )
 
 

@@ -1,6 +1,7 @@
 """/api/v1/departments"""
 
 from flask import current_app
+from marshmallow import validate
 
 from catalog_schemas.codes import DEPARTMENT_KINDS
 from catalog_schemas.fields import DateTime, Integer, Schema, String, one_of, text_length
@@ -37,6 +38,32 @@ class DepartmentSchema(Schema):
         dump_only=True,
         metadata={"description": "按名称建议的职能（如 …公安局 → 公安），供管理员确认"},
     )
+    licence_id = String(
+        allow_none=True,
+        validate=text_length(max=64),
+        metadata={
+            "description": "本部门信息资源的许可协议（配置 CATALOG_LICENSES 之一；空：目录默认）"
+        },
+    )
+    contact_name = String(
+        allow_none=True, validate=text_length(max=100), metadata={"description": "联系人"}
+    )
+    contact_email = String(
+        allow_none=True,
+        validate=[text_length(max=200), validate.Email(error="邮箱格式不正确")],
+        metadata={"description": "联系邮箱", "format": "email"},
+    )
+    contact_phone = String(
+        allow_none=True, validate=text_length(max=50), metadata={"description": "联系电话"}
+    )
+    landing_page = String(
+        allow_none=True,
+        validate=text_length(max=500),
+        metadata={
+            "description": "本部门网站上信息资源的页面地址，{code} 为信息资源代码、{id} 为编号"
+            "（空：本目录中的资源页面）"
+        },
+    )
     version = Integer(dump_only=True)
     created_at = DateTime(dump_only=True)
     updated_at = DateTime(dump_only=True)
@@ -51,7 +78,13 @@ class DepartmentArgs(ListArgs):
 
 def _with_pattern(fn):
     def call(*args, **kwargs):
-        return fn(*args, local_pattern=current_app.config["DEPARTMENT_CODE_PATTERN"], **kwargs)
+        config = current_app.config
+        return fn(
+            *args,
+            local_pattern=config["DEPARTMENT_CODE_PATTERN"],
+            licence_ids=config["CATALOG_LICENSES"],
+            **kwargs,
+        )
 
     return call
 

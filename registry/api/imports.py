@@ -164,7 +164,7 @@ class Exports(MethodView):
     def get(self, args):
         """导出可见的目录（可按部门、分类、状态筛选），格式与模板一致，可修改后再导入"""
         fmt = args.pop("format")
-        records = export_records(db.session, current_actor(), **args)
+        records = export_records(db.session, current_actor(), current_app.config, **args)
         if fmt == "xlsx":
             buf = io.BytesIO()
             write_xlsx(records, buf)

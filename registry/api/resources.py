@@ -1,7 +1,9 @@
 """/api/v1/resources: the catalog, its data items, workflow and history."""
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import validate
+from marshmallow.fields import Method
 
 from catalog_schemas import DataItemSchema, ResourceSchema
 from catalog_schemas.fields import (
@@ -17,6 +19,7 @@ from catalog_schemas.fields import (
 
 from ..db import db
 from ..services import resources as svc
+from ..services.publication import Publisher
 from .base import (
     Blueprint,
     ListArgs,
@@ -30,7 +33,35 @@ from .base import (
 
 blp = Blueprint("resources", __name__, url_prefix="/api/v1/resources", description="信息资源目录")
 
-ResourceOut = ResourceSchema(exclude=("items",))
+
+class PublicationSchema(ResponseSchema):
+    licence_id = String(metadata={"description": "许可协议"})
+    licence_title = String()
+    licence_url = String(allow_none=True)
+    contact_name = String(metadata={"description": "联系人（提供部门所设，未设时为目录的）"})
+    contact_email = String(allow_none=True)
+    contact_phone = String(allow_none=True)
+    keywords = List(String(), metadata={"description": "关键词：分类名称与所含数据元"})
+    modified = String(metadata={"description": "最后修改时间"})
+    landing_page = String(metadata={"description": "资源页面"})
+
+
+class ResourceDetailSchema(ResourceSchema):
+    publication = Method(
+        "_publication",
+        dump_only=True,
+        metadata={
+            "description": "发布信息：许可协议、联系人、关键词、最后修改时间、资源页面"
+            "（同导出与 CKAN、DCAT-AP）"
+        },
+    )
+
+    def _publication(self, resource) -> dict:
+        published = Publisher(db.session, current_app.config).build([resource])
+        return PublicationSchema().dump(published[resource.id].as_record())
+
+
+ResourceOut = ResourceDetailSchema(exclude=("items",))
 
 
 class ResourceArgs(ListArgs):

@@ -96,6 +96,7 @@ def export_command(
         export_records(
             db.session,
             Actor.system("cli"),
+            current_app.config,
             department_id=department_id,
             classification=classification,
             status=status,

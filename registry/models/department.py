@@ -26,6 +26,16 @@ class Department(Timestamped, Versioned, Base):
     # What the unit is, across counties (公安, 市场监管 …): the data-element dictionary names
     # authoritative sources (一数一源) by function, which each county's unit fulfils.
     function: Mapped[str | None] = mapped_column(String(32))
+    # What the catalog's feeds and exports say about its entries (services/publication.py),
+    # set by the department itself: the licence (a key of CATALOG_LICENSES; None: the
+    # catalog's default), the contact point, and a landing-page address pattern for
+    # entries the department also shows on its own site ({code} and {id} are filled in;
+    # None: the entry's page in this registry).
+    licence_id: Mapped[str | None] = mapped_column(String(64))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    landing_page: Mapped[str | None] = mapped_column(String(500))
 
     parent: Mapped[Department | None] = relationship(remote_side="Department.id")
 

@@ -39,6 +39,7 @@ from ..models import (
     interface_resources,
 )
 from ..search.base import MAX_LIMIT, SearchBackend
+from .publication import Publication, Publisher
 from .resources import visibility_clause
 from .search import search_resources
 
@@ -175,13 +176,12 @@ class Packages:
     def __init__(self, session: Session, config: dict) -> None:
         self.session = session
         self.base_url = config["PUBLIC_BASE_URL"].rstrip("/")
-        self.licence = config["CATALOG_LICENSE"]
+        self.publisher = Publisher(session, config)
 
     def build(self, entries: Iterable[Resource]) -> list[dict[str, Any]]:
         entries = list(entries)
         ids = [r.id for r in entries]
         interfaces: dict[int, list[Interface]] = {i: [] for i in ids}
-        elements: dict[int, set[str]] = {i: set() for i in ids}
         if ids:
             for entry_id, interface in self.session.execute(
                 select(interface_resources.c.resource_id, Interface)
@@ -190,21 +190,12 @@ class Packages:
                 .order_by(Interface.id)
             ):
                 interfaces[entry_id].append(interface)
-            for entry_id, name in self.session.execute(
-                select(DataItem.resource_id, DataElement.name)
-                .join(DataElement, DataElement.id == DataItem.element_id)
-                .where(
-                    DataItem.resource_id.in_(ids),
-                    DataItem.match_status.in_(("auto", "confirmed")),
-                )
-                .distinct()
-            ):
-                elements[entry_id].add(name)
-        return [self._package(r, interfaces[r.id], elements[r.id]) for r in entries]
+        publication = self.publisher.build(entries)
+        return [self._package(r, interfaces[r.id], publication[r.id]) for r in entries]
 
-    def _package(self, r: Resource, interfaces: list[Interface], elements: set[str]) -> dict:
+    def _package(self, r: Resource, interfaces: list[Interface], p: Publication) -> dict:
         group = group_of(r.classification_code)
-        tags = sorted({*r.classification_path, *elements})
+        tags = sorted(p.keywords)
         extras = {
             "信息资源代码": r.code,
             "信息资源分类": r.classification_code,
@@ -218,23 +209,24 @@ class Packages:
             "资源格式": "/".join(x for x in (r.format_class, r.format_detail) if x),
             "关联资源代码": "、".join(r.related_codes or ()),
             "所属信息系统": "、".join(sorted(s.name for s in r.systems)),
+            "联系电话": p.contact.phone,
         }
         return {
             "id": package_id(r.code),
             "name": package_name(r.code),
             "title": r.name,
             "notes": r.summary,
-            "url": f"{self.base_url}/resources/{r.id}",
+            "url": p.landing_page,
             "type": "dataset",
             "state": "active",
             "private": not r.open_to_public,
             "author": r.provider.name,
             "author_email": None,
-            "maintainer": r.provider.name,
-            "maintainer_email": None,
-            "license_id": self.licence["id"],
-            "license_title": self.licence["title"],
-            "license_url": self.licence.get("url"),
+            "maintainer": p.contact.name,
+            "maintainer_email": p.contact.email,
+            "license_id": p.licence.id,
+            "license_title": p.licence.title,
+            "license_url": p.licence.url,
             "metadata_created": _ckan_time(r.created_at),
             "metadata_modified": _ckan_time(r.updated_at),
             "owner_org": organization_id(r.provider.code),

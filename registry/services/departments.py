@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog_schemas import credit_code_error
 from catalog_schemas.codes import local_codes
 
-from ..authz import ADMIN, Actor, check_editable, require_role
+from ..authz import ADMIN, Actor, check_department_change, require_role
 from ..errors import Invalid, NotFound
 from ..models import Department
 from ._records import (
@@ -22,6 +23,7 @@ from ._records import (
     update_record,
     where_equal,
 )
+from .publication import validate_settings
 
 
 def department_code_error(code: str, local_pattern: str | None) -> str | None:
@@ -32,8 +34,13 @@ def department_code_error(code: str, local_pattern: str | None) -> str | None:
 
 
 def _validate(
-    session: Session, data: dict[str, Any], local_pattern: str | None, exclude_id: int | None = None
+    session: Session,
+    data: dict[str, Any],
+    local_pattern: str | None,
+    exclude_id: int | None = None,
+    licence_ids: Collection[str] = (),
 ) -> None:
+    validate_settings(licence_ids, data)
     if "code" in data:
         if err := department_code_error(data["code"], local_pattern):
             raise Invalid(errors={"code": [err]})
@@ -60,10 +67,15 @@ def _validate(
 
 
 def create_department(
-    session: Session, actor: Actor, *, data: dict[str, Any], local_pattern: str | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    data: dict[str, Any],
+    local_pattern: str | None = None,
+    licence_ids: Collection[str] = (),
 ) -> Department:
     require_role(actor, ADMIN)
-    _validate(session, data, local_pattern)
+    _validate(session, data, local_pattern, licence_ids=licence_ids)
     return add_record(session, actor, Department(**data), subject_type="department")
 
 
@@ -75,11 +87,13 @@ def update_department(
     changes: dict[str, Any],
     expected_version: int | None,
     local_pattern: str | None = None,
+    licence_ids: Collection[str] = (),
 ) -> Department:
-    require_role(actor, ADMIN)
-    check_editable(actor, "department", changes)
+    """The admin edits a department; its own editors set its publication settings
+    (licence, contact point, landing pages)."""
+    check_department_change(actor, department_id, changes)
     dept = get_record(session, Department, department_id, label="部门")
-    _validate(session, changes, local_pattern, exclude_id=dept.id)
+    _validate(session, changes, local_pattern, exclude_id=dept.id, licence_ids=licence_ids)
     return update_record(
         session, actor, dept, changes, expected_version=expected_version, subject_type="department"
     )

@@ -72,7 +72,7 @@ def _cli(*args: str) -> str:
 
 def _public_codes(app) -> list[str]:
     with app.app_context():
-        return sorted(r["code"] for r in export_records(db.session, Actor.anonymous()))
+        return sorted(r["code"] for r in export_records(db.session, Actor.anonymous(), app.config))
 
 
 def test_ckanapi_lists_searches_and_dumps_what_the_public_may_see(county, tmp_path):
@@ -112,7 +112,7 @@ def test_ckanapi_lists_searches_and_dumps_what_the_public_may_see(county, tmp_pa
     _cli("dump", "datasets", "--all", "-r", base, "-O", str(out))
     dumped = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     with app.app_context():
-        export = {r["code"]: r for r in export_records(db.session, Actor.anonymous())}
+        export = {r["code"]: r for r in export_records(db.session, Actor.anonymous(), app.config)}
     assert sorted(p["name"] for p in dumped) == sorted(names)
     for p in dumped:
         code = next(e["value"] for e in p["extras"] if e["key"] == "信息资源代码")
