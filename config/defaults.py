@@ -165,6 +165,8 @@ CATALOG_LICENSES = {
     },
 }
 CATALOG_LICENSE = "gov-data-sharing"
+# Entries per page of /catalog.ttl (.jsonld, .rdf), as ckanext-dcat's default.
+DCAT_PAGE_SIZE = 100
 # The address people use for the catalog's contact point when a department gives none.
 CATALOG_CONTACT = {"name": "县大数据中心", "email": None, "phone": None}
 # Art. 16: what an acceptance application must include.

@@ -15,6 +15,7 @@ from importers.writers import write_csv, write_json, write_xlsx
 from .. import unit_of_work
 from ..authz import Actor
 from ..db import db, write_intent
+from ..services.dcat import Dcat
 from ..services.exports import export_records
 from ..services.imports import ReadLimits, import_file
 from ..services.users import actor_for_user, user_by_name
@@ -77,7 +78,12 @@ def import_command(
 
 @click.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "json", "ttl"]),
+    default="xlsx",
+    show_default=True,
+    help="ttl: the published catalog as DCAT-AP Turtle, streamed (the filters do not apply)",
 )
 @click.option("--department-id", type=int)
 @click.option("--classification")
@@ -91,11 +97,20 @@ def export_command(
     status: str | None,
     output: Path,
 ) -> None:
-    """Export the catalog (filtered) to the template's .xlsx, CSV or JSON."""
+    """Export the catalog (filtered) to the template's .xlsx, CSV or JSON, or the
+    published catalog as DCAT-AP Turtle."""
+    actor = Actor.system("cli")
+    if fmt == "ttl":
+        builder = Dcat(db.session, actor, current_app.config)
+        with output.open("w", encoding="utf-8") as f:
+            for chunk in builder.stream_turtle():
+                f.write(chunk)
+        click.echo(f"已导出 DCAT-AP 目录到 {output}")
+        return
     records = list(
         export_records(
             db.session,
-            Actor.system("cli"),
+            actor,
             current_app.config,
             department_id=department_id,
             classification=classification,

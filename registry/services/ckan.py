@@ -36,9 +36,9 @@ from ..models import (
     Department,
     Interface,
     Resource,
-    interface_resources,
 )
 from ..search.base import MAX_LIMIT, SearchBackend
+from .interfaces import serving_interfaces
 from .publication import Publication, Publisher
 from .resources import visibility_clause
 from .search import search_resources
@@ -150,7 +150,7 @@ def resource_dict(i: Interface, entry: Resource, position: int, base_url: str) -
         "name": i.name,
         "description": f"{'已接入' if i.platform_connected else '未接入'}县共享交换平台的"
         f"{i.kind}接口" + (f"（{i.protocol}）" if i.protocol else ""),
-        "url": i.endpoint or f"{base_url}/interfaces/{i.id}",
+        "url": access_url(i, entry, base_url),
         "format": (i.protocol or i.kind or "").upper(),
         "resource_type": i.kind,
         "state": "active",
@@ -165,6 +165,12 @@ def resource_dict(i: Interface, entry: Resource, position: int, base_url: str) -
     }
 
 
+def access_url(i: Interface, entry: Resource, base_url: str) -> str:
+    """Where the interface is reached: its endpoint, or (none registered) the entry's page,
+    where a reader asks for it through the sharing workflow."""
+    return i.endpoint or f"{base_url}/resources/{entry.id}"
+
+
 def resource_id(code: str, interface_id: int) -> str:
     """A package resource: the entry's name and the interface's number."""
     return f"{package_name(code)}-api-{interface_id}"
@@ -173,23 +179,15 @@ def resource_id(code: str, interface_id: int) -> str:
 class Packages:
     """Builds package dicts for a batch of entries, loading what they need at once."""
 
-    def __init__(self, session: Session, config: dict) -> None:
+    def __init__(self, session: Session, actor: Actor, config: dict) -> None:
         self.session = session
+        self.actor = actor
         self.base_url = config["PUBLIC_BASE_URL"].rstrip("/")
         self.publisher = Publisher(session, config)
 
     def build(self, entries: Iterable[Resource]) -> list[dict[str, Any]]:
         entries = list(entries)
-        ids = [r.id for r in entries]
-        interfaces: dict[int, list[Interface]] = {i: [] for i in ids}
-        if ids:
-            for entry_id, interface in self.session.execute(
-                select(interface_resources.c.resource_id, Interface)
-                .join(Interface, Interface.id == interface_resources.c.interface_id)
-                .where(interface_resources.c.resource_id.in_(ids))
-                .order_by(Interface.id)
-            ):
-                interfaces[entry_id].append(interface)
+        interfaces = serving_interfaces(self.session, self.actor, (r.id for r in entries))
         publication = self.publisher.build(entries)
         return [self._package(r, interfaces[r.id], publication[r.id]) for r in entries]
 
@@ -292,13 +290,18 @@ def _count(session: Session, stmt: Select) -> int:
 
 
 def _with_packages(
-    session: Session, config: dict, record: dict, stmt: Select, include_datasets: bool
+    session: Session,
+    actor: Actor,
+    config: dict,
+    record: dict,
+    stmt: Select,
+    include_datasets: bool,
 ) -> dict[str, Any]:
     """An organization or group with its package count, and its packages when asked."""
     record["package_count"] = _count(session, stmt)
     if include_datasets:
         entries = session.scalars(stmt.order_by(Resource.code).limit(MAX_ROWS))
-        record["packages"] = Packages(session, config).build(entries)
+        record["packages"] = Packages(session, actor, config).build(entries)
     return record
 
 
@@ -314,7 +317,7 @@ def package_show(session: Session, actor: Actor, config: dict, ref: str) -> dict
         found = session.scalar(_lookup(stmt, ref))
     if found is None:
         raise NotFound(f"数据集“{ref}”不存在", code="not_found")
-    return Packages(session, config).build([found])[0]
+    return Packages(session, actor, config).build([found])[0]
 
 
 def _is_uuid(ref: str) -> bool:
@@ -351,7 +354,7 @@ def current_package_list_with_resources(
         .limit(limit)
         .offset(offset)
     )
-    return Packages(session, config).build(session.scalars(stmt))
+    return Packages(session, actor, config).build(session.scalars(stmt))
 
 
 # -- package_search -------------------------------------------------------------------------
@@ -509,7 +512,7 @@ def package_search(
         order = _SORTS[sort] or (Resource.updated_at.desc(), Resource.id.desc())
         entries = session.scalars(stmt.order_by(*order).offset(start).limit(rows)).all()
         facets = _facets(session, stmt, facet_fields, facet_limit)
-    packages = Packages(session, config).build(entries)
+    packages = Packages(session, actor, config).build(entries)
     return {
         "count": count,
         "results": packages,
@@ -667,7 +670,9 @@ def organization_show(
     if department is None:
         raise NotFound(f"组织“{ref}”不存在", code="not_found")
     stmt = _entries(feed_visibility(actor)).where(Resource.provider_department_id == department.id)
-    return _with_packages(session, config, organization_dict(department), stmt, include_datasets)
+    return _with_packages(
+        session, actor, config, organization_dict(department), stmt, include_datasets
+    )
 
 
 def group_list(session: Session, *, all_fields: bool) -> list:
@@ -686,7 +691,7 @@ def group_show(
     if _group_title(code or "") is None or len(code) != 3:
         raise NotFound(f"分组“{ref}”不存在", code="not_found")
     stmt = _entries(feed_visibility(actor)).where(Resource.classification_code.startswith(code))
-    return _with_packages(session, config, group_dict(code), stmt, include_datasets)
+    return _with_packages(session, actor, config, group_dict(code), stmt, include_datasets)
 
 
 def tag_list(session: Session, *, query: str | None) -> list[str]:
@@ -715,12 +720,7 @@ def resource_show(session: Session, actor: Actor, config: dict, ref: str) -> dic
         visibility = feed_visibility(actor, include_private=True)
         entry = session.scalar(_lookup(_entries(visibility), m["package"]))
         if entry is not None:
-            interfaces = session.scalars(
-                select(Interface)
-                .join(interface_resources, interface_resources.c.interface_id == Interface.id)
-                .where(interface_resources.c.resource_id == entry.id)
-                .order_by(Interface.id)
-            ).all()
+            interfaces = serving_interfaces(session, actor, [entry.id])[entry.id]
             for n, interface in enumerate(interfaces):
                 if interface.id == int(m["interface"]):
                     found = resource_dict(

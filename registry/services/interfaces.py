@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..authz import Actor, check_editable, require_department_editor
+from ..authz import Actor, check_editable, may_read_registry, require_department_editor
 from ..errors import Invalid
 from ..models import Department, Interface, Resource, interface_resources
 from ._records import add_record, delete_record, get_record, resolve_ids, update_record, where_equal
@@ -106,3 +107,22 @@ def list_interfaces(
             )
         )
     return stmt
+
+
+def serving_interfaces(
+    session: Session, actor: Actor, entry_ids: Iterable[int]
+) -> dict[int, list[Interface]]:
+    """The interfaces serving each entry, in registration order, for the feeds (CKAN's
+    package resources, DCAT-AP's distributions). Interfaces (their endpoints) are
+    government-internal (``authz.may_read_registry``): an anonymous reader gets none."""
+    ids = list(entry_ids)
+    serving: dict[int, list[Interface]] = {i: [] for i in ids}
+    if ids and may_read_registry(actor):
+        for entry_id, interface in session.execute(
+            select(interface_resources.c.resource_id, Interface)
+            .join(Interface, Interface.id == interface_resources.c.interface_id)
+            .where(interface_resources.c.resource_id.in_(ids))
+            .order_by(Interface.id)
+        ):
+            serving[entry_id].append(interface)
+    return serving

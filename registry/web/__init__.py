@@ -17,6 +17,7 @@ from . import (
     auth,
     common,
     dashboard,
+    dcat,
     findings,
     graph,
     projects,
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         graph,
         dashboard,
         admin,
+        dcat,
     ):
         app.register_blueprint(module.bp)
     app.extensions["registry.error_page"] = error_page

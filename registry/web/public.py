@@ -11,11 +11,12 @@ from ..db import db
 from ..errors import RegistryError
 from ..identity import current_actor
 from ..search import outbox
-from ..services import details, jobs
+from ..services import dcat, details, jobs
 from ..services.resources import resource_versions, transition_resource
 from ..services.search import FILTERS, search_resources
 from . import common
 from .common import signed_in
+from .dcat import rdf_response
 from .resource_form import FIELD_LABELS
 
 bp = Blueprint(
@@ -108,8 +109,13 @@ def search_page():
 
 @bp.get("/resources/<int:resource_id>")
 def resource_page(resource_id: int):
-    """A catalog entry's page: everything the 编制指南 records, in its order."""
+    """A catalog entry's page: everything the 编制指南 records, in its order; its DCAT-AP
+    description to a client that asks for RDF (``Accept: text/turtle``…)."""
     actor = current_actor()
+    fmt = dcat.negotiate(request.accept_mimetypes)
+    if fmt is not None:
+        builder = dcat.Dcat(db.session, actor, current_app.config)
+        return rdf_response(builder.entry_graph(resource_id), fmt)
     detail = details.resource_detail(db.session, actor, resource_id)
     resource = detail.resource
     return render_template(

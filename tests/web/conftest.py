@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from registry import search
 from registry.db import db
+from registry.demo import load_demo
+from registry.search import maintenance
 from registry.services import signin
 
 from ..conftest import BACKENDS, ROOT, fresh_database, make_app, served
-from ..helpers import SYSTEM, World, build_world
+from ..helpers import SYSTEM, ApiClient, World, build_world
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # A test fixture's password (meets the rule: three kinds of character), not a secret.
@@ -128,3 +131,33 @@ def people(browser):
     for b in opened:
         b.close()
     assert not errors, errors
+
+
+def publish(api: ApiClient, **fields) -> dict:
+    body, etag = api.create_resource(**fields)
+    etag = (
+        api.as_("editor_a")
+        .post(f"/api/v1/resources/{body['id']}/submit", json={}, etag=etag)
+        .headers["ETag"]
+    )
+    r = api.as_("reviewer").post(f"/api/v1/resources/{body['id']}/publish", json={}, etag=etag)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+@pytest.fixture
+def county(site):
+    """The demo county served on a fresh database (each request its own connection, as in
+    production), indexed; one draft and one published entry not open to the public, both
+    named so that a search for 人口 would find them if it could."""
+    app = site.app
+    with app.app_context():
+        load_demo(db.session, scale="county")
+        db.session.commit()
+    api = ApiClient(app.test_client(), site.world)
+    draft, _ = api.create_resource(name="人口私有草稿", open_type="不予开放")
+    closed = publish(api, name="人口内部共享名册", open_type="不予开放")
+    with app.app_context():
+        maintenance.rebuild(db.session, search.backend(app))
+        db.session.commit()
+    return {"draft": draft, "closed": closed, "app": app, "api": api, "base": site.base}

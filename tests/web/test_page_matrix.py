@@ -41,6 +41,17 @@ PAGES = {
     "/resources/<int:resource_id>": ("/resources/{draft}", DRAFT),
     "/resources/<int:resource_id>/history": ("/resources/{draft}/history", DRAFT),
     "/departments/<int:department_id>": ("/departments/{dept_a}", EVERYONE),
+    # DCAT-AP: the catalog and the vocabularies for everyone (each sees what the feeds
+    # show them); an entry's RDF only once published, so a draft is 404 even to its own.
+    "/catalog.<any(ttl, jsonld, rdf):fmt>": ("/catalog.ttl", EVERYONE),
+    '/vocab/<any(classification, "access-rights", licence):name>': (
+        "/vocab/access-rights",
+        EVERYONE,
+    ),
+    "/resources/<int:resource_id>.<any(ttl, jsonld, rdf):fmt>": (
+        "/resources/{draft}.jsonld",
+        dict.fromkeys(ROLES, 404),
+    ),
     "/login": ("/login", {**dict.fromkeys(SIGNED_IN, 302), "anonymous": 200}),
     "/logout": ("/logout", EVERYONE),
     "/account": ("/account", roles(SIGNED_IN)),
