@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from registry import crypto as signing
-from registry.db import db
+from registry.db import db, local_now
 from registry.models import AuditEvent, Confirmation, Project
 from registry.services.confirmations import verify_file
 
@@ -350,7 +350,8 @@ def test_the_share_request_check_names_requests_left_past_their_deadline(app, ap
             "requester_system_id": b_system.get_json()["id"],
             "purpose": "核验救助对象",
             "business_matter": "社会救助联审",
-            "period_start": date.today().isoformat(),
+            # The service's today is the county's (LOCAL_TIMEZONE), not this machine's.
+            "period_start": local_now(app.config["LOCAL_TIMEZONE"]).date().isoformat(),
         },
     )
     assert request.status_code == 201, request.get_json()

@@ -13,10 +13,17 @@ from marshmallow import ValidationError
 from catalog_schemas import ResourceSchema
 
 from .. import unit_of_work
-from ..authz import ADMIN, require_catalog_keeper, require_department_editor
+from ..api.departments import DepartmentSchema
+from ..authz import (
+    ADMIN,
+    DEPARTMENT_PUBLICATION_FIELDS,
+    require_catalog_keeper,
+    require_department_editor,
+)
 from ..db import db
 from ..errors import BadRequest, Invalid, RegistryError
 from ..models import CatalogImport, Department
+from ..services import departments as dept_svc
 from ..services import resources as svc
 from ..services import review
 from ..services._records import get_record
@@ -24,7 +31,7 @@ from ..services.departments import list_departments
 from ..services.imports import ReadLimits, file_digest, import_file, safe_filename
 from ..services.systems import list_systems
 from . import resource_form
-from .common import FormErrors, done, signed_in
+from .common import FormErrors, done, signed_in, text_or_none
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 PAGE_SIZE = 50
@@ -300,3 +307,51 @@ def _import(actor, path: Path, filename: str, *, dry_run: bool):
         default_department_code=request.form.get("department_code") or None,
         reading=unit_of_work.read_phase,
     )
+
+
+# -- 发布信息: what the feeds and exports say about the department's entries ----------------
+
+
+def _publication_form() -> dict[str, str | None]:
+    return {name: text_or_none(request.form.get(name)) for name in DEPARTMENT_PUBLICATION_FIELDS}
+
+
+@bp.get("/publication")
+def publication_page(errors: FormErrors | None = None, values: dict | None = None, status=200):
+    """The department's licence, contact point and landing-page pattern, which its
+    entries carry in the exports, the API, CKAN and DCAT-AP (services/publication.py)."""
+    actor = _keeper()
+    department = get_record(db.session, Department, _department_id(actor), label="部门")
+    config = current_app.config
+    licences = [(key, value["title"]) for key, value in config["CATALOG_LICENSES"].items()]
+    current = values or {name: getattr(department, name) for name in DEPARTMENT_PUBLICATION_FIELDS}
+    return render_template(
+        "workspace/publication.html",
+        department=department,
+        values=current,
+        licences=licences,
+        default_licence=config["CATALOG_LICENSES"][config["CATALOG_LICENSE"]]["title"],
+        default_contact=config["CATALOG_CONTACT"]["name"],
+        errors=errors,
+    ), status
+
+
+@bp.post("/publication")
+def update_publication():
+    actor = _keeper()
+    department_id = _department_id(actor)
+    data = _publication_form()
+    try:
+        dept_svc.update_department(
+            db.session,
+            actor,
+            department_id,
+            changes=DepartmentSchema(partial=True, only=tuple(data)).load(data),
+            expected_version=request.form.get("version", type=int),
+            licence_ids=current_app.config["CATALOG_LICENSES"],
+        )
+    except (ValidationError, RegistryError) as exc:
+        db.session.rollback()
+        return publication_page(FormErrors.of(exc), data, getattr(exc, "status", 422))
+    department = request.values.get("department", type=int)
+    return done("已保存本部门的发布信息", "workspace.publication_page", department=department)

@@ -70,6 +70,10 @@ PAGES = {
         "/workspace/systems?department={dept_a}",
         roles(("editor_a", "editor_b", "admin")),
     ),
+    "/workspace/publication": (
+        "/workspace/publication?department={dept_a}",
+        roles(("editor_a", "editor_b", "admin")),
+    ),
     "/review": ("/review", roles(("reviewer", "admin"))),
     "/review/<int:resource_id>": ("/review/{submitted}", roles(("reviewer", "admin"))),
     "/admin/users": ("/admin/users", roles(("admin",))),
@@ -148,7 +152,7 @@ POSTS = {
             f"/workspace/{kind}?department={{dept_a}}",
             roles(dict.fromkeys(("editor_a", "editor_b", "admin"), ADMITTED), anonymous=401),
         )
-        for kind in ("systems", "interfaces", "flows")
+        for kind in ("systems", "interfaces", "flows", "publication")
     },
     "/workspace/import/apply": (
         "/workspace/import/apply",
