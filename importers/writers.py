@@ -146,7 +146,13 @@ def write_csv(records: Iterable[dict], out: io.TextIOBase) -> None:
 
 
 def write_json(records: Iterable[dict], out: io.TextIOBase) -> None:
-    json.dump({"resources": list(records)}, out, ensure_ascii=False, indent=1, default=str)
+    """``{"resources": [...]}``, written a record at a time (an export of the whole
+    province never holds the list)."""
+    out.write('{\n "resources": [')
+    for n, record in enumerate(records):
+        text = json.dumps(record, ensure_ascii=False, indent=1, default=str)
+        out.write(("," if n else "") + "\n  " + text.replace("\n", "\n  "))
+    out.write("\n ]\n}\n")
 
 
 SCORE_COLUMNS = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -107,21 +108,25 @@ def export_command(
                 f.write(chunk)
         click.echo(f"已导出 DCAT-AP 目录到 {output}")
         return
-    records = list(
-        export_records(
+    counted = [0]
+
+    def records():
+        for record in export_records(
             db.session,
             actor,
             current_app.config,
             department_id=department_id,
             classification=classification,
             status=status,
-        )
-    )
-    write_export(records, fmt, output)
-    click.echo(f"已导出 {len(records)} 条信息资源到 {output}")
+        ):
+            counted[0] += 1
+            yield record
+
+    write_export(records(), fmt, output)
+    click.echo(f"已导出 {counted[0]} 条信息资源到 {output}")
 
 
-def write_export(records: list[dict], fmt: str, output: Path) -> None:
+def write_export(records: Iterable[dict], fmt: str, output: Path) -> None:
     if fmt == "xlsx":
         write_xlsx(records, str(output))
     else:

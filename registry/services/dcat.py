@@ -497,7 +497,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _BY_NAMESPACE = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)  # the vocabulary terms; entries do not repeat
 def _iri(node: URIRef) -> str:
     if node == RDF.type:
         return "a"
