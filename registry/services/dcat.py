@@ -168,7 +168,9 @@ class Dcat:
         return URIRef(f"{self.base}/vocab/{scheme}#{key}")
 
     def dataset(self, r: Resource) -> URIRef:
-        return URIRef(self.publisher.page_url(r))
+        """The entry, as a thing: its page's address with ``#dataset`` (the page, which
+        describes it, is a ``foaf:Document``; one address must not name both)."""
+        return URIRef(self.publisher.page_url(r) + "#dataset")
 
     def agent(self, d: Department) -> URIRef:
         return URIRef(f"{self.base}/departments/{d.id}")
@@ -410,8 +412,9 @@ class Dcat:
 
         url = URIRef(access_url(i, r, self.base))
         g.add((url, RDF.type, RDFS.Resource))  # the shapes' range, stated (no inference)
-        service = URIRef(f"{ds}#service-{i.id}")
-        distribution = URIRef(f"{ds}#distribution-{i.id}")
+        page = self.publisher.page_url(r)
+        service = URIRef(f"{page}#service-{i.id}")
+        distribution = URIRef(f"{page}#distribution-{i.id}")
         licence = self._licence(g, p)
         g.add((service, RDF.type, DCAT.DataService))
         g.add((service, DCTERMS.title, _zh(i.name)))
@@ -513,7 +516,10 @@ def _term(node: Any) -> str:
         return _iri(node)
     if isinstance(node, BNode):
         return f"_:{node}"
-    return node.n3()
+    text = node.n3()
+    if node.datatype is not None:  # "2026-01-15"^^xsd:date, not the datatype's full IRI
+        text = text.replace(f"^^<{node.datatype}>", f"^^{_iri(node.datatype)}")
+    return text
 
 
 def turtle(g: Graph | Triples) -> str:

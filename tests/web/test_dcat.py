@@ -14,7 +14,7 @@ import pyshacl
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS
 from sqlalchemy import select, update
 
 from registry.authz import Actor
@@ -112,7 +112,7 @@ def test_the_county_catalog_validates_and_reads_back(county, site, shapes, tmp_p
     assert _codes(streamed) == published
     with app.app_context():
         for r in db.session.scalars(select(Resource).where(Resource.status == "published")):
-            ds = URIRef(f"http://127.0.0.1:8000/resources/{r.id}")
+            ds = URIRef(f"http://127.0.0.1:8000/resources/{r.id}#dataset")
             assert streamed.value(ds, DCTERMS.title) == Literal(r.name, lang="zh")
             assert streamed.value(ds, DCTERMS.description) == Literal(r.summary, lang="zh")
             assert str(streamed.value(ds, DCTERMS.accrualPeriodicity)).startswith(EU_FREQUENCY)
@@ -184,7 +184,7 @@ def test_one_entry_by_content_negotiation(county, site):
         dept.licence_id = "cc-by-4.0"
         db.session.commit()
     url = f"{base}/resources/{entry_id}"
-    ds = URIRef(f"http://127.0.0.1:8000/resources/{entry_id}")
+    ds = URIRef(f"http://127.0.0.1:8000/resources/{entry_id}#dataset")
     for accept, kind in (
         ("text/turtle", "turtle"),
         ("application/ld+json", "json-ld"),
@@ -195,6 +195,11 @@ def test_one_entry_by_content_negotiation(county, site):
         g = Graph().parse(data=r.text, format=kind)
         assert str(g.value(ds, DCTERMS.identifier)) == code, accept
         assert g.value(ds, DCTERMS.title) == Literal(name, lang="zh")
+        # The entry is #dataset; its page (the landing page here) is the document.
+        page_iri = URIRef(f"http://127.0.0.1:8000/resources/{entry_id}")
+        assert g.value(ds, DCAT.landingPage) == page_iri
+        assert (page_iri, RDF.type, FOAF.Document) in g
+        assert (ds, RDF.type, FOAF.Document) not in g
         contact = g.value(ds, DCAT.contactPoint)
         assert str(g.value(contact, URIRef("http://www.w3.org/2006/vcard/ns#hasEmail"))) == (
             "mailto:data@example.gov.cn"
