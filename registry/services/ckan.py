@@ -38,7 +38,7 @@ from ..models import (
     Resource,
 )
 from ..search.base import MAX_LIMIT, SearchBackend
-from .interfaces import serving_interfaces
+from .interfaces import access_url, serving_interfaces
 from .publication import Publication, Publisher
 from .resources import visibility_clause
 from .search import search_resources
@@ -163,12 +163,6 @@ def resource_dict(i: Interface, entry: Resource, position: int, base_url: str) -
         "platform_connected": i.platform_connected,
         "health": i.health,
     }
-
-
-def access_url(i: Interface, entry: Resource, base_url: str) -> str:
-    """Where the interface is reached: its endpoint, or (none registered) the entry's page,
-    where a reader asks for it through the sharing workflow."""
-    return i.endpoint or f"{base_url}/resources/{entry.id}"
 
 
 def resource_id(code: str, interface_id: int) -> str:

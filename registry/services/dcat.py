@@ -43,7 +43,7 @@ from catalog_schemas.codes import CATEGORY_NAMES, DATA_TYPES, SHARE_TYPES, SUBJE
 from ..authz import Actor, Visibility, feed_visibility
 from ..errors import NotFound
 from ..models import Department, Interface, Resource
-from .interfaces import serving_interfaces
+from .interfaces import access_url, serving_interfaces
 from .publication import Publication, Publisher
 from .resources import visibility_clause
 
@@ -408,8 +408,6 @@ class Dcat:
     def _distribution(
         self, g: Graph, ds: URIRef, r: Resource, i: Interface, p: Publication, in_catalog: bool
     ) -> None:
-        from .ckan import access_url
-
         url = URIRef(access_url(i, r, self.base))
         g.add((url, RDF.type, RDFS.Resource))  # the shapes' range, stated (no inference)
         page = self.publisher.page_url(r)

@@ -126,3 +126,9 @@ def serving_interfaces(
         ):
             serving[entry_id].append(interface)
     return serving
+
+
+def access_url(i: Interface, entry: Resource, base_url: str) -> str:
+    """Where the interface is reached: its endpoint, or (none registered) the entry's page,
+    where a reader asks for it through the sharing workflow."""
+    return i.endpoint or f"{base_url}/resources/{entry.id}"
