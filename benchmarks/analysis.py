@@ -34,10 +34,10 @@ from sqlalchemy import func, select, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import load_demo_once  # noqa: E402
 from registry import create_app  # noqa: E402
 from registry.authz import Actor  # noqa: E402
 from registry.db import Database, db, write_intent  # noqa: E402
-from registry.demo import load_demo  # noqa: E402
 from registry.graph.build import (  # noqa: E402
     build_graph,
     load_item_catalog,
@@ -55,7 +55,6 @@ from registry.migrate import upgrade  # noqa: E402
 from registry.models import (  # noqa: E402
     DataElement,
     DataItem,
-    Department,
     Finding,
     resource_systems,
 )
@@ -85,11 +84,7 @@ def main() -> None:
     actor = Actor.system("benchmark")
     with app.app_context(), write_intent():
         s = db.session
-        if not s.scalar(select(func.count()).select_from(Department)):
-            t = time.perf_counter()
-            load_demo(s, scale=args.scale)
-            s.commit()
-            report["demo_load_s"] = round(time.perf_counter() - t, 1)
+        load_demo_once(s, args.scale, report)
         report["items"] = s.scalar(select(func.count()).select_from(DataItem))
         s.execute(
             update(DataItem).values(element_id=None, match_status=None, match_confidence=None)

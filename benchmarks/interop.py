@@ -28,14 +28,13 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import pct  # noqa: E402
+from benchmarks.common import load_demo_once, pct  # noqa: E402
 from benchmarks.search import QUERIES  # noqa: E402
 from registry import create_app, search  # noqa: E402
 from registry.authz import Actor  # noqa: E402
 from registry.db import db, write_intent  # noqa: E402
-from registry.demo import load_demo  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
-from registry.models import Department, Resource  # noqa: E402
+from registry.models import Resource, SearchDocument  # noqa: E402
 from registry.search import maintenance  # noqa: E402
 from registry.services import ckan  # noqa: E402
 
@@ -49,13 +48,7 @@ def summary(values: list[float]) -> dict:
 def prepare(app, report: dict) -> None:
     with app.app_context(), write_intent():
         s = db.session
-        if not s.scalar(select(func.count()).select_from(Department)):
-            t = time.perf_counter()
-            load_demo(s, scale="province")
-            s.commit()
-            report["demo_load_s"] = round(time.perf_counter() - t, 1)
-        from registry.models import SearchDocument
-
+        load_demo_once(s, "province", report)
         if not s.scalar(select(func.count()).select_from(SearchDocument)):
             t = time.perf_counter()
             maintenance.rebuild(s, search.backend(app))

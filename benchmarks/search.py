@@ -33,13 +33,12 @@ from sqlalchemy import event, func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import pct  # noqa: E402
+from benchmarks.common import load_demo_once, pct  # noqa: E402
 from registry import create_app, search  # noqa: E402
 from registry.authz import Actor  # noqa: E402
 from registry.db import Database, db, write_intent  # noqa: E402
-from registry.demo import load_demo  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
-from registry.models import Department, Resource  # noqa: E402
+from registry.models import Resource  # noqa: E402
 from registry.search import maintenance  # noqa: E402
 from registry.search.engine import search_body  # noqa: E402
 from registry.search.query import load_synonyms, parse  # noqa: E402
@@ -130,11 +129,7 @@ def timed(fn, repeat: int = 3) -> list[float]:
 def load(app, scale: str, report: dict) -> None:
     with app.app_context(), write_intent():
         s = db.session
-        if not s.scalar(select(func.count()).select_from(Department)):
-            t = time.perf_counter()
-            load_demo(s, scale=scale)
-            s.commit()
-            report["demo_load_s"] = round(time.perf_counter() - t, 1)
+        load_demo_once(s, scale, report)
         if s.get_bind().dialect.name == "sqlite":
             s.execute(text("ANALYZE"))
         report["resources"] = s.scalar(select(func.count()).select_from(Resource))

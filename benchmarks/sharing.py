@@ -38,11 +38,10 @@ from sqlalchemy import func, insert, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import pct  # noqa: E402
+from benchmarks.common import load_demo_once, pct  # noqa: E402
 from registry import create_app  # noqa: E402
 from registry.authz import EDITOR, REVIEWER, Actor  # noqa: E402
 from registry.db import db, write_intent  # noqa: E402
-from registry.demo import load_demo  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
 from registry.models import (  # noqa: E402
     Correction,
@@ -88,11 +87,7 @@ def timed(fn, repeat: int) -> list[float]:
 def prepare(app, report: dict) -> None:
     with app.app_context(), write_intent():
         s = db.session
-        if not s.scalar(select(func.count()).select_from(Department)):
-            t = time.perf_counter()
-            load_demo(s, scale="province")
-            s.commit()
-            report["demo_load_s"] = round(time.perf_counter() - t, 1)
+        load_demo_once(s, "province", report)
         if not s.scalar(select(func.count()).select_from(ShareRequest)):
             t = time.perf_counter()
             history(s, sharing.SharingSettings.from_config(app.config))

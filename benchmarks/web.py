@@ -40,12 +40,11 @@ from sqlalchemy import event, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import catalog_entry, pct  # noqa: E402
+from benchmarks.common import catalog_entry, load_demo_once, pct  # noqa: E402
 from catalog_schemas import ResourceSchema  # noqa: E402
 from registry import create_app  # noqa: E402
 from registry.authz import Actor  # noqa: E402
 from registry.db import Database, db, write_intent  # noqa: E402
-from registry.demo import load_demo  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
 from registry.models import Department, Finding, Resource, User, project_systems  # noqa: E402
 from registry.services import analyses, resources, users  # noqa: E402
@@ -60,11 +59,7 @@ def summary(values: list[float]) -> dict:
 def prepare(app, scale: str, report: dict) -> dict:
     with app.app_context(), write_intent():
         s = db.session
-        if not s.scalar(select(func.count()).select_from(Department)):
-            t = time.perf_counter()
-            load_demo(s, scale=scale)
-            s.commit()
-            report["demo_load_s"] = round(time.perf_counter() - t, 1)
+        load_demo_once(s, scale, report)
         report["resources"] = s.scalar(select(func.count()).select_from(Resource))
         big, small = _departments(s)
         ids = {"big": big, "small": small}
