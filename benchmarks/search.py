@@ -1,18 +1,23 @@
-"""Benchmark of search at province scale (issue #3).
+"""Benchmark of search at province scale (issues #3 and #17).
 
-Measures, each beside its baseline in the same run:
-- full index build (documents/s) of the built-in backend (SQLite FTS5, or PostgreSQL
-  with --database-url) and of the engine backend (a real OpenSearch node started by
-  scripts/search-node, or --search-url);
+One run measures, beside their baselines:
+- full index build (documents/s) of the built-in backend on SQLite (FTS5) and on
+  PostgreSQL (a throw-away cluster from scripts/pg-test-cluster, or --postgres-url), and
+  of the engine backend (a real OpenSearch node from scripts/search-node, or --search-url);
 - query latency p50/p95 of GET /api/v1/search's service call over 50 realistic Chinese
-  queries, plain, with filters, and with all facets, as a signed-in (non-reviewer) user;
-  baselines: the very statements our layer sent (captured) replayed on the raw DB-API
-  connection, and the very `_search` body replayed over a raw keep-alive HTTP connection:
-  the difference is the cost of our layers (tokenizing, synonyms, SQLAlchemy, highlights);
+  queries, plain, with filters, and with all facets, as a signed-in (non-reviewer) user,
+  on each backend; each repetition times every query once (after one warm-up pass), and
+  the report gives the median repetition with the min–max over repetitions;
+- our layers' cost: the very statements our layer sent (captured) replayed on the raw
+  DB-API connection, and the very `_search` body replayed over a raw keep-alive HTTP
+  connection; the ratio ours/raw at p95 (goal ≤ 1.2);
+- the ratios the issue sets: built-in p95 / engine p95 per mode (goal ≤ 3);
+- the single-query latency of the five most common query words on each backend;
 - tokenizer throughput, jieba against rjieba, on the documents' own text.
 
-    python benchmarks/search.py [--scale province|county] [--keep DIR] [--database-url URL]
-                                [--search-url URL] [--skip-engine]
+    python benchmarks/search.py [--scale province|county] [--keep DIR] [--repeat 5]
+                                [--postgres-url URL] [--search-url URL]
+                                [--skip-postgres] [--skip-engine]
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -108,22 +114,30 @@ USER = Actor(None, "benchmark", "ndrc_officer")
 
 
 def summary(values: list[float]) -> dict:
-    return {
-        "p50_ms": pct(values, 50),
-        "p95_ms": pct(values, 95),
-        "mean_ms": round(statistics.mean(values) * 1000, 2),
-    }
+    return {"p50_ms": pct(values, 50), "p95_ms": pct(values, 95)}
 
 
-def timed(fn, repeat: int = 3) -> list[float]:
-    """Per query: the best of ``repeat`` runs after one warm-up (the steady state)."""
-    fn()
-    best = []
+def spread(runs: list[dict]) -> dict:
+    """The median repetition's p50/p95, with min–max over the repetitions."""
+    out = {}
+    for key in ("p50_ms", "p95_ms"):
+        values = sorted(r[key] for r in runs)
+        out[key] = statistics.median(values)
+        out[f"{key}_range"] = [values[0], values[-1]]
+    return out
+
+
+def repeated(calls: dict[str, object], repeat: int) -> dict[str, list[list[float]]]:
+    """Per repetition, each named call timed once; one warm-up pass first."""
+    for call in calls.values():
+        call()
+    runs: dict[str, list[list[float]]] = {name: [] for name in calls}
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best.append(time.perf_counter() - t)
-    return [min(best)]
+        for name, call in calls.items():
+            t = time.perf_counter()
+            call()
+            runs[name].append(time.perf_counter() - t)
+    return runs
 
 
 def load(app, scale: str, report: dict) -> None:
@@ -142,9 +156,7 @@ def build(app, label: str, report: dict) -> None:
         count = maintenance.rebuild(db.session, search.backend(app))
         db.session.commit()
         elapsed = time.perf_counter() - t
-        if db.session.get_bind().dialect.name == "sqlite":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+    analyze(app)
     report[f"{label}_build"] = {
         "documents": count,
         "seconds": round(elapsed, 1),
@@ -153,8 +165,19 @@ def build(app, label: str, report: dict) -> None:
     print(f"{label}: built {count} documents in {elapsed:.1f} s", file=sys.stderr)
 
 
-def layered(app, q: str, mode: dict) -> None:
-    search_resources(
+def analyze(app) -> None:
+    """Planner statistics after a bulk load, as autovacuum would gather them (VACUUM
+    also sets the visibility map the index-only scans use), outside a transaction."""
+    engine = Database.state(app).engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("ANALYZE")
+        else:
+            connection.exec_driver_sql("VACUUM ANALYZE search_documents")
+
+
+def layered(app, q: str, mode: dict) -> dict:
+    return search_resources(
         db.session,
         search.backend(app),
         USER,
@@ -166,78 +189,110 @@ def layered(app, q: str, mode: dict) -> None:
     )
 
 
-def sql_latencies(app, label: str, report: dict) -> None:
-    engine = Database.state(app).engine
+def measure(app, label: str, report: dict, repeat: int, raw_for) -> None:
+    """Ours and the raw baseline per mode; ``raw_for(q, mode)`` returns the raw call."""
     with app.app_context():
         for name, mode in MODES.items():
-            ours, raw = [], []
+            calls = {}
             for q in QUERIES:
-                captured: list[tuple[str, object]] = []
-
-                def capture(
-                    _conn, _cursor, statement, parameters, _context, _many, captured=captured
-                ):
-                    if "search_documents" in statement:
-                        captured.append((statement, parameters))
-
-                event.listen(engine, "before_cursor_execute", capture)
-                layered(app, q, mode)
-                event.remove(engine, "before_cursor_execute", capture)
-                ours += timed(lambda q=q, mode=mode: layered(app, q, mode))
-                dbapi = db.session.connection().connection.dbapi_connection
-
-                def replay(captured=captured, dbapi=dbapi):
-                    cursor = dbapi.cursor()
-                    for statement, parameters in captured:
-                        cursor.execute(statement, parameters)
-                        cursor.fetchall()
-                    cursor.close()
-
-                raw += timed(replay)
-            report[f"{label}_{name}"] = {
-                "ours": summary(ours),
-                "raw_sql": summary(raw),
-                "overhead_p95": round(pct(ours, 95) / pct(raw, 95) - 1, 3),
-            }
-            print(f"{label} {name}: {report[f'{label}_{name}']}", file=sys.stderr)
+                calls[("ours", q)] = lambda q=q, mode=mode: layered(app, q, mode)
+                calls[("raw", q)] = raw_for(q, mode)
+            runs = repeated(calls, repeat)
+            entry = {}
+            for side in ("ours", "raw"):
+                per_rep = [summary([runs[(side, q)][r] for q in QUERIES]) for r in range(repeat)]
+                entry[side] = spread(per_rep)
+            entry["layers_p95_ratio"] = round(entry["ours"]["p95_ms"] / entry["raw"]["p95_ms"], 2)
+            if name == "plain":
+                entry["common_words_ms"] = {
+                    q: round(statistics.median(runs[("ours", q)]) * 1000, 1)
+                    for q in report["common_words"]
+                }
+            report[f"{label}_{name}"] = entry
+            print(f"{label} {name}: {entry}", file=sys.stderr)
 
 
-def engine_latencies(app, url: str, label: str, report: dict) -> None:
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def sql_raw(app):
+    engine = Database.state(app).engine
+
+    def raw_for(q: str, mode: dict):
+        captured: list[tuple[str, object]] = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many):
+            if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+                captured.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", capture)
+        layered(app, q, mode)
+        event.remove(engine, "before_cursor_execute", capture)
+        dbapi = db.session.connection().connection.dbapi_connection
+
+        def replay():
+            cursor = dbapi.cursor()
+            for statement, parameters in captured:
+                cursor.execute(statement, parameters)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            cursor.close()
+
+        return replay
+
+    return raw_for
+
+
+def engine_raw(app, url: str):
     parts = urlsplit(url.split("+", 1)[-1])
     conn = http.client.HTTPConnection(parts.hostname, parts.port)
     alias = app.config["SEARCH_INDEX"]
+    backend = search.backend(app)
 
     def raw_search(body: bytes) -> None:
         conn.request(
             "POST", f"/{alias}/_search", body=body, headers={"content-type": "application/json"}
         )
-        response = conn.getresponse()
-        json.loads(response.read())
+        json.loads(conn.getresponse().read())
 
+    def raw_for(q: str, mode: dict):
+        query = _query(
+            parse(q, load_synonyms(db.session)),
+            mode.get("filters") or {},
+            USER,
+            None,
+            20,
+            None,
+            mode["facets"],
+        )
+        query = replace(query, total_bound=backend.total_bound)
+        body = json.dumps(search_body(query), ensure_ascii=False).encode()
+        return lambda: raw_search(body)
+
+    return raw_for
+
+
+def common_words(app, report: dict) -> None:
+    """The five query words with the most hits (exact counts)."""
     with app.app_context():
-        synonyms = load_synonyms(db.session)
-        for name, mode in MODES.items():
-            ours, raw = [], []
-            for q in QUERIES:
-                query = _query(
-                    parse(q, synonyms),
-                    mode.get("filters") or {},
-                    USER,
-                    None,
-                    20,
-                    None,
-                    mode["facets"],
+        totals = {
+            q: search_resources(
+                db.session, search.backend(app), USER, q=q, facets=[], limit=1, exact_total=True
+            )["total"]
+            for q in QUERIES
+        }
+    top = sorted(QUERIES, key=lambda q: -totals[q])[:5]
+    report["common_words"] = {q: totals[q] for q in top}
+
+
+def ratios(report: dict) -> None:
+    for label in ("sqlite", "postgresql"):
+        for mode in MODES:
+            ours, engine = report.get(f"{label}_{mode}"), report.get(f"engine_{mode}")
+            if ours and engine:
+                report.setdefault("builtin_over_engine_p95", {})[f"{label}_{mode}"] = round(
+                    ours["ours"]["p95_ms"] / engine["ours"]["p95_ms"], 2
                 )
-                body = json.dumps(search_body(query), ensure_ascii=False).encode()
-                ours += timed(lambda q=q, mode=mode: layered(app, q, mode))
-                raw += timed(lambda body=body: raw_search(body))
-            report[f"{label}_{name}"] = {
-                "ours": summary(ours),
-                "raw_search": summary(raw),
-                "overhead_p95": round(pct(ours, 95) / pct(raw, 95) - 1, 3),
-            }
-            print(f"{label} {name}: {report[f'{label}_{name}']}", file=sys.stderr)
-    conn.close()
 
 
 def tokenizers(app, report: dict) -> None:
@@ -282,63 +337,74 @@ def _first_batches(session, n: int):
         yield batch
 
 
+def script(name: str, *args: str) -> str:
+    result = subprocess.run(
+        [str(ROOT / "scripts" / name), *args], check=True, capture_output=True, text=True
+    )
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", choices=["province", "county"], default="province")
-    parser.add_argument("--database-url")
+    parser.add_argument("--keep", type=Path, help="reuse (or keep) the SQLite database in DIR")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres-url", help="a PostgreSQL database to use (else a cluster)")
     parser.add_argument("--search-url")
-    parser.add_argument("--keep", type=Path)
+    parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args()
     instance = args.keep or Path(tempfile.mkdtemp(prefix="registry-bench-"))
     instance.mkdir(parents=True, exist_ok=True)
-    url = args.database_url or f"sqlite:///{instance / 'registry.db'}"
-    upgrade(url)
-    report: dict = {"scale": args.scale, "database": url.split(":")[0], "queries": len(QUERIES)}
-    builtin = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
-    load(builtin, args.scale, report)
-    build(builtin, "builtin", report)
-    sql_latencies(builtin, "builtin", report)
-    tokenizers(builtin, report)
-    if not args.skip_engine:
-        node_dir = None
-        search_url = args.search_url
-        if not search_url:
-            node_dir = Path(tempfile.mkdtemp(prefix="registry-bench-node-"))
-            search_url = (
-                subprocess.run(
-                    [
-                        str(ROOT / "scripts" / "search-node"),
-                        "start",
-                        str(node_dir),
-                        "opensearch",
-                        "4g",
-                    ],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                .stdout.strip()
-                .splitlines()[-1]
-            )
-        try:
+    report: dict = {"scale": args.scale, "queries": len(QUERIES), "repeat": args.repeat}
+    stops: list[list[str]] = []
+    try:
+        sqlite_url = f"sqlite:///{instance / 'registry.db'}"
+        upgrade(sqlite_url)
+        sqlite = create_app({"DATABASE_URL": sqlite_url, "INSTANCE_PATH": str(instance)})
+        load(sqlite, args.scale, report)
+        build(sqlite, "sqlite", report)
+        common_words(sqlite, report)
+        measure(sqlite, "sqlite", report, args.repeat, sql_raw(sqlite))
+        tokenizers(sqlite, report)
+        if not args.skip_postgres:
+            url = args.postgres_url
+            if not url:
+                cluster = Path(tempfile.mkdtemp(prefix="registry-bench-pg-", dir="/tmp"))
+                url = script("pg-test-cluster", "start", str(cluster / "pg"))
+                stops.append(["pg-test-cluster", "stop", str(cluster / "pg")])
+            upgrade(url)
+            pg = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance)})
+            pg_report: dict = {}
+            load(pg, args.scale, pg_report)
+            report["postgresql_demo_load_s"] = pg_report.get("demo_load_s")
+            build(pg, "postgresql", report)
+            measure(pg, "postgresql", report, args.repeat, sql_raw(pg))
+        if not args.skip_engine:
+            search_url = args.search_url
+            if not search_url:
+                node = Path(tempfile.mkdtemp(prefix="registry-bench-node-"))
+                search_url = script("search-node", "start", str(node), "opensearch", "4g")
+                stops.append(["search-node", "stop", str(node)])
             engine_app = create_app(
                 {
-                    "DATABASE_URL": url,
+                    "DATABASE_URL": sqlite_url,
                     "INSTANCE_PATH": str(instance),
                     "SEARCH_URL": search_url,
                     "SEARCH_INDEX": "registry-bench",
                 }
             )
             build(engine_app, "engine", report)
-            engine_latencies(engine_app, search_url, "engine", report)
-        finally:
-            if node_dir:
-                subprocess.run(
-                    [str(ROOT / "scripts" / "search-node"), "stop", str(node_dir)], check=False
+            with engine_app.app_context():
+                measure(
+                    engine_app, "engine", report, args.repeat, engine_raw(engine_app, search_url)
                 )
+        ratios(report)
+    finally:
+        for stop in stops:
+            subprocess.run([str(ROOT / "scripts" / stop[0]), *stop[1:]], check=False)
     print(json.dumps(report, ensure_ascii=False, indent=1))
 
 

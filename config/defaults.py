@@ -204,3 +204,6 @@ SEARCH_RETRY_SECONDS = 30
 SEARCH_TIMEOUT_SECONDS = 10
 # How often a worker asks whether the data-element dictionary (the synonyms) changed.
 SEARCH_SYNONYMS_RECHECK = 10.0
+# Search totals are exact up to this many hits, then "10,000+" with approximate facet
+# counts (lower bounds); the same on every backend (the engine's track_total_hits).
+SEARCH_TOTAL_BOUND = 10_000

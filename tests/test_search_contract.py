@@ -207,6 +207,43 @@ def test_cursor_pages_cover_every_hit_once_in_order(corpus, sort):
     assert second["hits"] and second["hits"][0]["id"] != with_q["hits"][0]["id"]
 
 
+@pytest.mark.parametrize("bound", [4, 5, 6])
+def test_totals_are_exact_up_to_the_bound_then_at_least(corpus, bound):
+    """Six hits for the reviewer. Under a bound below six the total is the bound with
+    "gte" and every facet count a lower bound of the exact one; at six it is exact."""
+    exact = corpus.search("reviewer", limit=100)
+    truth = {(f, v["value"]): v["count"] for f, vs in exact["facets"].items() for v in vs}
+    backend = search.backend(corpus.api.client.application)
+    saved, backend.total_bound = backend.total_bound, bound
+    try:
+        body = corpus.search("reviewer", limit=2)
+        seen, cursor = [], None
+        while True:
+            page = corpus.search("reviewer", limit=2, **({"cursor": cursor} if cursor else {}))
+            assert (page["total"], page["total_relation"]) == (
+                body["total"],
+                body["total_relation"],
+            )
+            seen += [h["id"] for h in page["hits"]]
+            if not (cursor := page["next_cursor"]):
+                break
+    finally:
+        backend.total_bound = saved
+    over = bound < 6
+    assert body["total"] == min(bound, 6)
+    assert body["total_relation"] == ("gte" if over else "eq")
+    assert body["facets_approximate"] is over
+    for facet, values in body["facets"].items():
+        for v in values:
+            assert 1 <= v["count"] <= truth[(facet, v["value"])], (facet, v)
+        if not over:
+            assert {(facet, v["value"]): v["count"] for v in values} == {
+                k: n for k, n in truth.items() if k[0] == facet
+            }
+    # Cursors page past the bound: every hit once, in the exact search's order.
+    assert seen == [h["id"] for h in exact["hits"]]
+
+
 def test_relevance_puts_name_matches_first(corpus):
     body = corpus.search("reviewer", q="人口")
     assert body["hits"][0]["id"] in (corpus.ids["people"], corpus.ids["floating"])
@@ -316,7 +353,16 @@ def test_health_counts_the_documents(corpus):
 
 def test_the_response_shape(corpus):
     body = corpus.search(None, q="企业 法人")
-    assert set(body) == {"total", "hits", "facets", "query", "next_cursor"}
+    assert set(body) == {
+        "total",
+        "total_relation",
+        "facets_approximate",
+        "hits",
+        "facets",
+        "query",
+        "next_cursor",
+    }
+    assert body["total_relation"] == "eq" and body["facets_approximate"] is False
     assert body["query"]["terms"] == ["企业", "法人"]
     hit = body["hits"][0]
     assert hit["name"] == "企业法人登记信息" and hit["provider_name"] == "县市场监督管理局"

@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from catalog_schemas.codes import CATEGORY_NAMES, RESOURCE_STATUSES, SHARE_TYPES
 from catalog_schemas.fields import (
+    Boolean,
     Dict,
     Float,
     Integer,
@@ -96,7 +97,15 @@ class QueryEchoSchema(ResponseSchema):
 
 
 class SearchResultSchema(ResponseSchema):
-    total = Integer()
+    total = Integer(
+        metadata={"description": "命中数：不超过上限（默认 10,000）时精确，否则为上限本身"}
+    )
+    total_relation = String(
+        metadata={"description": "eq：total 精确；gte：命中数不少于 total", "enum": ["eq", "gte"]}
+    )
+    facets_approximate = Boolean(
+        metadata={"description": "命中数超过上限时为 true，分面计数为不少于所示数目的近似值"}
+    )
     hits = List(Nested(SearchHitSchema))
     facets = Dict(keys=String(), values=List(Nested(FacetValueSchema)))
     query = Nested(QueryEchoSchema)

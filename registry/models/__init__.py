@@ -19,7 +19,7 @@ from .jobs import JobRun, JobState, SchedulerLease, apscheduler_jobs
 from .notification import MailOutbox, Notification
 from .project import Project, ProjectStageChange, project_departments
 from .resource import CodeSequence, DataItem, Resource, ResourceVersion, resource_systems
-from .search import SearchDocument, SearchOutbox
+from .search import SearchBody, SearchDocument, SearchOutbox
 from .sharing import (
     GRANT_STATUSES,
     OPEN_REQUEST_STATUSES,
@@ -76,6 +76,7 @@ __all__ = [
     "ProjectStageChange",
     "Resource",
     "ResourceVersion",
+    "SearchBody",
     "SearchDocument",
     "SearchOutbox",
     "User",

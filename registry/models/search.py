@@ -12,7 +12,8 @@ from ..db import Base, UTCDateTime, utcnow
 # Objects the database holds beside these tables, by dialect, created by migration 0007
 # and invisible to the models (the models-vs-migrations check skips them):
 # SQLite: the FTS5 table ``search_fts`` (rowid = resource id) and its shadow tables;
-# PostgreSQL: ``search_documents.tsv`` (tsvector) and its GIN index.
+# PostgreSQL: ``search_documents.tsv`` (tsvector: a lexeme per field and token, see
+# sql.tsvector_literal; migration 0026) and its GIN index.
 DIALECT_ONLY_TABLES = ("search_fts",)
 DIALECT_ONLY_COLUMNS = {("search_documents", "tsv")}
 DIALECT_ONLY_INDEXES = ("ix_search_documents_tsv",)
@@ -42,7 +43,9 @@ class SearchOutbox(Base):
 
 
 class SearchDocument(Base):
-    """The built-in backend's document: filter and sort columns, and the document itself."""
+    """The built-in backend's row per document: what a hit needs (filter, facet and sort
+    columns, the BM25 length). Narrow on purpose: a common word reads 50,000 of them; the
+    document itself is in ``SearchBody``, read for a page's hits only."""
 
     __tablename__ = "search_documents"
     __table_args__ = (
@@ -77,4 +80,12 @@ class SearchDocument(Base):
     fingerprint: Mapped[str] = mapped_column(String(40))
     # Tokens in all text fields: the document length of BM25's length normalisation.
     length: Mapped[int] = mapped_column(default=0)
+
+
+class SearchBody(Base):
+    """The document of a ``SearchDocument`` (documents.py builds it), as hits return it."""
+
+    __tablename__ = "search_bodies"
+
+    resource_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     body: Mapped[dict] = mapped_column(JSON)

@@ -21,6 +21,12 @@ _KEY = "registry.search"
 
 
 def make_backend(app: Flask) -> SearchBackend:
+    backend = _make_backend(app)
+    backend.total_bound = app.config["SEARCH_TOTAL_BOUND"]
+    return backend
+
+
+def _make_backend(app: Flask) -> SearchBackend:
     url = app.config.get("SEARCH_URL")
     # Imported here: the embedded default never loads an engine client (opensearch-py
     # brings grpc), and the engine setup never loads the SQL dialect helpers.

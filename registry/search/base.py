@@ -23,6 +23,10 @@ FACETS = ("share_type", "category", "provider_id", "update_cycle", "status")
 FACET_SIZE = 20
 SORTS = ("relevance", "-updated_at", "updated_at", "name", "code")
 MAX_LIMIT = 100
+# Totals are exact up to this many hits, then reported as "at least" (Elasticsearch's
+# track_total_hits default): counting a common word's 50,000 hits exactly costs more than
+# ranking them, and nobody reads past "10,000+". Facets beyond it are lower bounds.
+TOTAL_BOUND = 10_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Query:
     limit: int = 20
     after: tuple[Any, ...] | None = None  # the sort key of the last hit of the previous page
     facets: tuple[str, ...] = FACETS
+    # None: count every hit (CKAN's package_search reports an exact count).
+    total_bound: int | None = TOTAL_BOUND
 
     @property
     def effective_sort(self) -> str:
@@ -67,9 +73,21 @@ class Hit:
 
 @dataclass
 class Page:
+    """``total`` is exact when ``total_relation`` is "eq"; when it is "gte" there are more
+    hits than the query's ``total_bound`` (``total`` is the bound), and each facet count
+    is a lower bound of the value's true count."""
+
     hits: list[Hit]
     total: int
     facets: dict[str, list[tuple[Any, int]]]
+    total_relation: str = "eq"
+
+    @staticmethod
+    def bounded(counted: int, bound: int | None) -> tuple[int, str]:
+        """(total, relation) from a count that stopped after ``bound + 1`` hits."""
+        if bound is not None and counted > bound:
+            return bound, "gte"
+        return counted, "eq"
 
 
 @dataclass
@@ -82,6 +100,7 @@ class Health:
 
 class SearchBackend(ABC):
     name: str
+    total_bound: int | None = TOTAL_BOUND  # set from SEARCH_TOTAL_BOUND by make_backend
 
     @abstractmethod
     def index(self, documents: Iterable[dict[str, Any]]) -> int:

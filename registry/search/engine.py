@@ -278,7 +278,11 @@ class EngineBackend(SearchBackend):
             f: [(facet_value(f, b["key"]), b["doc_count"]) for b in aggregations[f]["buckets"]]
             for f in query.facets
         }
-        return Page(hits=hits, total=response["hits"]["total"]["value"], facets=facets)
+        counted = response["hits"]["total"]
+        total, relation = Page.bounded(
+            counted["value"] + (counted["relation"] == "gte"), query.total_bound
+        )
+        return Page(hits=hits, total=total, facets=facets, total_relation=relation)
 
     def close(self) -> None:
         self.client.close()
@@ -334,7 +338,8 @@ def search_body(query: Query) -> dict[str, Any]:
         },
         "sort": order,
         "size": query.limit,
-        "track_total_hits": True,
+        # Counted up to the bound: past it the engine may skip non-competitive hits.
+        "track_total_hits": True if query.total_bound is None else query.total_bound,
         "_source": ["document"],
         "aggs": {
             f: {

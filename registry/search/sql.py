@@ -1,12 +1,12 @@
 """The built-in backend: the catalog database's own full-text index.
 
-SQLite: an FTS5 table ranked with ``bm25()``; PostgreSQL: a ``tsvector`` column with a
-GIN index, ranked with ``ts_rank`` normalised by document length. Both sit in the catalog
-database, next to ``search_documents`` (filter, facet and sort columns plus the document),
-and are written in one transaction with the outbox rows they consume, so the index cannot
-drift from the catalog. Facets are SQL ``GROUP BY``s over the matching rows.
-
-Field weights (name ≫ summary > items > other) are the same on both dialects.
+SQLite: an FTS5 table; PostgreSQL: a ``tsvector`` column with a GIN index. Both are ranked
+with the same BM25, computed in SQL from which fields of each hit hold each query word
+(name ≫ summary > items > other), so both dialects order hits alike. They sit in the
+catalog database beside ``search_documents`` (a narrow row per document: filter, facet and
+sort columns) and ``search_bodies`` (the documents), written in one transaction with the
+outbox rows they consume, so the index cannot drift from the catalog. Facets are SQL
+``GROUP BY``s over the hits; totals count up to the query's bound.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -43,7 +44,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import Column, MetaData, Table
 
-from ..models import SearchDocument, resource_systems
+from ..models import SearchBody, SearchDocument, resource_systems
 from .base import (
     FACET_SIZE,
     Health,
@@ -85,11 +86,13 @@ class SqlBackend(SearchBackend):
         if ids:
             self._delete_text(ids)
             self.session.execute(delete(D).where(D.resource_id.in_(ids)))
+            self.session.execute(delete(SearchBody).where(SearchBody.resource_id.in_(ids)))
 
     def rebuild(self, documents: Iterable[dict[str, Any]]) -> int:
         # One transaction (the caller's): readers keep the old index until it commits.
         self._clear_text()
         self.session.execute(delete(D))
+        self.session.execute(delete(SearchBody))
         count = 0
         batch: list[dict[str, Any]] = []
         for document in documents:
@@ -100,7 +103,17 @@ class SqlBackend(SearchBackend):
         return count + self._append(batch)
 
     def _append(self, documents: list[dict[str, Any]]) -> int:
-        """Per dialect: insert the documents' rows and their full-text entries."""
+        """The documents' rows, bodies and full-text entries."""
+        if documents:
+            fields = [text_fields(d) for d in documents]
+            self._insert_rows(documents, fields)
+            self.session.execute(
+                insert(SearchBody), [{"resource_id": d["id"], "body": d} for d in documents]
+            )
+        return len(documents)
+
+    def _insert_rows(self, documents: list[dict[str, Any]], fields: list[dict]) -> None:
+        """Per dialect: the ``search_documents`` rows and their full-text entries."""
         raise NotImplementedError
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
@@ -116,8 +129,8 @@ class SqlBackend(SearchBackend):
     def search(self, query: Query) -> Page:
         """One statement: the hits (ids, scores and facet columns) are found, joined and
         filtered once, in a CTE that the page, the total and every facet read from."""
-        matched, score = (
-            self._matched(query) if query.groups else (None, cast(literal(None), Double))
+        matched, conditions, score = (
+            self._matched(query) if query.groups else (None, [], cast(literal(None), Double))
         )
         sort = query.effective_sort
         relevance = sort == "relevance"
@@ -128,7 +141,9 @@ class SqlBackend(SearchBackend):
             *([] if relevance else [_SORT_COLUMNS[sort.lstrip("-")].label("sort_value")]),
             *(getattr(D, f).label(f) for f in query.facets),
         ]
-        hits = select(*columns).where(*_visibility(query.visibility), *_filters(query.filters))
+        hits = select(*columns).where(
+            *conditions, *_visibility(query.visibility), *_filters(query.filters)
+        )
         hits = (
             hits.join(matched, matched.c.id == D.resource_id)
             if matched is not None
@@ -137,17 +152,29 @@ class SqlBackend(SearchBackend):
         hits = hits.cte("hits").prefix_with("MATERIALIZED")
         sort_column = hits.c.score if relevance else hits.c.sort_value
         order = (sort_column.desc() if descending else sort_column.asc(), hits.c.id.asc())
+        # The page is sorted under its LIMIT (a bounded top-N sort of the hits), and only
+        # then numbered: a window over all hits sorted every one of them (30 ms for 50,000).
         # The position travels with each row: UNION ALL keeps no order, and Python must not
         # re-sort (its string order is not the database's collation).
-        page = select(
-            hits.c.id, hits.c.score, func.row_number().over(order_by=order).label("position")
-        )
+        top = select(hits.c.id, hits.c.score, sort_column.label("sort_value"))
         if query.after is not None:
-            page = page.where(
+            top = top.where(
                 _after(sort_column, descending, query.after, sort.endswith("updated_at"))
             )
-        page = page.order_by(*order).limit(query.limit).subquery()
+        top = top.order_by(*order).limit(query.limit).subquery()
+        top_order = (
+            top.c.sort_value.desc() if descending else top.c.sort_value.asc(),
+            top.c.id.asc(),
+        )
+        page = select(
+            top.c.id, top.c.score, func.row_number().over(order_by=top_order).label("position")
+        ).subquery()
         null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
+        # Beyond the bound, counting stops (bound + 1 says "more") and facets count the
+        # first ``bound`` hits met: lower bounds, marked so by the page's "gte".
+        bound = query.total_bound
+        counted = hits if bound is None else select(hits.c.id).limit(bound + 1).subquery()
+        sample = hits if bound is None else select(hits).limit(bound).subquery()
         arms: list[Select] = [
             select(
                 literal("hit").label("kind"),
@@ -156,11 +183,11 @@ class SqlBackend(SearchBackend):
                 page.c.score.label("number"),
             ),
             select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(
-                hits
+                counted
             ),
         ]
         for facet in query.facets:
-            column = hits.c[facet]
+            column = sample.c[facet]
             arms.append(
                 select(
                     select(
@@ -180,10 +207,12 @@ class SqlBackend(SearchBackend):
                 total = int(number)
             else:
                 facets[kind].append((facet_value(kind, value), int(number)))
+        total, relation = Page.bounded(total, bound)
         return Page(
             hits=self._hits(query, [(rid, s) for _, rid, s in sorted(ranked)]),
             total=total,
             facets=facets,
+            total_relation=relation,
         )
 
     def _hits(self, query: Query, ranked: list[tuple[int, float | None]]) -> list[Hit]:
@@ -193,7 +222,9 @@ class SqlBackend(SearchBackend):
         bodies = {
             rid: body
             for rid, body in self.session.execute(
-                select(D.resource_id, D.body).where(D.resource_id.in_(ids))
+                select(SearchBody.resource_id, SearchBody.body).where(
+                    SearchBody.resource_id.in_(ids)
+                )
             )
         }
         return [
@@ -206,94 +237,42 @@ class SqlBackend(SearchBackend):
             for rid, s in ranked
         ]
 
-    def _sort_key(self, body: dict[str, Any], score: float | None, query: Query) -> tuple[Any, ...]:
-        sort = query.effective_sort
-        if sort == "relevance":
-            return (score, body["id"])
-        return (body[sort.lstrip("-")], body["id"])
-
-    # -- per dialect ----------------------------------------------------------------
-    def _matched(self, query: Query):
-        """The matching ids as a CTE computed once per statement (MATERIALIZED: a planner
-        without statistics must not re-run it per row), and the score as an expression
-        over it and ``search_documents``."""
-        raise NotImplementedError
-
-    score_descends: bool
-
-    def _public_score(self, raw: float | None) -> float | None:
-        return raw
-
-    def _delete_text(self, ids: list[int]) -> None:
-        """Per dialect: drop the full-text rows of ``ids`` (PostgreSQL keeps them in the row)."""
-
-    def _clear_text(self) -> None:
-        """Per dialect: empty the full-text index."""
-
-
-class SqliteBackend(SqlBackend):
-    name = "sqlite-fts5"
-
-    # BM25 computed in SQL over the query's groups (a word and its synonyms count once),
-    # with FTS5's own formula: per group, tf = Σ column weight × [group occurs in column]
-    # (detail=column records presence per column), idf from the group's document count,
-    # length-normalised by the document's token count. FTS5's bm25() gives the same order
-    # per token, but calls back per row and costs ~11 µs per hit: 0.45 s for a word found in
-    # a third of the province's 120,000 resources, against 0.05 s for this (measured).
+    # -- relevance: BM25, the same on both dialects --------------------------------------
+    # Computed in SQL over the query's groups (a word and its synonyms count once), with
+    # FTS5's formula: per group, tf = Σ field weight × [group occurs in the field], idf from
+    # the group's document count, length-normalised by the document's token count. Which
+    # documents hold a group in a field comes from the full-text index alone (one lookup
+    # per group and field), never from a document's text: FTS5's bm25() calls back per row
+    # (~11 µs a hit: 0.45 s for a word in a third of the province), and PostgreSQL's
+    # ts_rank read each hit's TOASTed tsvector (0.6 s for the same word).
     K1, B = 1.2, 0.75
     STATISTICS_TTL = 30.0
     score_descends = True
 
-    def _matched(self, query):
+    def _matched(self, query: Query):
+        """(a CTE to join or None, conditions on ``search_documents``, the score)."""
         n_docs, avgdl = self._statistics(query)
-        params: dict[str, Any] = {"all": fts5_expression(query.groups)}
-        tf_columns, idfs = [], []
-        for i, group in enumerate(query.groups):
-            expression = fts5_expression((group,))
-            df = (
-                self.session.scalar(
-                    text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :e"),
-                    {"e": expression},
-                )
-                or 0
-            )
-            idfs.append(max(math.log((n_docs - df + 0.5) / (df + 0.5)), 1e-6))
-            parts = []
-            for f in TEXT_FIELDS:
-                params[f"g{i}{f}"] = f"{{{f}}} : {expression}"
-                parts.append(
-                    "CASE WHEN m.id IN (SELECT rowid FROM search_fts "
-                    f"WHERE search_fts MATCH :g{i}{f}) "
-                    f"THEN {WEIGHTS[f]} ELSE 0.0 END"
-                )
-            tf_columns.append(f"({' + '.join(parts)}) AS tf{i}")
-        sql = (
-            f"SELECT m.id AS id, {', '.join(tf_columns)} "
-            "FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all) AS m"
-        )
-        columns = [
-            sql_column("id", Integer),
-            *(sql_column(f"tf{i}", Float) for i in range(len(idfs))),
-        ]
-        matched = (
-            text(sql)
-            .bindparams(**params)
-            .columns(*columns)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
-        )
-        # The length is read in the same join as the filters, so each hit is looked up once.
+        tfs, idfs = [], []
+        for group in query.groups:
+            df = self._count(self._expression((group,))) or 0
+            # The cached count may lag the index by STATISTICS_TTL: never below df.
+            n = max(n_docs, df)
+            idfs.append(max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6))
+            tfs.append([(WEIGHTS[f], self._expression((group,), f)) for f in TEXT_FIELDS])
+        matched, conditions, tf_columns = self._match(self._expression(query.groups), tfs)
         norm = self.K1 * (1 - self.B + self.B * D.length / avgdl)
+        # idf·tf·(k1+1)/(tf+norm), written with tf once: on PostgreSQL each mention of tf
+        # would build its hashed sets again.
         score = sum(
             (
-                idf * matched.c[f"tf{i}"] * (self.K1 + 1) / (matched.c[f"tf{i}"] + norm)
-                for i, idf in enumerate(idfs)
+                idf * (self.K1 + 1) * (1 - norm / (tf + norm))
+                for idf, tf in zip(idfs, tf_columns, strict=True)
             ),
             literal(0.0),
         )
-        return matched, score
+        return matched, conditions, score
 
-    def _statistics(self, query) -> tuple[int, float]:
+    def _statistics(self, query: Query) -> tuple[int, float]:
         """Document count and mean length; a cursor carries those of its first page, so
         scores stay comparable from page to page."""
         if query.after is not None and len(query.after) == 4:
@@ -305,29 +284,91 @@ class SqliteBackend(SqlBackend):
         return cached[1], cached[2]
 
     def _sort_key(self, body, score, query):
-        key = super()._sort_key(body, score, query)
-        return (*key, *self._statistics(query)) if query.effective_sort == "relevance" else key
+        sort = query.effective_sort
+        if sort == "relevance":
+            return (score, body["id"], *self._statistics(query))
+        return (body[sort.lstrip("-")], body["id"])
 
-    def _public_score(self, raw):
-        return None if raw is None else round(raw, 6)
+    def _public_score(self, raw: float | None) -> float | None:
+        return None if raw is None else round(float(raw), 6)
 
-    def _append(self, documents):
-        if documents:
-            fields = [text_fields(d) for d in documents]
-            self.session.execute(
-                insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)]
+    # -- per dialect ----------------------------------------------------------------
+    def _expression(self, groups: tuple[TermGroup, ...], field: str | None = None) -> str:
+        """The full-text query for ``groups``, in ``field`` only when given."""
+        raise NotImplementedError
+
+    def _count(self, expression: str) -> int:
+        """How many documents match ``expression``."""
+        raise NotImplementedError
+
+    def _match(self, expression: str, tfs: list[list[tuple[float, str]]]):
+        """(CTE to join or None, conditions, one tf expression per group) for documents
+        matching ``expression``; ``tfs`` holds per group its (weight, field expression)s."""
+        raise NotImplementedError
+
+    def _delete_text(self, ids: list[int]) -> None:
+        """Per dialect: drop the full-text rows of ``ids`` (PostgreSQL keeps them in the row)."""
+
+    def _clear_text(self) -> None:
+        """Per dialect: empty the full-text index."""
+
+
+class SqliteBackend(SqlBackend):
+    """FTS5 (detail=column: presence per column, no positions) beside ``search_documents``."""
+
+    name = "sqlite-fts5"
+
+    def _expression(self, groups, field=None):
+        expression = fts5_expression(groups)
+        return f"{{{field}}} : {expression}" if field else expression
+
+    def _count(self, expression):
+        return self.session.scalar(
+            text("SELECT count(*) FROM search_fts WHERE search_fts MATCH :e"), {"e": expression}
+        )
+
+    def _match(self, expression, tfs):
+        params: dict[str, Any] = {"all": expression}
+        tf_sql = []
+        for i, fields in enumerate(tfs):
+            parts = []
+            for j, (weight, field_expression) in enumerate(fields):
+                params[f"g{i}f{j}"] = field_expression
+                parts.append(
+                    "CASE WHEN m.id IN (SELECT rowid FROM search_fts "
+                    f"WHERE search_fts MATCH :g{i}f{j}) THEN {weight} ELSE 0.0 END"
+                )
+            tf_sql.append(f"({' + '.join(parts)}) AS tf{i}")
+        sql = (
+            f"SELECT m.id AS id, {', '.join(tf_sql)} "
+            "FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all) AS m"
+        )
+        matched = (
+            text(sql)
+            .bindparams(**params)
+            .columns(
+                sql_column("id", Integer), *(sql_column(f"tf{i}", Float) for i in range(len(tfs)))
             )
-            self.session.execute(
-                text(
-                    "INSERT INTO search_fts (rowid, name, summary, items, other) "
-                    "VALUES (:id, :name, :summary, :items, :other)"
-                ),
-                [
-                    {"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
-                    for d, f in zip(documents, fields, strict=True)
-                ],
-            )
-        return len(documents)
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
+        # Joined to search_documents, whose row gives the filters and the length at once.
+        return matched, [], [matched.c[f"tf{i}"] for i in range(len(tfs))]
+
+    def _insert_rows(self, documents, fields):
+        self.session.execute(
+            insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)]
+        )
+        self.session.execute(
+            text(
+                "INSERT INTO search_fts (rowid, name, summary, items, other) "
+                "VALUES (:id, :name, :summary, :items, :other)"
+            ),
+            [
+                {"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
+                for d, f in zip(documents, fields, strict=True)
+            ],
+        )
 
     def _delete_text(self, ids):
         self.session.execute(
@@ -340,41 +381,78 @@ class SqliteBackend(SqlBackend):
 
 
 class PostgresBackend(SqlBackend):
+    """A tsvector column of ``search_documents`` with a GIN index; a lexeme per field and
+    token (``tsvector_literal``), so the index alone says in which fields a token is."""
+
     name = "postgresql-tsvector"
 
-    @staticmethod
-    def _tsquery(query: Query):
-        tsv = literal_column("search_documents.tsv", type_=TSVECTOR)
-        return tsv, cast(bindparam("tsquery", tsquery_expression(query.groups)), TSQUERY)
+    def search(self, query):
+        if not query.groups:
+            return super().search(query)
+        # Only the GIN index may find hits: a sequential scan, or an index scan on status
+        # filtered by @@, reads every row's TOASTed tsvector (0.6 s for a common word;
+        # the planner costs neither the detoasting nor the skew of common words). Bitmap
+        # scans stay: the GIN's, and the btrees' ANDed to it. Restored after the search.
+        saved = self.session.execute(
+            text(
+                "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'),"
+                " set_config('enable_seqscan', 'off', true),"
+                " set_config('enable_indexscan', 'off', true)"
+            )
+        ).one()
+        try:
+            return super().search(query)
+        finally:
+            self.session.execute(
+                text(
+                    "SELECT set_config('enable_seqscan', :s, true),"
+                    " set_config('enable_indexscan', :i, true)"
+                ),
+                {"s": saved[0], "i": saved[1]},
+            )
 
-    def _matched(self, query):
-        tsv, tsquery = self._tsquery(query)
-        # Normalisation 1: rank / (1 + log(document length)), the length damping of BM25.
-        # As double precision: a real would reach Python rounded to its shortest decimal,
-        # and the keyset cursor compares the exact value.
-        rank = cast(func.ts_rank(tsv, tsquery, 1), Double)
-        matched = (
-            select(D.resource_id.label("id"), rank.label("score"))
-            .where(tsv.op("@@")(tsquery))
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
+    def _expression(self, groups, field=None):
+        return tsquery_expression(groups, field)
+
+    def _count(self, expression):
+        return self.session.scalar(
+            select(func.count()).select_from(D).where(_TSV.op("@@")(_tsquery(expression)))
         )
-        return matched, matched.c.score
 
-    score_descends = True
+    def _match(self, expression, tfs):
+        # No join: the GIN's bitmap finds the hits' rows, the filters and the length are on
+        # them, and each (group, field) is one hashed set from the same index.
+        tf_columns = [
+            sum(
+                (
+                    case(
+                        (
+                            D.resource_id.in_(
+                                select(_HOLDERS.c.resource_id).where(
+                                    _HOLDERS.c.tsv.op("@@")(_tsquery(field_expression))
+                                )
+                            ),
+                            weight,
+                        ),
+                        else_=0.0,
+                    )
+                    for weight, field_expression in fields
+                ),
+                literal(0.0),
+            )
+            for fields in tfs
+        ]
+        return None, [_TSV.op("@@")(_tsquery(expression))], tf_columns
 
-    def _public_score(self, raw):
-        return None if raw is None else round(float(raw), 6)
-
-    def _append(self, documents):
+    def _insert_rows(self, documents, fields):
         """Rows and their tsvector in one INSERT (an UPDATE per row halved the build rate)."""
-        if documents:
-            rows = []
-            for document in documents:
-                fields = text_fields(document)
-                rows.append({**_row(document, fields), "tsv": tsvector_literal(fields)})
-            self.session.execute(_PG_INSERT, rows)
-        return len(documents)
+        self.session.execute(
+            _PG_INSERT,
+            [
+                {**_row(d, f), "tsv": tsvector_literal(f)}
+                for d, f in zip(documents, fields, strict=True)
+            ],
+        )
 
 
 # search_documents as PostgreSQL has it: the model's columns and the tsvector (migration 0007).
@@ -388,6 +466,12 @@ _PG_INSERT = insert(_PG_TABLE).values(
     {c.name: bindparam(c.name, type_=c.type) for c in D.__table__.columns}
     | {"tsv": cast(bindparam("tsv"), TSVECTOR)}
 )
+_TSV = literal_column("search_documents.tsv", type_=TSVECTOR)
+_HOLDERS = _PG_TABLE.alias("holders")
+
+
+def _tsquery(expression: str):
+    return cast(literal(expression, String), TSQUERY)
 
 
 # -- query and document text per dialect -------------------------------------------------
@@ -405,36 +489,39 @@ def fts5_expression(groups: tuple[TermGroup, ...]) -> str:
     )
 
 
+# The tsvector's lexemes are "<field letter>:<token>"; the letters were ts_rank's weights.
+_FIELD_LETTER = {"name": "A", "summary": "B", "items": "C", "other": "D"}
+
+
 def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery_expression(groups: tuple[TermGroup, ...]) -> str:
+def tsquery_expression(groups: tuple[TermGroup, ...], field: str | None = None) -> str:
+    """As fts5_expression: a token is found in ``field``, or in any field when None."""
+    letters = [_FIELD_LETTER[field]] if field else list(_FIELD_LETTER.values())
+
+    def token(t: str) -> str:
+        found = " | ".join(_lexeme(f"{letter}:{t}") for letter in letters)
+        return f"({found})" if len(letters) > 1 else found
+
     return " & ".join(
         "("
-        + " | ".join("(" + " & ".join(_lexeme(t) for t in alt) + ")" for alt in g.alternatives)
+        + " | ".join("(" + " & ".join(token(t) for t in alt) + ")" for alt in g.alternatives)
         + ")"
         for g in groups
     )
 
 
-_TS_WEIGHT = {"name": "A", "summary": "B", "items": "C", "other": "D"}
-_TS_MAX_POSITION = 16383
-_TS_MAX_POSITIONS_PER_LEXEME = 256
-
-
 def tsvector_literal(fields: dict[str, list[str]]) -> str:
-    """A tsvector with positions and field weights, from our tokens (no parser in between)."""
-    positions: dict[str, list[str]] = {}
-    position = 0
-    for name in TEXT_FIELDS:
-        weight = _TS_WEIGHT[name]
-        for token in fields[name]:
-            position = min(position + 1, _TS_MAX_POSITION)
-            entry = positions.setdefault(token, [])
-            if len(entry) < _TS_MAX_POSITIONS_PER_LEXEME:
-                entry.append(f"{position}{weight}")
-    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+    """A positionless tsvector with a lexeme per (field, token), from our tokens (no parser
+    in between): the index then knows which field holds a token."""
+    lexemes = {
+        _lexeme(f"{_FIELD_LETTER[name]}:{token}"): None
+        for name in TEXT_FIELDS
+        for token in fields[name]
+    }
+    return " ".join(lexemes)
 
 
 # -- shared SQL pieces --------------------------------------------------------------------
@@ -488,5 +575,4 @@ def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, An
         "category": document["category"],
         "updated_at": datetime.fromisoformat(document["updated_at"]),
         "fingerprint": document["fingerprint"],
-        "body": document,
     }

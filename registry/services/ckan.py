@@ -544,6 +544,7 @@ def _search_ids(
             cursor=cursor,
             facets=["provider_id"] if cursor is None else [],
             visibility=visibility,
+            exact_total=True,
         )
         total = page["total"]
         orgs = orgs or page["facets"].get("provider_id", [])

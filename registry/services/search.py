@@ -51,15 +51,22 @@ def search_resources(
     facets: list[str] | None = None,
     synonyms_recheck: float = 0.0,
     visibility: Visibility | None = None,
+    exact_total: bool = False,
 ) -> dict[str, Any]:
     """``visibility``: narrower than the actor's own (the catalog feeds publish only
-    published entries, see ``authz.feed_visibility``)."""
+    published entries, see ``authz.feed_visibility``). The total is exact up to the
+    backend's ``total_bound`` ("total_relation": "eq"), else the bound with "gte" and
+    facet counts that are lower bounds ("facets_approximate"); ``exact_total`` counts
+    every hit, for the CKAN API whose clients page by the count."""
     groups = (
         parse(q, load_synonyms(session, recheck_after=synonyms_recheck)) if q and q.strip() else ()
     )
     query = _query(groups, filters or {}, actor, sort, limit, cursor, facets)
-    if visibility is not None:
-        query = replace(query, visibility=visibility)
+    query = replace(
+        query,
+        total_bound=None if exact_total else backend.total_bound,
+        **({"visibility": visibility} if visibility is not None else {}),
+    )
     page = backend.search(query)
     labels = _labels(session, page.facets)
     pattern = highlighter(groups)
@@ -67,6 +74,8 @@ def search_resources(
     more = len(page.hits) == query.limit and page.total > 0
     return {
         "total": page.total,
+        "total_relation": page.total_relation,
+        "facets_approximate": page.total_relation == "gte",
         "hits": hits,
         "facets": {
             name: [{"value": v, "label": labels.get((name, v), v), "count": n} for v, n in values]
