@@ -17,7 +17,7 @@ from registry.search import maintenance
 from registry.search.base import Visibility
 from registry.search.documents import iter_all_documents, text_fields
 from registry.search.query import load_synonyms, parse
-from registry.search.sql import WEIGHTS, SqlBackend
+from registry.search.sql import WEIGHTS, Pruning, SqlBackend
 from registry.services.search import search_resources
 
 QUERIES = [
@@ -130,6 +130,41 @@ def test_every_backend_returns_the_reference_hits(search_app):
                 assert hit["score"] == pytest.approx(reference[hit["id"]], abs=2e-6), (q, hit)
                 scored += 1
         assert scored > 1_000
+        _pruned_pages_equal_the_full_ranking(session, backend)
+
+
+def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
+    """A common word is ranked over its candidates first (SqlBackend.PRUNE_*: at county
+    scale no word is common enough, so the thresholds are lowered here): each page, the
+    first and the next by cursor, is the full ranking's page, hit for hit and score for
+    score, whether the candidates proved it or the ranking fell back to every hit."""
+    reviewer = VIEWERS["reviewer"]
+
+    def pages(q: str) -> list[list[tuple[int, float]]]:
+        first = search_resources(session, backend, reviewer, q=q, limit=10, facets=[])
+        second = search_resources(
+            session, backend, reviewer, q=q, limit=10, facets=[], cursor=first["next_cursor"]
+        )
+        return [[(h["id"], h["score"]) for h in p["hits"]] for p in (first, second)]
+
+    full = {q: pages(q) for q in QUERIES}
+    proofs: list[bool] = []
+    original = Pruning.proves
+
+    def proves(self, scores, limit):
+        proofs.append(original(self, scores, limit))
+        return proofs[-1]
+
+    saved = backend.PRUNE_AFTER, backend.PRUNE_SHORT
+    backend.PRUNE_AFTER, backend.PRUNE_SHORT, backend._stats = 50, 100, None
+    Pruning.proves = proves
+    try:
+        for q in QUERIES:
+            assert pages(q) == full[q], q
+    finally:
+        Pruning.proves = original
+        (backend.PRUNE_AFTER, backend.PRUNE_SHORT), backend._stats = saved, None
+    assert proofs.count(True) >= 3 and proofs.count(False) >= 1, proofs
 
 
 def _reference_scores(documents: list[dict], groups) -> dict[int, float]:

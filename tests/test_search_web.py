@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from registry import search
+
 from .factories import published
 
 
@@ -40,3 +42,20 @@ def test_search_page_rejects_bad_filters_in_chinese(api):
     assert r.status_code == 400 and "检索条件无效" in r.get_data(as_text=True)
     r = api.client.get("/search", query_string={"cursor": "garbage"})
     assert r.status_code == 400 and "游标无效" in r.get_data(as_text=True)
+
+
+def test_search_page_says_more_than_the_bound_and_marks_facets_approximate(api):
+    """Past SEARCH_TOTAL_BOUND the page shows "N+" and says the facet counts are at least
+    what they show; at or under it, the exact count."""
+    for name in ("流动人口居住登记", "流动人口婚育信息", "流动人口就业信息"):
+        published(api, name=name, open_type="无条件开放")
+    backend = search.backend(api.client.application)
+    saved, backend.total_bound = backend.total_bound, 2
+    try:
+        over = api.client.get("/search", query_string={"q": "流动人口"}).get_data(as_text=True)
+        backend.total_bound = 3
+        exact = api.client.get("/search", query_string={"q": "流动人口"}).get_data(as_text=True)
+    finally:
+        backend.total_bound = saved
+    assert "共 2+ 个信息资源" in over and "分面计数为近似值" in over
+    assert "共 3 个信息资源" in exact and "分面计数为近似值" not in exact

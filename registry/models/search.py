@@ -51,6 +51,8 @@ class SearchDocument(Base):
     __table_args__ = (
         Index("ix_search_documents_status_open", "status", "open_to_public"),
         Index("ix_search_documents_provider_status", "provider_id", "status"),
+        # The shortest documents, a common word's ranking candidates (search/sql.py).
+        Index("ix_search_documents_length", "length"),
         # Covers the join from the full-text matches: every filter and facet column and the
         # BM25 length, so 40,000 hits are read from this index, not from rows carrying the
         # document bodies (16.5 ms → 8 ms; and the mean length in 5 ms instead of 27 ms).

@@ -1,4 +1,4 @@
-"""search vocabulary (SQLite)
+"""search vocabulary (SQLite) and length index
 
 Revision ID: 0027
 Revises: 0026
@@ -9,6 +9,8 @@ read from the index in a millisecond. The ranking (registry/search/sql.py) uses 
 skip a field no hit holds a query word in, to give a field every hit holds it in its
 weight without a lookup, and to look up the smaller side otherwise. PostgreSQL has no
 such view of its GIN index; it always looks the field up.
+
+The length index finds a common word's shortest hits, which are ranked first.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_search_documents_length", "search_documents", ["length"], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         op.execute("CREATE VIRTUAL TABLE search_fts_vocab USING fts5vocab(search_fts, col)")
 
@@ -29,3 +32,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE search_fts_vocab")
+    op.drop_index("ix_search_documents_length", table_name="search_documents")
