@@ -584,6 +584,7 @@ class PostgresBackend(SqlBackend):
     token (``tsvector_literal``), so the index alone says in which fields a token is."""
 
     name = "postgresql-tsvector"
+    OWN_TSVECTORS = 2_000  # strong holders up to which candidates read their own tsvector
 
     def search(self, query):
         if not query.groups:
@@ -624,6 +625,10 @@ class PostgresBackend(SqlBackend):
     def _match(self, expression, tfs):
         # No join: the GIN's bitmap finds the hits' rows, the filters and the length are on
         # them, and each (group, field) is one hashed set from the same index.
+        return None, [_TSV.op("@@")(_tsquery(expression))], self._hashed_tfs(tfs)
+
+    @staticmethod
+    def _hashed_tfs(tfs):
         def held(term: FieldTerm):
             if term.how == "all":
                 return literal(term.weight)
@@ -637,24 +642,34 @@ class PostgresBackend(SqlBackend):
             )
             return case((found, term.weight), else_=0.0)
 
-        tf_columns = [sum((held(t) for t in terms), literal(0.0)) for terms in tfs]
-        return None, [_TSV.op("@@")(_tsquery(expression))], tf_columns
+        return [sum((held(t) for t in terms), literal(0.0)) for terms in tfs]
 
     def _match_candidates(self, expression, strong, short, tfs):
         # The GIN's bitmap ANDed with (the length index's OR the strong fields'): only the
-        # candidates' rows are read, and for so few, each one's own tsvector says which
-        # fields hold the word (the hashed sets would read every hit's id).
+        # candidates' rows are read. When no strong field holds the word, they are a few
+        # hundred short documents, and each one's own tsvector says which fields hold it
+        # (the hashed sets would read every hit's id); so too when the strong holders are
+        # few, but they may be thousands (行政处罚 is in 6,000 names), too many tsvectors
+        # to read (~10 µs each): hashed sets then.
+        strong_fields = any(t.field in self.STRONG_FIELDS for t in tfs[0])
+        if strong_fields and self._count(strong) > self.OWN_TSVECTORS:
+            tf_columns = self._hashed_tfs(tfs)
+        else:
+            tf_columns = self._own_tfs(tfs)
+        # (all AND short) OR strong, the strong fields' holders matching the one group:
+        # so the bitmaps are combined before any row is read.
+        matching = and_(_TSV.op("@@")(_tsquery(expression)), D.length <= short)
+        return None, [or_(matching, _TSV.op("@@")(_tsquery(strong)))], tf_columns
+
+    @staticmethod
+    def _own_tfs(tfs):
         def held(term: FieldTerm):
             if term.how == "all":
                 return literal(term.weight)
             found = _TSV.op("@@")(_tsquery(term.expression))
             return case((~found if term.how == "not_in" else found, term.weight), else_=0.0)
 
-        tf_columns = [sum((held(t) for t in terms), literal(0.0)) for terms in tfs]
-        # (all AND short) OR strong, the strong fields' holders matching the one group:
-        # so the bitmaps are combined before any row is read.
-        matching = and_(_TSV.op("@@")(_tsquery(expression)), D.length <= short)
-        return None, [or_(matching, _TSV.op("@@")(_tsquery(strong)))], tf_columns
+        return [sum((held(t) for t in terms), literal(0.0)) for terms in tfs]
 
     def _field_sizes(self, groups):
         # The GIN index cannot count a field's holders cheaply, but it says at once whether
