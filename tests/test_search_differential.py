@@ -135,7 +135,8 @@ def test_every_backend_returns_the_reference_hits(search_app):
 
 def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
     """A common word is ranked over its candidates first (SqlBackend.PRUNE_*: at county
-    scale no word is common enough, so the thresholds are lowered here): each page, the
+    scale no word is common enough, so the thresholds and the total's bound are lowered
+    here): each page, the
     first and the next by cursor, is the full ranking's page, hit for hit and score for
     score, whether the candidates proved it or the ranking fell back to every hit."""
     reviewer = VIEWERS["reviewer"]
@@ -155,8 +156,11 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
         proofs.append(original(self, scores, limit))
         return proofs[-1]
 
-    saved = backend.PRUNE_AFTER, backend.PRUNE_SHORT
+    # Pruning pays when the candidates and the bound's hits (for the total) are fewer than
+    # all hits: the bound is lowered too.
+    saved = backend.PRUNE_AFTER, backend.PRUNE_SHORT, backend.total_bound
     backend.PRUNE_AFTER, backend.PRUNE_SHORT, backend._stats = 50, 100, None
+    backend.total_bound = 40
     Pruning.proves = proves
     # PostgreSQL reads the candidates' own tsvectors, or hashed sets past OWN_TSVECTORS.
     tsvectors = [None, 0] if hasattr(backend, "OWN_TSVECTORS") else [None]
@@ -168,7 +172,8 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
                 assert pages(q) == full[q], (q, own)
     finally:
         Pruning.proves = original
-        (backend.PRUNE_AFTER, backend.PRUNE_SHORT), backend._stats = saved, None
+        (backend.PRUNE_AFTER, backend.PRUNE_SHORT, backend.total_bound) = saved
+        backend._stats = None
         backend.__dict__.pop("OWN_TSVECTORS", None)
     assert proofs.count(True) >= 3 and proofs.count(False) >= 1, proofs
 

@@ -159,3 +159,48 @@ def test_a_plain_http_address_is_asked_which_engine_it_is(api, search_kind):
         backend.close()
     with pytest.raises(ValueError, match="unknown engine"):
         EngineBackend.from_url("solr+http://127.0.0.1:8983", index="x")
+
+
+_RECOUNT = """
+    SELECT lexeme, count(*) FROM (
+        SELECT unnest(tsvector_to_array(tsv)) AS lexeme FROM search_documents
+    ) AS held GROUP BY lexeme
+    UNION ALL
+    SELECT '*:' || token, count(*) FROM (
+        SELECT DISTINCT resource_id, substr(lexeme, 3) AS token
+        FROM search_documents, unnest(tsvector_to_array(tsv)) AS lexeme
+    ) AS held GROUP BY token
+"""
+
+
+@pytest.mark.parametrize("search_kind", ["postgresql"])
+def test_term_counts_follow_every_write(api, search_kind):
+    """PostgreSQL keeps per lexeme and per token the documents holding it (search_terms),
+    written with the rows: after each kind of write it equals a recount of the tsvectors."""
+    from sqlalchemy import text
+
+    app = api.client.application
+    ids = [api.create_resource("editor_a", name=f"殡葬服务信息{n}")[0]["id"] for n in range(3)]
+
+    def stored() -> dict[str, int]:
+        rows = db.session.execute(text("SELECT lexeme, documents FROM search_terms"))
+        return {lexeme: n for lexeme, n in rows if n}
+
+    def recounted() -> dict[str, int]:
+        return dict(db.session.execute(text(_RECOUNT)).all())
+
+    with app.app_context():
+        backend = search.backend(app)
+        assert stored() == recounted() and stored()["*:殡葬"] == 3
+        docs = {d["id"]: d for d in build_documents(db.session, ids)}
+        backend.index([{**docs[ids[0]], "name": "殡仪馆火化登记"}])  # renamed
+        assert stored() == recounted()
+        assert stored()["A:殡仪馆"] == 1 and stored()["A:殡葬"] == 2
+        backend.index([docs[ids[1]], docs[ids[1]] | {"summary": "殡仪馆"}][1:])  # again
+        assert stored() == recounted() and stored()["*:殡仪馆"] == 2
+        backend.remove([ids[2], 999_999])  # one indexed, one not
+        assert stored() == recounted() and stored()["*:殡葬"] == 1
+        maintenance.rebuild(db.session, backend)  # from the catalog, unchanged
+        assert stored() == recounted() and stored()["*:殡葬"] == 3
+        assert "A:殡仪馆" not in stored()
+        db.session.commit()

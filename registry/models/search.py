@@ -11,10 +11,12 @@ from ..db import Base, UTCDateTime, utcnow
 
 # Objects the database holds beside these tables, by dialect, created by migration 0007
 # and invisible to the models (the models-vs-migrations check skips them):
-# SQLite: the FTS5 table ``search_fts`` (rowid = resource id) and its shadow tables;
+# SQLite: the FTS5 table ``search_fts`` (rowid = resource id), its shadow tables and its
+# vocabulary ``search_fts_vocab`` (migration 0027);
 # PostgreSQL: ``search_documents.tsv`` (tsvector: a lexeme per field and token, see
-# sql.tsvector_literal; migration 0026) and its GIN index.
-DIALECT_ONLY_TABLES = ("search_fts",)
+# sql.document_lexemes; migration 0026), its GIN index, and ``search_terms`` (per lexeme
+# and per token, the documents holding it; migration 0028).
+DIALECT_ONLY_TABLES = ("search_fts", "search_terms")
 DIALECT_ONLY_COLUMNS = {("search_documents", "tsv")}
 DIALECT_ONLY_INDEXES = ("ix_search_documents_tsv",)
 
