@@ -170,13 +170,16 @@ _RECOUNT = """
         SELECT DISTINCT resource_id, substr(lexeme, 3) AS token
         FROM search_documents, unnest(tsvector_to_array(tsv)) AS lexeme
     ) AS held GROUP BY token
+    UNION ALL SELECT '#\\:documents', count(*) FROM search_documents
+    UNION ALL SELECT '#\\:length', sum(length) FROM search_documents
 """
 
 
 @pytest.mark.parametrize("search_kind", ["postgresql"])
 def test_term_counts_follow_every_write(api, search_kind):
-    """PostgreSQL keeps per lexeme and per token the documents holding it (search_terms),
-    written with the rows: after each kind of write it equals a recount of the tsvectors."""
+    """PostgreSQL keeps per lexeme and per token the documents holding it, and the index's
+    document count and total length (search_terms), written with the rows: after each
+    kind of write they equal a recount of the documents."""
     from sqlalchemy import text
 
     app = api.client.application
@@ -202,5 +205,5 @@ def test_term_counts_follow_every_write(api, search_kind):
         assert stored() == recounted() and stored()["*:殡葬"] == 1
         maintenance.rebuild(db.session, backend)  # from the catalog, unchanged
         assert stored() == recounted() and stored()["*:殡葬"] == 3
-        assert "A:殡仪馆" not in stored()
+        assert "A:殡仪馆" not in stored() and stored()["#:documents"] == 3
         db.session.commit()

@@ -9,7 +9,9 @@ over every field ("*:户籍"), how many documents hold it. The built-in backend 
 with the rows, in the same transaction, as SQLite's fts5vocab reads it off FTS5: the
 ranking takes a word's document count (its idf) and its per-field counts from here
 instead of counting through the GIN index, which reads every hit's row (17 ms for a word
-in 50,000 documents). Filled here from the tsvectors already indexed.
+in 50,000 documents). Two rows more hold the index's document count ("#:documents") and
+total length ("#:length"), for BM25's mean length without reading every row. Filled here
+from the documents already indexed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def upgrade() -> None:
         "  SELECT DISTINCT resource_id, substr(lexeme, 3) AS token FROM search_documents,"
         "  unnest(tsvector_to_array(tsv)) AS lexeme"
         ") AS held GROUP BY token"
+    )
+    op.execute(
+        "INSERT INTO search_terms (lexeme, documents) "
+        "SELECT '#\\:documents', count(*) FROM search_documents "
+        "UNION ALL SELECT '#\\:length', coalesce(sum(length), 0) FROM search_documents"
     )
 
 
