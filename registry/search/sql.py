@@ -362,13 +362,7 @@ class SqlBackend(SearchBackend):
             and query.effective_sort == "relevance"
             and dfs[0] > self.PRUNE_AFTER
             and short is not None
-            # Pruned, the candidates are read, then up to the bound's hits for the total:
-            # worth it only when that is fewer than all hits (统计 is in 7,900 of its
-            # 9,730 hits' names: candidates and total would read it twice).
-            and (
-                strong_size is None
-                or strong_size + self.PRUNE_SHORT + min(dfs[0], query.total_bound + 1) < dfs[0]
-            )
+            and self._pruning_pays(dfs[0], strong_size, query.total_bound)
         ):
             weak = sum(t.weight for t in tfs[0] if t.field not in self.STRONG_FIELDS)
             norm = self.K1 * (1 - self.B + self.B * short / avgdl)
@@ -381,6 +375,12 @@ class SqlBackend(SearchBackend):
             pruning = Pruning(ceiling, every, every_conditions, unpruned)
             return matched, conditions, self._score(idfs, tf_columns, avgdl), pruning
         return *unpruned(), None
+
+    def _pruning_pays(self, df: int, strong_size: int | None, bound: int) -> bool:
+        """Pruned, the candidates are read, then up to the bound's hits for the total:
+        worth it only when that is fewer than all hits (统计 is in 7,900 of its 9,730
+        hits' names: candidates and total would read most hits twice)."""
+        return strong_size is None or strong_size + self.PRUNE_SHORT + min(df, bound + 1) < df
 
     def _score(self, idfs, tf_columns, avgdl):
         norm = self.K1 * (1 - self.B + self.B * D.length / avgdl)
@@ -555,6 +555,12 @@ class SqliteBackend(SqlBackend):
         ):
             counts.setdefault(term, {})[field] = docs
         return counts
+
+    def _pruning_pays(self, df, strong_size, bound):
+        # Here the hits for the total are rowids from FTS5's doclist, and ranking the
+        # candidates is what costs: pruning always paid at province scale (facets p95
+        # 49.5 ms pruned, 65.4 ms by PostgreSQL's rule).
+        return True
 
     _MATCHING = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all"
 
