@@ -27,6 +27,7 @@ from ..search.base import (
 )
 from ..search.query import describe, load_synonyms, parse
 from ..search.tokenize import normalise
+from .review import STATE_LABELS
 
 FILTERS = {
     "share_type": str,
@@ -132,6 +133,7 @@ def _labels(
     session: Session, facets: dict[str, list[tuple[Any, int]]]
 ) -> dict[tuple[str, Any], str]:
     labels: dict[tuple[str, Any], str] = {("category", k): v for k, v in CATEGORY_NAMES.items()}
+    labels |= {("status", k): v for k, v in STATE_LABELS.items()}  # 已发布, not "published"
     ids = [v for v, _ in facets.get("provider_id", ())]
     if ids:
         for did, name in session.execute(
