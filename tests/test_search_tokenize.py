@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from registry.search.base import TermGroup, decode_cursor, encode_cursor
 from registry.search.query import Synonyms, describe, parse
+from registry.search.sql import _lexeme, _term_keys, document_lexemes, tsvector_text
 from registry.search.tokenize import index_tokens, query_words
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
@@ -89,3 +90,22 @@ def test_cursors_out_of_range_are_refused(big):
 
     with pytest.raises(ValueError):
         decode_cursor(encode_cursor("relevance", (0.0, big)), "relevance")
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "summary", "items", "other"]),
+        st.lists(st.text(min_size=1, max_size=6), max_size=8),
+    )
+)
+def test_document_lexemes_and_their_tsvector_text(fields):
+    """One lexeme per field and distinct token, quoted as PostgreSQL reads it (a quote or
+    a backslash escaped, though our tokens hold neither); the term counts add each lexeme
+    and each distinct token once, the same whether read off the fields or the lexemes."""
+    fields = {f: fields.get(f, []) for f in ("name", "summary", "items", "other")}
+    lexemes = document_lexemes(fields)
+    letters = {"name": "A", "summary": "B", "items": "C", "other": "D"}
+    assert sorted(lexemes) == sorted({f"{letters[f]}:{t}" for f, ts in fields.items() for t in ts})
+    assert tsvector_text(lexemes) == " ".join(map(_lexeme, lexemes))
+    tokens = [t for ts in fields.values() for t in ts]
+    assert _term_keys(lexemes, tokens) == _term_keys(lexemes)

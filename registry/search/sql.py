@@ -768,8 +768,8 @@ class PostgresBackend(SqlBackend):
         for document, f in zip(documents, fields, strict=True):
             lexemes = document_lexemes(f)
             row = _row(document, f)
-            rows.append({**row, "tsv": " ".join(map(_lexeme, lexemes))})
-            added.update(_term_keys(lexemes))
+            rows.append({**row, "tsv": tsvector_text(lexemes)})
+            added.update(_term_keys(lexemes, (t for name in TEXT_FIELDS for t in f[name])))
             added[_DOCUMENTS] += 1
             added[_LENGTH] += row["length"]
         self.session.execute(_PG_INSERT, rows)
@@ -899,20 +899,35 @@ def tsquery_expression(
 
 def document_lexemes(fields: dict[str, list[str]]) -> list[str]:
     """A document's distinct lexemes, one per (field, token): "A:户籍" for 户籍 in its name.
-    Joined, quoted (``_lexeme``), they are its positionless tsvector, made from our tokens
-    with no parser in between: the index then knows which field holds a token."""
-    # Distinct first, then quoted: a document's ~300 tokens are ~150 distinct lexemes.
-    return list(
-        dict.fromkeys(
-            f"{_FIELD_LETTER[name]}:{token}" for name in TEXT_FIELDS for token in fields[name]
-        )
-    )
+    Joined and quoted (``tsvector_text``), they are its positionless tsvector, made from
+    our tokens with no parser in between: the index then knows which field holds a token."""
+    # Distinct per field first: a document's ~300 tokens are ~150 distinct lexemes.
+    return [
+        f"{_FIELD_LETTER[name]}:{token}"
+        for name in TEXT_FIELDS
+        for token in dict.fromkeys(fields[name])
+    ]
 
 
-def _term_keys(lexemes: Iterable[str]) -> list[str]:
-    """What a document adds to ``search_terms``: each lexeme, and each token once."""
+def tsvector_text(lexemes: list[str]) -> str:
+    """The tsvector literal of ``lexemes``: each quoted, escaped only when one needs it
+    (our tokens never hold a quote or a backslash, but the literal must not break if one
+    did)."""
+    if not lexemes:
+        return ""
+    joined = "' '".join(lexemes)
+    if "\\" in joined or joined.count("'") != 2 * (len(lexemes) - 1):
+        return " ".join(map(_lexeme, lexemes))
+    return f"'{joined}'"
+
+
+def _term_keys(lexemes: Iterable[str], tokens: Iterable[str] | None = None) -> list[str]:
+    """What a document adds to ``search_terms``: each lexeme, and each token once (its
+    tokens, when known, else read off the lexemes)."""
     lexemes = list(lexemes)
-    return lexemes + list(dict.fromkeys(f"{ANY}:{lexeme[2:]}" for lexeme in lexemes))
+    if tokens is None:
+        tokens = (lexeme[2:] for lexeme in lexemes)
+    return lexemes + [f"{ANY}:{token}" for token in dict.fromkeys(tokens)]
 
 
 # -- term counts ------------------------------------------------------------------------
