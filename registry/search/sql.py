@@ -330,11 +330,12 @@ class SqlBackend(SearchBackend):
         n_docs, avgdl, short = self._statistics(query)
         counts = self._term_counts(sorted({t for g in query.groups for t in g.tokens}))
         sizes = None if counts is None else _sizes(counts)
-        idfs, dfs = [], []
+        idfs, dfs, exact = [], [], []
         for group in query.groups:
-            df = _known_df(group, counts)
+            df, fresh = _known_df(group, counts), True
             if df is None:
-                df = self._group_count(group)
+                df, fresh = self._group_count(group)
+            exact.append(fresh)
             # The cached count may lag the index by STATISTICS_TTL: never below df.
             n = max(n_docs, df)
             idfs.append(max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6))
@@ -344,7 +345,8 @@ class SqlBackend(SearchBackend):
         # index intersects the lists): 登记 is in 11,000 summaries, 企业登记 has 270 hits.
         within = expression if len(query.groups) > 1 else None
         tfs = [
-            self._field_terms(g, df, sizes, within) for g, df in zip(query.groups, dfs, strict=True)
+            self._field_terms(g, df, sizes, within, df_exact)
+            for g, df, df_exact in zip(query.groups, dfs, exact, strict=True)
         ]
 
         def unpruned():
@@ -395,14 +397,15 @@ class SqlBackend(SearchBackend):
         )
 
     def _field_terms(
-        self, group: TermGroup, df: int, sizes, within: str | None = None
+        self, group: TermGroup, df: int, sizes, within: str | None = None, df_exact: bool = True
     ) -> list[FieldTerm]:
         """How each field adds its weight to the group's tf. Looking a field up costs a
         set of the documents holding the group there (20 ms for 50,000 on SQLite): with
         the index's per-field counts, a field no document holds the group in is skipped,
         one every hit holds it in adds its weight outright, and a field most hits hold
         it in is looked up by its complement. Without counts, every field is looked up.
-        ``within``: an expression every hit matches, to which each set is restricted."""
+        ``within``: an expression every hit matches, to which each set is restricted.
+        A kept ``df`` may lag the index: no field is then taken as held by every hit."""
 
         def restricted(expression: str) -> str:
             return expression if within is None else self._both(expression, within)
@@ -412,7 +415,7 @@ class SqlBackend(SearchBackend):
             weight = WEIGHTS[field]
             size = sizes(group, field, df) if sizes else None
             upper, every = size if size is not None else (None, False)
-            if every:
+            if every and df_exact:
                 terms.append(FieldTerm(field, weight, "all", ""))
             elif upper == 0:
                 continue
@@ -424,20 +427,22 @@ class SqlBackend(SearchBackend):
                 terms.append(FieldTerm(field, weight, "in", held))
         return terms
 
-    def _group_count(self, group: TermGroup) -> int:
+    def _group_count(self, group: TermGroup) -> tuple[int, bool]:
         """A group's document count when the index has no count for it (a word and its
         synonyms; or no term counts at all): counted through the index, then kept with
         the other statistics, for as long (counting 联系电话's synonyms read 51,000 rows
-        on PostgreSQL: 17 ms). An engine's term statistics are as old as its last refresh."""
+        on PostgreSQL: 17 ms). An engine's term statistics are as old as its last refresh.
+        Returns the count and whether it was counted now (else it may lag the index)."""
         self._statistics(Query())
         counts = self._stats[4]
         expression = self._expression((group,))
         df = counts.get(expression)
-        if df is None:
-            if len(counts) >= self.COUNTS_KEPT:
-                counts.clear()
-            df = counts[expression] = self._count(expression) or 0
-        return df
+        if df is not None:
+            return df, False
+        if len(counts) >= self.COUNTS_KEPT:
+            counts.clear()
+        df = counts[expression] = self._count(expression) or 0
+        return df, True
 
     def _statistics(self, query: Query) -> tuple[int, float, int | None]:
         """Document count, mean length, and the length of the PRUNE_SHORT-th shortest
