@@ -12,7 +12,7 @@ from ..db import Base, UTCDateTime, utcnow
 # Objects the database holds beside these tables, by dialect, created by migration 0007
 # and invisible to the models (the models-vs-migrations check skips them):
 # SQLite: the FTS5 table ``search_fts`` (rowid = resource id), its shadow tables and its
-# vocabulary ``search_fts_vocab`` (migration 0027);
+# vocabularies ``search_fts_vocab`` and ``search_fts_terms`` (migrations 0027, 0029);
 # PostgreSQL: ``search_documents.tsv`` (tsvector: a lexeme per field and token, see
 # sql.document_lexemes; migration 0026), its GIN index, and ``search_terms`` (per lexeme
 # and per token, the documents holding it; migration 0028).

@@ -550,10 +550,14 @@ class SqliteBackend(SqlBackend):
         return f"{expression} NOT ({{{field}}} : {expression})"
 
     def _term_counts(self, tokens):
+        # FTS5's vocabularies: per term and column (search_fts_vocab), and per term over
+        # every column (search_fts_terms, migration 0029).
         counts: dict[str, dict[str, int]] = {}
         for term, field, docs in self.session.execute(
             text(
                 "SELECT term, col, doc FROM search_fts_vocab "
+                "WHERE term IN (SELECT value FROM json_each(:terms)) "
+                f"UNION ALL SELECT term, '{ANY}', doc FROM search_fts_terms "
                 "WHERE term IN (SELECT value FROM json_each(:terms))"
             ),
             {"terms": json.dumps(tokens, ensure_ascii=False)},
