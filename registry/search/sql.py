@@ -731,7 +731,8 @@ class PostgresBackend(SqlBackend):
         # hundred short documents, and each one's own tsvector says which fields hold it
         # (the hashed sets would read every hit's id); so too when the strong holders are
         # few, but they may be thousands (行政处罚 is in 6,000 names), too many tsvectors
-        # to read (~10 µs each): hashed sets then.
+        # to read (~10 µs each): hashed sets then. How many: at most ``strong_size``, the
+        # term counts' bound, or counted when there is none.
         strong_fields = any(t.field in self.STRONG_FIELDS for t in tfs[0])
         if strong_size is None and strong_fields:
             strong_size = self._count(strong)
