@@ -373,6 +373,7 @@ def main() -> None:
             url = args.postgres_url
             if not url:
                 cluster = Path(tempfile.mkdtemp(prefix="registry-bench-pg-", dir="/tmp"))
+                cluster.chmod(0o755)  # the server runs as 'postgres' and must reach its folder
                 url = script("pg-test-cluster", "start", str(cluster / "pg"))
                 stops.append(["pg-test-cluster", "stop", str(cluster / "pg")])
             upgrade(url)
