@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from registry.search.base import TermGroup, decode_cursor, encode_cursor
 from registry.search.query import Synonyms, describe, parse
-from registry.search.sql import _lexeme, _term_keys, document_lexemes, tsvector_text
+from registry.search.sql import _lexeme, _term_keys, document_terms, tsvector_text
 from registry.search.tokenize import index_tokens, query_words
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
@@ -103,9 +103,40 @@ def test_document_lexemes_and_their_tsvector_text(fields):
     a backslash escaped, though our tokens hold neither); the term counts add each lexeme
     and each distinct token once, the same whether read off the fields or the lexemes."""
     fields = {f: fields.get(f, []) for f in ("name", "summary", "items", "other")}
-    lexemes = document_lexemes(fields)
+    lexemes, tokens = document_terms(fields)
     letters = {"name": "A", "summary": "B", "items": "C", "other": "D"}
     assert sorted(lexemes) == sorted({f"{letters[f]}:{t}" for f, ts in fields.items() for t in ts})
     assert tsvector_text(lexemes) == " ".join(map(_lexeme, lexemes))
-    tokens = [t for ts in fields.values() for t in ts]
-    assert _term_keys(lexemes, tokens) == _term_keys(lexemes)
+    assert sorted(tokens) == sorted({f"*:{t}" for ts in fields.values() for t in ts})
+    assert lexemes + tokens == _term_keys(lexemes)
+
+
+HIGHLIGHT_TEXT = st.text(st.sampled_from("人口身份号码登记ＡＢａA１1 <&>\u3000"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("人口身份号码登记Aa1"), min_size=1, max_size=3), min_size=1),
+    HIGHLIGHT_TEXT,
+    HIGHLIGHT_TEXT,
+    st.lists(HIGHLIGHT_TEXT, max_size=25),
+)
+def test_highlights_are_those_of_each_text_marked_alone(words, name, summary, items):
+    """The field-wide search that skips unmarked fields changes nothing it returns."""
+    from registry.services.search import _mark, highlighter, highlights
+
+    pattern = highlighter(tuple(TermGroup(w, ((w,),)) for w in words))
+    document = {
+        "name": name,
+        "summary": summary,
+        "items": items,
+        "systems": [],
+        "provider_name": "",
+    }
+    expected = {}
+    for field in ("name", "summary", "items"):
+        texts = document[field] if field == "items" else [document[field]]
+        marked = [m for m in (_mark(t, pattern) for t in texts if t) if m]
+        if marked:
+            expected[field] = marked[:10]
+    assert highlights(document, pattern) == expected

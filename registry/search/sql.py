@@ -16,8 +16,10 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -92,6 +94,16 @@ class Pruning:
         return len(scores) == limit and min(scores) > self.ceiling + 1e-9
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch of documents as statements to execute, each with its rows; and what the
+    batch adds to the term counts, where the dialect keeps them itself."""
+
+    documents: int
+    statements: list[tuple[Any, list[dict[str, Any]]]]
+    added: Counter[str] | None
+
+
 WEIGHTS = {"name": 10.0, "summary": 4.0, "items": 2.0, "other": 1.0}
 _SORT_COLUMNS = {"name": D.name, "code": D.code, "updated_at": D.updated_at}
 
@@ -131,36 +143,54 @@ class SqlBackend(SearchBackend):
         self.session.execute(delete(D))
         self.session.execute(delete(SearchBody))
         count, terms = 0, Counter()
-        batch: list[dict[str, Any]] = []
-        for document in documents:
-            batch.append(document)
-            if len(batch) >= 1000:
-                terms.update(self._append(batch) or {})
-                count, batch = count + len(batch), []
-        terms.update(self._append(batch) or {})
+        # Each batch is tokenized in a thread while the one before is written: the write
+        # waits on the database with the GIL released (a third of a PostgreSQL rebuild).
+        # The thread touches no session; every statement stays on this one.
+        with ThreadPoolExecutor(1, thread_name_prefix="search-rebuild") as tokenizer:
+            previous = None
+            for batch in _batches(documents, self.REBUILD_BATCH):
+                current = tokenizer.submit(self._prepare, batch)
+                if previous is not None:
+                    count += self._write(previous.result(), terms)
+                previous = current
+            if previous is not None:
+                count += self._write(previous.result(), terms)
         self._count_terms(None, terms)
         self._compact()
-        return count + len(batch)
+        return count
+
+    REBUILD_BATCH = 1_000
 
     def _compact(self) -> None:
         """Per dialect: after a rebuild, make the full-text index as fast to read as it
         can be."""
 
     def _append(self, documents: list[dict[str, Any]]) -> Counter[str] | None:
-        """The documents' rows, bodies and full-text entries; what ``_insert_rows`` says
-        they add to the index's term counts."""
+        """The documents' rows, bodies and full-text entries; what they add to the
+        index's term counts, where the dialect keeps them itself."""
         if not documents:
             return None
-        fields = [text_fields(d) for d in documents]
-        added = self._insert_rows(documents, fields)
-        self.session.execute(
-            insert(SearchBody), [{"resource_id": d["id"], "body": d} for d in documents]
-        )
+        added = Counter()
+        self._write(self._prepare(documents), added)
         return added
 
-    def _insert_rows(self, documents: list[dict[str, Any]], fields: list[dict]) -> Any:
-        """Per dialect: the ``search_documents`` rows and their full-text entries; the
-        term counts they add, where the dialect keeps them itself."""
+    def _prepare(self, documents: list[dict[str, Any]]) -> Prepared:
+        """The statements that write ``documents`` (no session: see ``rebuild``)."""
+        fields = [text_fields(d) for d in documents]
+        statements, added = self._text_rows(documents, fields)
+        bodies = (insert(SearchBody), [{"resource_id": d["id"], "body": d} for d in documents])
+        return Prepared(len(documents), [*statements, bodies], added)
+
+    def _write(self, prepared: Prepared, terms: Counter[str]) -> int:
+        for statement, rows in prepared.statements:
+            self.session.execute(statement, rows)
+        terms.update(prepared.added or {})
+        return prepared.documents
+
+    def _text_rows(self, documents: list[dict[str, Any]], fields: list[dict]) -> tuple:
+        """Per dialect: the statements (and their rows) of the ``search_documents`` rows
+        and their full-text entries; the term counts they add, where the dialect keeps
+        them itself."""
         raise NotImplementedError
 
     def _count_terms(self, gone: Any, added: Any) -> None:
@@ -624,20 +654,13 @@ class SqliteBackend(SqlBackend):
         # Joined to search_documents, whose row gives the filters and the length at once.
         return matched, [], [matched.c[f"tf{i}"] for i in range(len(tfs))]
 
-    def _insert_rows(self, documents, fields):
-        self.session.execute(
-            insert(D), [_row(d, f) for d, f in zip(documents, fields, strict=True)]
-        )
-        self.session.execute(
-            text(
-                "INSERT INTO search_fts (rowid, name, summary, items, other) "
-                "VALUES (:id, :name, :summary, :items, :other)"
-            ),
-            [
-                {"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
-                for d, f in zip(documents, fields, strict=True)
-            ],
-        )
+    def _text_rows(self, documents, fields):
+        rows = [_row(d, f) for d, f in zip(documents, fields, strict=True)]
+        entries = [
+            {"id": d["id"], **{k: " ".join(v) for k, v in f.items()}}
+            for d, f in zip(documents, fields, strict=True)
+        ]
+        return [(insert(D), rows), (_FTS_INSERT, entries)], None
 
     def _delete_text(self, ids):
         self.session.execute(
@@ -656,7 +679,7 @@ class SqliteBackend(SqlBackend):
 
 class PostgresBackend(SqlBackend):
     """A tsvector column of ``search_documents`` with a GIN index; a lexeme per field and
-    token (``document_lexemes``), so the index alone says in which fields a token is."""
+    token (``document_terms``), so the index alone says in which fields a token is."""
 
     name = "postgresql-tsvector"
     OWN_TSVECTORS = 2_000  # strong holders up to which candidates read their own tsvector
@@ -772,18 +795,18 @@ class PostgresBackend(SqlBackend):
     def _match_every(self, expression):
         return None, [_TSV.bool_op("@@")(_tsquery(expression))]
 
-    def _insert_rows(self, documents, fields):
+    def _text_rows(self, documents, fields):
         """Rows and their tsvector in one INSERT (an UPDATE per row halved the build rate)."""
         rows, added = [], Counter()
         for document, f in zip(documents, fields, strict=True):
-            lexemes = document_lexemes(f)
+            lexemes, tokens = document_terms(f)
             row = _row(document, f)
             rows.append({**row, "tsv": tsvector_text(lexemes)})
-            added.update(_term_keys(lexemes, (t for name in TEXT_FIELDS for t in f[name])))
+            added.update(lexemes)
+            added.update(tokens)
             added[_DOCUMENTS] += 1
             added[_LENGTH] += row["length"]
-        self.session.execute(_PG_INSERT, rows)
-        return added
+        return [(_PG_INSERT, rows)], added
 
     def _totals(self):
         # Kept in search_terms with the rows: counting and averaging 120,000 rows took
@@ -907,16 +930,17 @@ def tsquery_expression(
     )
 
 
-def document_lexemes(fields: dict[str, list[str]]) -> list[str]:
-    """A document's distinct lexemes, one per (field, token): "A:户籍" for 户籍 in its name.
-    Joined and quoted (``tsvector_text``), they are its positionless tsvector, made from
-    our tokens with no parser in between: the index then knows which field holds a token."""
+def document_terms(fields: dict[str, list[str]]) -> tuple[list[str], list[str]]:
+    """A document's distinct lexemes, one per (field, token): "A:户籍" for 户籍 in its name;
+    and its distinct tokens over every field, keyed as ``search_terms`` counts them
+    ("*:户籍"). Joined and quoted (``tsvector_text``), the lexemes are its positionless
+    tsvector, made from our tokens with no parser in between: the index then knows which
+    field holds a token. What it adds to the term counts is both lists (``_term_keys``)."""
     # Distinct per field first: a document's ~300 tokens are ~150 distinct lexemes.
-    return [
-        f"{_FIELD_LETTER[name]}:{token}"
-        for name in TEXT_FIELDS
-        for token in dict.fromkeys(fields[name])
-    ]
+    distinct = [(_FIELD_LETTER[name], dict.fromkeys(fields[name])) for name in TEXT_FIELDS]
+    lexemes = [f"{letter}:{token}" for letter, tokens in distinct for token in tokens]
+    tokens = dict.fromkeys(chain.from_iterable(tokens for _, tokens in distinct))
+    return lexemes, [f"{ANY}:{token}" for token in tokens]
 
 
 def tsvector_text(lexemes: list[str]) -> str:
@@ -931,13 +955,10 @@ def tsvector_text(lexemes: list[str]) -> str:
     return f"'{joined}'"
 
 
-def _term_keys(lexemes: Iterable[str], tokens: Iterable[str] | None = None) -> list[str]:
-    """What a document adds to ``search_terms``: each lexeme, and each token once (its
-    tokens, when known, else read off the lexemes)."""
-    lexemes = list(lexemes)
-    if tokens is None:
-        tokens = (lexeme[2:] for lexeme in lexemes)
-    return lexemes + [f"{ANY}:{token}" for token in dict.fromkeys(tokens)]
+def _term_keys(lexemes: list[str]) -> list[str]:
+    """What a document of these lexemes adds to ``search_terms``: each lexeme, and each
+    token once."""
+    return lexemes + [f"{ANY}:{token}" for token in dict.fromkeys(lex[2:] for lex in lexemes)]
 
 
 # -- term counts ------------------------------------------------------------------------
@@ -1010,6 +1031,23 @@ def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
         value = datetime.fromisoformat(value)
     beyond = column < value if descending else column > value
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_FTS_INSERT = text(
+    "INSERT INTO search_fts (rowid, name, summary, items, other) "
+    "VALUES (:id, :name, :summary, :items, :other)"
+)
 
 
 def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, Any]:
