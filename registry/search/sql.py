@@ -41,6 +41,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     text,
     union_all,
 )
@@ -54,6 +55,7 @@ from sqlalchemy.schema import Column, MetaData, Table
 from ..models import SearchBody, SearchDocument, resource_systems
 from .base import (
     FACET_SIZE,
+    FACETS,
     Health,
     Hit,
     Page,
@@ -276,7 +278,6 @@ class SqlBackend(SearchBackend):
             sample = select(hits).limit(bound + 1).subquery()
         else:
             sample = hits
-        faceted = sample if bound is None else select(sample).limit(bound).subquery()
         arms: list[Select] = [
             select(
                 literal("hit").label("kind"),
@@ -287,22 +288,16 @@ class SqlBackend(SearchBackend):
             select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(
                 sample
             ),
+            *(_FACET_ARMS[facet] for facet in query.facets),
         ]
-        for facet in query.facets:
-            column = faceted.c[facet]
-            arms.append(
-                select(
-                    select(
-                        literal(facet), null_int, cast(column, String), cast(func.count(), Double)
-                    )
-                    .group_by(column)
-                    .order_by(func.count().desc(), column)
-                    .limit(FACET_SIZE)
-                    .subquery()
-                )
-            )
+        statement = union_all(*arms)
+        if query.facets:
+            # The facets count the CTE "faceted", which their arms name (built once: a
+            # facet's arm cost 0.3 ms to build per query).
+            faceted = select(sample) if bound is None else select(sample).limit(bound)
+            statement = statement.add_cte(faceted.cte(_FACETED.name))
         ranked, total, facets = [], 0, {f: [] for f in query.facets}
-        for kind, rid, value, number in self.session.execute(union_all(*arms)):
+        for kind, rid, value, number in self.session.execute(statement):
             if kind == "hit":
                 ranked.append((int(value), rid, number))
             elif kind == "_total":
@@ -1031,6 +1026,27 @@ def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
         value = datetime.fromisoformat(value)
     beyond = column < value if descending else column > value
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
+
+
+def _facet_arm(facet: str) -> Select:
+    """A facet's values among the hits (the CTE "faceted"), the most frequent first."""
+    column = _FACETED.c[facet]
+    return select(
+        select(
+            literal(facet),
+            cast(literal(None), Integer),
+            cast(column, String),
+            cast(func.count(), Double),
+        )
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+        .limit(FACET_SIZE)
+        .subquery()
+    )
+
+
+_FACETED = table("faceted", *(sql_column(f) for f in FACETS))
+_FACET_ARMS = {facet: _facet_arm(facet) for facet in FACETS}
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
