@@ -14,8 +14,9 @@ from ..db import Base, UTCDateTime, utcnow
 # SQLite: the FTS5 table ``search_fts`` (rowid = resource id), its shadow tables and its
 # vocabularies ``search_fts_vocab`` and ``search_fts_terms`` (migrations 0027, 0029);
 # PostgreSQL: ``search_documents.tsv`` (tsvector: a lexeme per field and token, see
-# sql.document_terms; migration 0026), its GIN index, and ``search_terms`` (per lexeme
-# and per token, the documents holding it; migration 0028).
+# sql.document_terms; migration 0026) and its GIN index. On both, ``search_terms``: per
+# lexeme and per token, the documents holding it, kept with the rows (migrations 0028,
+# 0030), its keys made by sql.py alone.
 DIALECT_ONLY_TABLES = ("search_fts", "search_terms")
 DIALECT_ONLY_COLUMNS = {("search_documents", "tsv")}
 DIALECT_ONLY_INDEXES = ("ix_search_documents_tsv",)
