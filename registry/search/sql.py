@@ -51,6 +51,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import Column, MetaData, Table
 
+from ..iterables import batched
 from ..models import SearchBody, SearchDocument, resource_systems
 from .base import (
     FACET_SIZE,
@@ -154,7 +155,7 @@ class SqlBackend(SearchBackend):
 
     def _rebuild_batches(self, documents: Iterable[dict[str, Any]]) -> Iterator[Prepared]:
         """Per dialect: the rebuild's batches, prepared for writing."""
-        for batch in _batches(documents, self.REBUILD_BATCH):
+        for batch in batched(documents, self.REBUILD_BATCH):
             yield self._prepare(batch)
 
     def _count_rebuilt(self, terms: Counter[str]) -> None:
@@ -663,7 +664,7 @@ class SqliteBackend(SqlBackend):
         # Written as they are prepared, in this thread: sqlite3 takes the GIL back for
         # every row it steps, and waiting for it behind a tokenizing thread made writing
         # search_documents 2.0 s -> 23 s. Uncounted: the counts come from FTS5 at the end.
-        for batch in _batches(documents, self.REBUILD_BATCH):
+        for batch in batched(documents, self.REBUILD_BATCH):
             yield self._prepare(batch, counted=False)
 
     def _count_rebuilt(self, terms):
@@ -810,7 +811,7 @@ class PostgresBackend(SqlBackend):
         # recounting from the tsvectors took 36 s (migration 0028).
         with ThreadPoolExecutor(1, thread_name_prefix="search-rebuild") as tokenizer:
             previous = None
-            for batch in _batches(documents, self.REBUILD_BATCH):
+            for batch in batched(documents, self.REBUILD_BATCH):
                 current = tokenizer.submit(self._prepare, batch)
                 if previous is not None:
                     yield previous.result()
@@ -1057,17 +1058,6 @@ def _facet_arm(facet: str) -> Select:
 
 _FACETED = table("faceted", *(sql_column(f) for f in FACETS))
 _FACET_ARMS = {facet: _facet_arm(facet) for facet in FACETS}
-
-
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # Statements that depend on no query are built once (building one costs 0.1-0.3 ms).

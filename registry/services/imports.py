@@ -34,6 +34,7 @@ from importers.readers import FileProblem, read_file
 from .. import audit
 from ..authz import EDITOR, Actor, require_importer, require_login
 from ..db import bulk_write_cache, utcnow
+from ..iterables import batched
 from ..models import (
     CatalogImport,
     Department,
@@ -441,7 +442,7 @@ def run_import(
         raise ValueError("batched imports commit each batch: pass commit")
     # Each planning phase starts after the previous batch was committed (or before any
     # write), so ending its read transaction never discards applied work.
-    for batch in _batches(records, batch_size) if batch_size else [records]:
+    for batch in batched(records, batch_size) if batch_size else [records]:
         with reading():
             plan = plan_import(
                 session, actor, list(batch), [], default_department_code=default_department_code
@@ -504,17 +505,6 @@ def _new_run(
     session.add(run)
     session.flush()
     return run
-
-
-def _batches(records: Iterable[Record], size: int):
-    batch: list[Record] = []
-    for rec in records:
-        batch.append(rec)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _add_counts(a: dict, b: dict) -> dict:
