@@ -276,19 +276,23 @@ class SqlBackend(SearchBackend):
         ).subquery()
         null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
         # Beyond the bound, counting stops (bound + 1 says "more") and facets count the
-        # first ``bound`` hits met: lower bounds, marked so by the page's "gte". Pruned,
-        # the hits are only the candidates: every hit is counted from its own source.
+        # same first bound + 1 hits met: lower bounds, marked so by the page's "gte".
+        # Pruned, the hits are only the candidates: every hit is counted from its own
+        # source. The facets' arms name this CTE "sample" (built once: an arm cost 0.3 ms
+        # to build per query); read in place, not copied to a CTE of their own (a copy of
+        # 10,000 rows cost 6 ms on SQLite, measured).
         bound = query.total_bound
         if pruning is not None:
             every = select(
                 D.resource_id.label("id"), *(getattr(D, f).label(f) for f in query.facets)
             )
             every = _joined(every.where(*pruning.conditions, *visible), pruning.matched)
-            sample = every.limit(bound + 1).cte("sample").prefix_with("MATERIALIZED")
-        elif bound is not None:
-            sample = select(hits).limit(bound + 1).subquery()
+            sample = every.limit(bound + 1)
         else:
-            sample = hits
+            sample = select(hits) if bound is None else select(hits).limit(bound + 1)
+        sample = sample.cte(_SAMPLE.name)
+        if query.facets:
+            sample = sample.prefix_with("MATERIALIZED")
         arms: list[Select] = [
             select(
                 literal("hit").label("kind"),
@@ -302,11 +306,6 @@ class SqlBackend(SearchBackend):
             *(_FACET_ARMS[facet] for facet in query.facets),
         ]
         statement = union_all(*arms)
-        if query.facets:
-            # The facets count the CTE "faceted", which their arms name (built once: a
-            # facet's arm cost 0.3 ms to build per query).
-            faceted = select(sample) if bound is None else select(sample).limit(bound)
-            statement = statement.add_cte(faceted.cte(_FACETED.name))
         ranked, total, facets = [], 0, {f: [] for f in query.facets}
         for kind, rid, value, number in self.session.execute(statement):
             if kind == "hit":
@@ -410,7 +409,9 @@ class SqlBackend(SearchBackend):
     def _pruning_pays(self, df: int, strong_size: int | None, bound: int) -> bool:
         """Pruned, the candidates are read, then up to the bound's hits for the total:
         worth it only when that is fewer than all hits (统计 is in 7,900 of its 9,730
-        hits' names: candidates and total would read most hits twice)."""
+        hits' names: candidates and total would read most hits twice). The same on both
+        dialects since SQLite's sample stops at the bound (facets 4 %, plain 8 % less time
+        over the 50 queries than pruning always, measured)."""
         return strong_size is None or strong_size + self.PRUNE_SHORT + min(df, bound + 1) < df
 
     def _score(self, idfs, tf_columns, avgdl):
@@ -592,12 +593,6 @@ class SqliteBackend(SqlBackend):
         expression = fts5_expression((group,))
         return f"{expression} NOT ({{{field}}} : {expression})"
 
-    def _pruning_pays(self, df, strong_size, bound):
-        # Here the hits for the total are rowids from FTS5's doclist, and ranking the
-        # candidates is what costs: pruning always paid at province scale (facets p95
-        # 49.5 ms pruned, 65.4 ms by PostgreSQL's rule).
-        return True
-
     _MATCHING = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all"
 
     def _match(self, expression, tfs):
@@ -614,12 +609,15 @@ class SqliteBackend(SqlBackend):
         return self._scored(source, {"all": expression, "strong": strong, "short": short}, tfs)
 
     def _match_every(self, expression):
+        # Not materialized: the sample reads FTS5's rowids in order, probes each row, and
+        # stops at the bound's hit (a materialized CTE first stored all 43,000 rowids of
+        # 统一社会信用代码: 20 ms where this takes 8).
         every = (
             text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :every")
             .bindparams(every=expression)
             .columns(sql_column("id", Integer))
             .cte("every_id")
-            .prefix_with("MATERIALIZED")
+            .prefix_with("NOT MATERIALIZED")
         )
         return every, []
 
@@ -1040,8 +1038,8 @@ def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
 
 
 def _facet_arm(facet: str) -> Select:
-    """A facet's values among the hits (the CTE "faceted"), the most frequent first."""
-    column = _FACETED.c[facet]
+    """A facet's values among the hits (the CTE "sample"), the most frequent first."""
+    column = _SAMPLE.c[facet]
     return select(
         select(
             literal(facet),
@@ -1056,7 +1054,7 @@ def _facet_arm(facet: str) -> Select:
     )
 
 
-_FACETED = table("faceted", *(sql_column(f) for f in FACETS))
+_SAMPLE = table("sample", *(sql_column(f) for f in FACETS))
 _FACET_ARMS = {facet: _facet_arm(facet) for facet in FACETS}
 
 
