@@ -218,6 +218,72 @@ def test_term_counts_follow_every_write(api, search_kind):
         db.session.commit()
 
 
+_WORDS = ["户籍", "登记", "殡葬", "服务", "信息", "联系电话", "地址", "婚姻", "收养", "救助"]
+
+
+@pytest.mark.parametrize("search_kind", ["sqlite"])
+def test_the_short_documents_index_follows_every_write(api, search_kind):
+    """SQLite keeps every document up to a bound in search_fts_short, a common word's
+    shortest candidates: whatever is written, renamed longer or shorter, removed or added
+    back, it holds exactly the documents up to its bound, with their tokens."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from sqlalchemy import text
+
+    app = api.client.application
+    ids = [
+        api.create_resource("editor_a", name=f"殡葬服务信息{n}", summary="殡葬" * (n + 1))[0]["id"]
+        for n in range(8)
+    ]
+    bound_sql = text("SELECT documents FROM search_terms WHERE lexeme = '#\\:short'")
+    fts_text = text(
+        "SELECT rowid, name || ' ' || summary || ' ' || items || ' ' || other FROM search_fts"
+    )
+
+    def held_exactly_the_short_ones() -> None:
+        bound = db.session.scalar(bound_sql)
+        held = dict(db.session.execute(text("SELECT rowid, text FROM search_fts_short")).all())
+        lengths = dict(
+            db.session.execute(text("SELECT resource_id, length FROM search_documents")).all()
+        )
+        assert bound is not None  # 8 documents > 2 x PRUNE_SHORT
+        assert set(held) == {rid for rid, n in lengths.items() if n <= bound}
+        texts = dict(db.session.execute(fts_text).all())
+        assert held == {rid: texts[rid] for rid in held}
+
+    writes = st.lists(
+        st.tuples(
+            st.sampled_from(ids),
+            st.one_of(st.none(), st.lists(st.sampled_from(_WORDS), max_size=12)),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(shortest=st.integers(1, 3), writes=writes)
+    def check(shortest, writes):
+        backend.index(docs.values())  # as created
+        backend.PRUNE_SHORT = shortest
+        backend.refill_short()
+        held_exactly_the_short_ones()
+        for rid, words in writes:
+            if words is None:
+                backend.remove([rid])
+            else:  # renamed: shorter or longer than before
+                backend.index([{**docs[rid], "name": "".join(words), "summary": ""}])
+            held_exactly_the_short_ones()
+
+    with app.app_context():
+        backend = search.backend(app)
+        docs = {d["id"]: d for d in build_documents(db.session, ids)}
+        try:
+            check()
+        finally:
+            backend.__dict__.pop("PRUNE_SHORT", None)
+            db.session.rollback()
+
+
 @pytest.mark.parametrize("search_kind", ["sqlite", "postgresql"])
 def test_a_kept_synonym_count_never_gives_a_field_to_every_hit(api, search_kind):
     """A word with synonyms has its count kept with the statistics (it may lag the index
