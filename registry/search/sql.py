@@ -134,10 +134,16 @@ class SqlBackend(SearchBackend):
 
     def _replace(self, ids: list[int], documents: list[dict[str, Any]]) -> None:
         """Drop the documents of ``ids``, add ``documents`` (whose ids are among them)."""
+        bound = self.session.scalar(_SHORT_BOUND)
         gone = self._delete_text(ids)
         self.session.execute(delete(D).where(D.resource_id.in_(ids)))
         self.session.execute(delete(SearchBody).where(SearchBody.resource_id.in_(ids)))
         self._count_terms(gone, self._append(documents))
+        if bound is not None:
+            if documents:
+                self._add_short([d["id"] for d in documents], bound)
+        elif self._totals()[0] > 2 * self.PRUNE_SHORT:
+            self.refill_short()  # the index has outgrown 2 x PRUNE_SHORT
 
     def rebuild(self, documents: Iterable[dict[str, Any]]) -> int:
         # One transaction (the caller's): readers keep the old index until it commits.
@@ -149,6 +155,7 @@ class SqlBackend(SearchBackend):
             count += self._write(prepared, terms)
         self._compact()
         self._count_rebuilt(terms)
+        self.refill_short()
         return count
 
     REBUILD_BATCH = 1_000
@@ -162,6 +169,41 @@ class SqlBackend(SearchBackend):
         """Per dialect: the term counts of a rebuilt index (``terms``: what its batches
         counted)."""
         self._count_terms(None, terms)
+
+    # -- the short documents ----------------------------------------------------------
+    # Every document up to a length, the bound (``#:short`` in search_terms), is in an
+    # index of its own: on SQLite an FTS5 table (search_fts_short), on PostgreSQL a partial
+    # GIN index. A common word's shortest hits (``Pruning``) come from it: checking each
+    # hit against the length index cost 8-13 ms for 统一社会信用代码 on SQLite, and
+    # reading the 3,000 shortest rows' tsvectors 15 ms for 联系电话 on PostgreSQL; from
+    # their own index, 0.2 and 1 ms. The bound is set when the index is made (the
+    # PRUNE_SHORT-th shortest length, on a rebuild or once the index outgrows
+    # 2 x PRUNE_SHORT) and stays until it is made again: each write adds its documents up
+    # to the bound, so every document up to it is in the index, and a query reads the
+    # bound in the same transaction as the index.
+
+    def refill_short(self) -> None:
+        """Make the short documents' index for the current PRUNE_SHORT-th shortest
+        length (none in an index of at most 2 x PRUNE_SHORT), unless it already is."""
+        old = self.session.scalar(_SHORT_BOUND)
+        bound = None
+        if self._totals()[0] > 2 * self.PRUNE_SHORT:
+            bound = self.session.scalar(
+                select(D.length).order_by(D.length).limit(1).offset(self.PRUNE_SHORT)
+            )
+        if bound != old:
+            self.session.execute(delete(_TERMS).where(_TERMS.c.lexeme == _SHORT))
+            if bound is not None:
+                self.session.execute(insert(_TERMS).values(lexeme=_SHORT, documents=bound))
+            self._index_short(bound)
+
+    def _index_short(self, bound: int | None) -> None:
+        """Per dialect: (re)make the short documents' index for ``bound``, or drop it."""
+        raise NotImplementedError
+
+    def _add_short(self, ids: list[int], bound: int) -> None:
+        """Per dialect: add the documents of ``ids`` up to ``bound`` to the short
+        documents' index (just written)."""
 
     def _compact(self) -> None:
         """Per dialect: after a rebuild, make the full-text index as fast to read as it
@@ -355,8 +397,7 @@ class SqlBackend(SearchBackend):
     def _matched(self, query: Query):
         """(a CTE to join or None, conditions on ``search_documents``, the score, and a
         ``Pruning`` when the query may be ranked over candidates first)."""
-        n_docs, avgdl, short = self._statistics(query)
-        short = self._candidates_length(short)
+        n_docs, avgdl = self._statistics(query)
         counts = self._term_counts(sorted({t for g in query.groups for t in g.tokens}))
         sizes = _sizes(counts)
         idfs, dfs, exact = [], [], []
@@ -392,8 +433,8 @@ class SqlBackend(SearchBackend):
             and query.total_bound is not None
             and query.effective_sort == "relevance"
             and dfs[0] > self.PRUNE_AFTER
-            and short is not None
             and self._pruning_pays(dfs[0], strong_size, query.total_bound)
+            and (short := self.session.scalar(_SHORT_BOUND)) is not None
         ):
             weak = sum(t.weight for t in tfs[0] if t.field not in self.STRONG_FIELDS)
             norm = self.K1 * (1 - self.B + self.B * short / avgdl)
@@ -465,7 +506,7 @@ class SqlBackend(SearchBackend):
         on PostgreSQL: 17 ms). An engine's term statistics are as old as its last refresh.
         Returns the count and whether it was counted now (else it may lag the index)."""
         self._statistics(Query())
-        counts = self._stats[4]
+        counts = self._stats[3]
         expression = self._expression((group,))
         df = counts.get(expression)
         if df is not None:
@@ -475,32 +516,16 @@ class SqlBackend(SearchBackend):
         df = counts[expression] = self._count(expression) or 0
         return df, True
 
-    def _statistics(self, query: Query) -> tuple[int, float, int | None]:
-        """Document count, mean length, and the length of the PRUNE_SHORT-th shortest
-        document (None in a smaller index); a cursor carries the first two of its first
-        page, so scores stay comparable from page to page."""
+    def _statistics(self, query: Query) -> tuple[int, float]:
+        """Document count and mean length; a cursor carries those of its first page, so
+        scores stay comparable from page to page."""
         cached = getattr(self, "_stats", None)
         if cached is None or time.monotonic() - cached[0] > self.STATISTICS_TTL:
             n, avg = self._totals()
-            short = self._shortest(int(n))
-            cached = self._stats = (time.monotonic(), int(n), float(avg or 1.0), short, {})
+            cached = self._stats = (time.monotonic(), int(n), float(avg or 1.0), {})
         if query.after is not None and len(query.after) == 4:
-            return int(query.after[2]), float(query.after[3]), cached[3]
-        return cached[1], cached[2], cached[3]
-
-    def _shortest(self, n: int) -> int | None:
-        """The PRUNE_SHORT-th shortest document's length (None in a smaller index), kept
-        with the statistics: the candidates' condition names the number it was given."""
-        if n <= 2 * self.PRUNE_SHORT:
-            return None
-        return self.session.scalar(
-            select(D.length).order_by(D.length).limit(1).offset(self.PRUNE_SHORT)
-        )
-
-    def _candidates_length(self, kept: int | None) -> int | None:
-        """The length up to which every hit is a candidate (``Pruning``): per dialect,
-        the statistics' (``kept``) or the index's own."""
-        return kept
+            return int(query.after[2]), float(query.after[3])
+        return cached[1], cached[2]
 
     def _totals(self) -> tuple[int, float | None]:
         """How many documents the index holds, and their mean length: kept in
@@ -513,7 +538,7 @@ class SqlBackend(SearchBackend):
     def _sort_key(self, body, score, query):
         sort = query.effective_sort
         if sort == "relevance":
-            return (score, body["id"], *self._statistics(query)[:2])
+            return (score, body["id"], *self._statistics(query))
         return (body[sort.lstrip("-")], body["id"])
 
     def _public_score(self, raw: float | None) -> float | None:
@@ -576,8 +601,9 @@ class SqlBackend(SearchBackend):
         raise NotImplementedError
 
     def _clear_text(self) -> None:
-        """Empty the full-text index (per dialect, beside the term counts)."""
-        self.session.execute(delete(_TERMS))
+        """Empty the full-text index (per dialect, beside the term counts). The short
+        documents' bound stays with their index (PostgreSQL's keeps itself)."""
+        self.session.execute(delete(_TERMS).where(_TERMS.c.lexeme != _SHORT))
 
 
 class SqliteBackend(SqlBackend):
@@ -615,38 +641,15 @@ class SqliteBackend(SqlBackend):
         )
         return self._scored(source, {"all": expression, "strong": strong}, tfs)
 
-    # -- the short documents' index ------------------------------------------------------
-    # search_fts_short holds every document up to a length, its bound (``#:short`` in
-    # search_terms): their fields' tokens in one column. A common word's shortest hits come
-    # from it in 0.2 ms, where checking each of 统一社会信用代码's 43,000 hits against
-    # the length index cost 8-13 ms. The bound is set when the set is filled (the
-    # PRUNE_SHORT shortest, on a rebuild or once the index outgrows 2 x PRUNE_SHORT) and
-    # stays until the next fill: a write adds its documents up to the bound, so the set
-    # always holds every document up to it, and a query reads the bound it may trust.
-
-    def _shortest(self, n):
-        return None  # not kept with the statistics: read with each pruned query
-
-    def _candidates_length(self, kept):
-        return self.session.scalar(_SHORT_BOUND)
-
-    def refill_short(self) -> None:
-        """Fill search_fts_short anew with the PRUNE_SHORT shortest documents (every one
-        as long as the last), or leave it empty in an index of at most 2 x PRUNE_SHORT."""
+    def _index_short(self, bound):
+        # Their fields' tokens in one column; _delete_text drops documents from it too.
         self.session.execute(text("DELETE FROM search_fts_short"))
-        self.session.execute(delete(_TERMS).where(_TERMS.c.lexeme == _SHORT))
-        if self._totals()[0] > 2 * self.PRUNE_SHORT:
-            self.session.execute(_SHORT_SET, {"offset": self.PRUNE_SHORT})
-            self.session.execute(_SHORT_FILL)
+        if bound is not None:
+            self.session.execute(_SHORT_FILL, {"bound": bound})
 
-    def _replace(self, ids, documents):
-        bound = self.session.scalar(_SHORT_BOUND)
-        super()._replace(ids, documents)  # _delete_text drops them from the set too
-        if bound is None:
-            self.refill_short()  # once the index has outgrown 2 x PRUNE_SHORT
-        elif documents:
-            added = "[" + ",".join(str(d["id"]) for d in documents) + "]"
-            self.session.execute(_SHORT_ADD, {"ids": added, "bound": bound})
+    def _add_short(self, ids, bound):
+        added = "[" + ",".join(map(str, ids)) + "]"
+        self.session.execute(_SHORT_ADD, {"ids": added, "bound": bound})
 
     def _match_every(self, expression):
         # Not materialized: the sample reads FTS5's rowids in order, probes each row, and
@@ -709,7 +712,6 @@ class SqliteBackend(SqlBackend):
         # From FTS5's vocabularies, once: 1.5 s for the province, where counting each
         # document's terms in Python cost 5 s.
         self.session.execute(_SQLITE_RECOUNT)
-        self.refill_short()
 
     def _delete_text(self, ids):
         # The terms they held, from their FTS5 rows (our tokens, joined by spaces).
@@ -729,6 +731,7 @@ class SqliteBackend(SqlBackend):
         super()._clear_text()
         self.session.execute(text("DELETE FROM search_fts"))
         self.session.execute(text("DELETE FROM search_fts_short"))
+        self.session.execute(delete(_TERMS).where(_TERMS.c.lexeme == _SHORT))
 
     def _add_counts(self, lexemes, deltas):
         self.session.execute(
@@ -752,9 +755,6 @@ class PostgresBackend(SqlBackend):
     def search(self, query):
         if not query.groups:
             return super().search(query)
-        # Refreshed (when due) while every scan is allowed: the PRUNE_SHORT-th shortest
-        # length is an index scan (0.3 ms; 38 ms as a bitmap scan).
-        self._statistics(query)
         # Only the GIN index may find hits: a sequential scan, or an index scan on status
         # filtered by @@, reads every row's TOASTed tsvector (0.6 s for a common word;
         # the planner costs neither the detoasting nor the skew of common words). Bitmap
@@ -818,6 +818,8 @@ class PostgresBackend(SqlBackend):
             tf_columns = self._own_tfs(tfs)
         # (all AND short) OR strong, the strong fields' holders matching the one group:
         # so the bitmaps are combined before any row is read.
+        # The bound inline, so that the planner may take the partial index (its predicate).
+        short = bindparam("short", short, literal_execute=True)
         matching = and_(_TSV.bool_op("@@")(_tsquery(expression)), D.length <= short)
         return None, [or_(matching, _TSV.bool_op("@@")(_tsquery(strong)))], tf_columns
 
@@ -833,6 +835,19 @@ class PostgresBackend(SqlBackend):
 
     def _match_every(self, expression):
         return None, [_TSV.bool_op("@@")(_tsquery(expression))]
+
+    def _index_short(self, bound):
+        # A partial GIN index, which PostgreSQL keeps with every write (so _add_short has
+        # nothing to do). Made again only when the bound moves: a rebuild of the same
+        # catalog keeps it, as dropping it locks the table until the transaction commits.
+        self.session.execute(text(f"DROP INDEX IF EXISTS {_SHORT_INDEX}"))
+        if bound is not None:
+            self.session.execute(
+                text(
+                    f"CREATE INDEX {_SHORT_INDEX} ON search_documents USING gin (tsv) "
+                    f"WHERE length <= {int(bound)}"
+                )
+            )
 
     def _text_rows(self, documents, fields, counted):
         """Rows and their tsvector in one INSERT (an UPDATE per row halved the build rate)."""
@@ -1129,19 +1144,13 @@ _SQLITE_COUNT_TERMS = text(
 )
 _SHORT = "#:short"
 _SHORT_BOUND = select(_TERMS.c.documents).where(_TERMS.c.lexeme == _SHORT)
-_SHORT_SET = text(
-    "INSERT INTO search_terms (lexeme, documents) SELECT '#\\:short', length "
-    "FROM search_documents ORDER BY length LIMIT 1 OFFSET :offset"
-)
+_SHORT_INDEX = "ix_search_documents_tsv_short"  # PostgreSQL's
 _SHORT_ROWS = (
     "INSERT INTO search_fts_short (rowid, text, length) "
     "SELECT f.rowid, f.name || ' ' || f.summary || ' ' || f.items || ' ' || f.other, d.length "
     "FROM search_documents AS d JOIN search_fts AS f ON f.rowid = d.resource_id "
 )
-_SHORT_FILL = text(
-    _SHORT_ROWS + "WHERE d.length <= (SELECT documents FROM search_terms "
-    "WHERE lexeme = '#\\:short')"
-)
+_SHORT_FILL = text(_SHORT_ROWS + "WHERE d.length <= :bound")
 _SHORT_ADD = text(
     _SHORT_ROWS
     + "WHERE d.resource_id IN (SELECT value FROM json_each(:ids)) AND d.length <= :bound"
