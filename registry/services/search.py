@@ -192,9 +192,12 @@ def highlights(document: dict[str, Any], pattern: re.Pattern[str]) -> dict[str, 
         texts = [t for t in texts if t]
         # One search over the field first: most of a hit's texts (its items above all)
         # hold no query word, and marking them one by one cost 1 ms a page. Text with
-        # full-width characters is folded before it is matched: marked text by text.
+        # full-width characters (，and （ in most Chinese text) is matched folded too, as
+        # a whole, as _mark folds each text (folding them one by one cost 0.8 ms a page).
         joined = "\n".join(texts)
-        if not _FULL_WIDTH.search(joined) and not pattern.search(joined):
+        if not pattern.search(joined) and not (
+            _FULL_WIDTH.search(joined) and pattern.search(normalise(joined))
+        ):
             continue
         marked = []
         for t in texts:
