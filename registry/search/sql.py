@@ -729,8 +729,16 @@ class SqliteBackend(SqlBackend):
 
     def _clear_text(self):
         super()._clear_text()
-        self.session.execute(text("DELETE FROM search_fts"))
-        self.session.execute(text("DELETE FROM search_fts_short"))
+        # Dropped and made again from their own definitions: deleting the province's
+        # 120,000 rows from FTS5 one by one cost 7 s of a 52 s rebuild. Readers keep the
+        # old tables until the rebuild commits; the vocabularies find the new one by name.
+        connection = self.session.connection()
+        for fts in ("search_fts", "search_fts_short"):
+            definition = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (fts,)
+            ).scalar_one()
+            connection.exec_driver_sql(f"DROP TABLE {fts}")
+            connection.exec_driver_sql(definition)
         self.session.execute(delete(_TERMS).where(_TERMS.c.lexeme == _SHORT))
 
     def _add_counts(self, lexemes, deltas):
