@@ -13,7 +13,7 @@ from registry import search
 from registry.db import db
 from registry.models import SearchOutbox
 from registry.search import maintenance
-from registry.search.documents import build_documents
+from registry.search.documents import build_documents, iter_all_documents
 from registry.search.engine import EngineBackend, _Client
 
 from .helpers import ApiClient, build_world, resource_payload
@@ -91,6 +91,22 @@ def test_check_reports_missing_stale_and_orphaned_documents_and_repair_mends_the
     result = runner.invoke(args=["search", "check", "--repair"])
     assert result.exit_code == 0 and "已修复 3" in result.output
     assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+# Documents come from the catalog database, so this runs on each catalog database.
+@pytest.mark.parametrize("search_kind", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("batch", [1, 2, 5, 2000])
+def test_reading_every_document_in_batches_reads_each_resource_once(api, batch):
+    """The full read pages by id ranges; the same documents as read by their ids."""
+    app = api.client.application
+    for n in range(4):
+        api.create_resource("editor_a" if n % 2 else "editor_b", name=f"殡葬服务信息{n}")
+    with app.app_context():
+        batches = list(iter_all_documents(db.session, batch=batch))
+        ids = [d["id"] for b in batches for d in b]
+        assert len(ids) >= 4 and ids == sorted(set(ids))
+        assert all(len(b) <= batch for b in batches)
+        assert [d for b in batches for d in b] == build_documents(db.session, ids)
 
 
 def test_rebuild_replaces_the_index_and_covers_the_outbox(api):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.search.base import TermGroup, decode_cursor, encode_cursor
 from registry.search.query import Synonyms, describe, parse
-from registry.search.sql import _lexeme, _token_keys, document_terms, tsvector_text
+from registry.search.sql import (
+    TermCounts,
+    _lexeme,
+    document_terms,
+    lexeme_terms,
+    tsvector_text,
+)
 from registry.search.tokenize import index_tokens, query_words
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
@@ -103,12 +111,22 @@ def test_document_lexemes_and_their_tsvector_text(fields):
     a backslash escaped, though our tokens hold neither); the term counts add each lexeme
     and each distinct token once, the same whether read off the fields or the lexemes."""
     fields = {f: fields.get(f, []) for f in ("name", "summary", "items", "other")}
-    lexemes, tokens = document_terms(fields)
+    terms = document_terms(fields)
     letters = {"name": "A", "summary": "B", "items": "C", "other": "D"}
+    lexemes = [f"{letter}:{t}" for letter, tokens in terms for t in tokens]
     assert sorted(lexemes) == sorted({f"{letters[f]}:{t}" for f, ts in fields.items() for t in ts})
-    assert tsvector_text(lexemes) == " ".join(map(_lexeme, lexemes))
-    assert sorted(tokens) == sorted({f"*:{t}" for ts in fields.values() for t in ts})
-    assert tokens == _token_keys(lexemes)
+    assert tsvector_text(terms) == " ".join(map(_lexeme, lexemes))
+    counts = TermCounts()
+    counts.add(terms, 7)
+    counts.add(terms, 5)
+    expected = Counter({lexeme: 2 for lexeme in lexemes})
+    expected.update({f"*:{t}": 2 for ts in fields.values() for t in ts})
+    expected.update({"#:documents": 2, "#:length": 12})
+    assert counts.keyed() == expected
+    back = TermCounts()
+    back.add(lexeme_terms(lexemes), 7)
+    back.add(lexeme_terms(reversed(lexemes)), 5)
+    assert back.keyed() == expected
 
 
 # Full-width letters, digits and punctuation are folded; σ/ς and İ change case oddly.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,7 +38,7 @@ def build_documents(session: Session, resource_ids: Iterable[int]) -> list[dict[
     ids = sorted(set(resource_ids))
     documents: list[dict[str, Any]] = []
     for start in range(0, len(ids), BATCH):
-        documents.extend(_batch(session, ids[start : start + BATCH]))
+        documents.extend(_batch(session, _among(ids[start : start + BATCH])))
     return documents
 
 
@@ -51,7 +51,9 @@ def iter_all_documents(session: Session, *, batch: int = BATCH) -> Iterator[list
         ).all()
         if not ids:
             return
-        yield _batch(session, list(ids))
+        # Every resource between the first id and the last: read by range, not by a list
+        # of 2,000 ids (rendered, sent and parsed four times a batch: 40 % of reading).
+        yield _batch(session, _between(ids[0], ids[-1]))
         last = ids[-1]
 
 
@@ -59,7 +61,16 @@ def count_resources(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Resource)) or 0
 
 
-def _batch(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+def _between(first: int, last: int) -> Callable[[Any], Any]:
+    return lambda column: column.between(first, last)
+
+
+def _among(ids: list[int]) -> Callable[[Any], Any]:
+    return lambda column: column.in_(ids)
+
+
+def _batch(session: Session, among: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    """The documents of the resources whose id ``among(id column)`` holds for."""
     rows = session.execute(
         select(
             Resource.id,
@@ -79,27 +90,27 @@ def _batch(session: Session, ids: list[int]) -> list[dict[str, Any]]:
             Resource.updated_at,
         )
         .join(Department, Department.id == Resource.provider_department_id)
-        .where(Resource.id.in_(ids))
+        .where(among(Resource.id))
         .order_by(Resource.id)
     ).all()
     items = _grouped(
         session,
         select(DataItem.resource_id, DataItem.name)
-        .where(DataItem.resource_id.in_(ids))
+        .where(among(DataItem.resource_id))
         .order_by(DataItem.resource_id, DataItem.position),
     )
     systems = _grouped(
         session,
         select(resource_systems.c.resource_id, InformationSystem.id, InformationSystem.name)
         .join(InformationSystem, InformationSystem.id == resource_systems.c.system_id)
-        .where(resource_systems.c.resource_id.in_(ids))
+        .where(among(resource_systems.c.resource_id))
         .order_by(InformationSystem.id),
     )
     interfaces = _grouped(
         session,
         select(interface_resources.c.resource_id, Interface.name)
         .join(Interface, Interface.id == interface_resources.c.interface_id)
-        .where(interface_resources.c.resource_id.in_(ids))
+        .where(among(interface_resources.c.resource_id))
         .order_by(Interface.id),
     )
     return [_document(row, items[row[0]], systems[row[0]], interfaces[row[0]]) for row in rows]

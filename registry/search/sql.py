@@ -696,11 +696,12 @@ class SqliteBackend(SqlBackend):
 
     def _text_rows(self, documents, fields, counted):
         rows = [_row(d, f) for d, f in zip(documents, fields, strict=True)]
-        entries, added = [], Counter() if counted else None
+        entries, counts = [], TermCounts() if counted else None
         for document, f, row in zip(documents, fields, rows, strict=True):
             entries.append({"id": document["id"], **{k: " ".join(v) for k, v in f.items()}})
-            if added is not None:
-                _count_document(added, *document_terms(f), row["length"])
+            if counts is not None:
+                counts.add(document_terms(f), row["length"])
+        added = None if counts is None else counts.keyed()
         return [(_ROWS_INSERT, rows), (_FTS_INSERT, entries)], added
 
     def _rebuild_batches(self, documents):
@@ -718,13 +719,13 @@ class SqliteBackend(SqlBackend):
     def _delete_text(self, ids):
         # The terms they held, from their FTS5 rows (our tokens, joined by spaces).
         selected = {"ids": "[" + ",".join(map(str, ids)) + "]"}
-        gone = Counter()
+        gone = TermCounts()
         for *texts, length in self.session.execute(_FTS_ROWS, selected):
             fields = dict(zip(TEXT_FIELDS, (t.split() for t in texts), strict=True))
-            _count_document(gone, *document_terms(fields), length)
+            gone.add(document_terms(fields), length)
         for statement in _FTS_DELETES:
             self.session.execute(statement, selected)
-        return gone
+        return gone.keyed()
 
     def _clear_text(self):
         super()._clear_text()
@@ -859,14 +860,14 @@ class PostgresBackend(SqlBackend):
 
     def _text_rows(self, documents, fields, counted):
         """Rows and their tsvector in one INSERT (an UPDATE per row halved the build rate)."""
-        rows, added = [], Counter() if counted else None
+        rows, counts = [], TermCounts() if counted else None
         for document, f in zip(documents, fields, strict=True):
-            lexemes, tokens = document_terms(f)
+            terms = document_terms(f)
             row = _row(document, f)
-            rows.append({**row, "tsv": tsvector_text(lexemes)})
-            if added is not None:
-                _count_document(added, lexemes, tokens, row["length"])
-        return [(_PG_INSERT, rows)], added
+            rows.append({**row, "tsv": tsvector_text(terms)})
+            if counts is not None:
+                counts.add(terms, row["length"])
+        return [(_PG_INSERT, rows)], None if counts is None else counts.keyed()
 
     def _rebuild_batches(self, documents):
         # Each batch is tokenized and counted in a thread while the one before is
@@ -886,14 +887,14 @@ class PostgresBackend(SqlBackend):
     def _delete_text(self, ids):
         # The rows are locked as they are read: a drain removing the same document
         # meanwhile waits, then finds it gone and takes nothing off the counts.
-        gone = Counter()
+        gone = TermCounts()
         for lexemes, length in self.session.execute(
             select(func.tsvector_to_array(_TSV), D.length)
             .where(D.resource_id.in_(ids))
             .with_for_update()
         ):
-            _count_document(gone, lexemes, _token_keys(lexemes), length)
-        return gone
+            gone.add(lexeme_terms(lexemes), length)
+        return gone.keyed()
 
     def _add_counts(self, lexemes, deltas):
         # One statement, in lexeme order: writers meeting on common lexemes take their
@@ -991,43 +992,69 @@ def tsquery_expression(
     )
 
 
-def document_terms(fields: dict[str, list[str]]) -> tuple[list[str], list[str]]:
-    """A document's distinct lexemes, one per (field, token): "A:户籍" for 户籍 in its name;
-    and its distinct tokens over every field, keyed as ``search_terms`` counts them
-    ("*:户籍"). Joined and quoted (``tsvector_text``), the lexemes are its positionless
-    tsvector, made from our tokens with no parser in between: the index then knows which
-    field holds a token. What it adds to the term counts is both lists (``_count_document``)."""
-    # Distinct per field first: a document's ~300 tokens are ~150 distinct lexemes.
-    distinct = [(_FIELD_LETTER[name], dict.fromkeys(fields[name])) for name in TEXT_FIELDS]
-    lexemes = [f"{letter}:{token}" for letter, tokens in distinct for token in tokens]
-    tokens = dict.fromkeys(chain.from_iterable(tokens for _, tokens in distinct))
-    return lexemes, [f"{ANY}:{token}" for token in tokens]
+def document_terms(fields: dict[str, list[str]]) -> list[tuple[str, dict[str, None]]]:
+    """A document's distinct tokens per field, with the field's letter: its lexemes are
+    "A:户籍" for 户籍 in its name, one per (field, token). Quoted and joined
+    (``tsvector_text``) they are its positionless tsvector, made from our tokens with no
+    parser in between: the index then knows which field holds a token. What they add to
+    the term counts: ``TermCounts.add``."""
+    # Distinct per field: a document's ~300 tokens are ~150 distinct lexemes.
+    return [(_FIELD_LETTER[name], dict.fromkeys(fields[name])) for name in TEXT_FIELDS]
 
 
-def tsvector_text(lexemes: list[str]) -> str:
-    """The tsvector literal of ``lexemes``: each quoted, escaped only when one needs it
-    (our tokens never hold a quote or a backslash, but the literal must not break if one
-    did)."""
-    if not lexemes:
-        return ""
-    joined = "' '".join(lexemes)
-    if "\\" in joined or joined.count("'") != 2 * (len(lexemes) - 1):
-        return " ".join(map(_lexeme, lexemes))
-    return f"'{joined}'"
+def tsvector_text(terms: list[tuple[str, dict[str, None]]]) -> str:
+    """The tsvector literal of a document's ``terms`` (``document_terms``): each lexeme
+    quoted, escaped only when one needs it (our tokens never hold a quote or a backslash,
+    but the literal must not break if one did). Joined per field, not lexeme by lexeme
+    (a string per lexeme was a third of the PostgreSQL rebuild's Python time)."""
+    joined = " ".join(
+        f"'{letter}:" + f"' '{letter}:".join(tokens) + "'" for letter, tokens in terms if tokens
+    )
+    lexemes = sum(len(tokens) for _, tokens in terms)
+    if "\\" in joined or joined.count("'") != 2 * lexemes:
+        return " ".join(_lexeme(f"{letter}:{t}") for letter, tokens in terms for t in tokens)
+    return joined
 
 
-def _token_keys(lexemes: list[str]) -> list[str]:
-    """The ``search_terms`` keys of the tokens of these lexemes, each once."""
-    return [f"{ANY}:{token}" for token in dict.fromkeys(lex[2:] for lex in lexemes)]
+def lexeme_terms(lexemes: Iterable[str]) -> list[tuple[str, dict[str, None]]]:
+    """``document_terms`` read back from a tsvector's lexemes."""
+    terms: dict[str, dict[str, None]] = {}
+    for lexeme in lexemes:
+        terms.setdefault(lexeme[0], {})[lexeme[2:]] = None
+    return list(terms.items())
 
 
-def _count_document(counts: Counter[str], lexemes: list[str], tokens: list[str], length: int):
-    """Add what a document holds to ``counts``: its lexemes, its tokens' keys (each once,
-    ``document_terms``), one document and its length."""
-    counts.update(lexemes)
-    counts.update(tokens)
-    counts[_DOCUMENTS] += 1
-    counts[_LENGTH] += length
+class TermCounts:
+    """What documents add to ``search_terms``: per field letter and over every field
+    (``ANY``), how many documents hold each token; how many documents, and their total
+    length. Counted by token within each field, keyed "A:户籍" only once per batch
+    (``keyed``): the tokens' hashes are already known, a lexeme string's is not."""
+
+    def __init__(self) -> None:
+        self._fields = {letter: Counter() for letter in (*_LETTER_FIELD, ANY)}
+        self._documents = self._length = 0
+
+    def add(self, terms: list[tuple[str, dict[str, None]]], length: int) -> None:
+        fields = self._fields
+        for letter, tokens in terms:
+            # keys(): Counter.update counts an iterable in C, a mapping in Python.
+            fields[letter].update(tokens.keys())
+        fields[ANY].update(dict.fromkeys(chain.from_iterable(t for _, t in terms)).keys())
+        self._documents += 1
+        self._length += length
+
+    def keyed(self) -> Counter[str]:
+        """The counts as ``search_terms`` keys them."""
+        keyed = Counter(
+            {
+                f"{letter}:{token}": n
+                for letter, counts in self._fields.items()
+                for token, n in counts.items()
+            }
+        )
+        if self._documents:
+            keyed[_DOCUMENTS], keyed[_LENGTH] = self._documents, self._length
+        return keyed
 
 
 # -- term counts ------------------------------------------------------------------------
