@@ -17,7 +17,7 @@ from registry.search import maintenance
 from registry.search.base import Visibility
 from registry.search.documents import iter_all_documents, text_fields
 from registry.search.query import load_synonyms, parse
-from registry.search.sql import WEIGHTS, Pruning, SqlBackend
+from registry.search.sql import WEIGHTS, Plan, SqlBackend
 from registry.services.search import search_resources
 
 QUERIES = [
@@ -150,7 +150,7 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
 
     full = {q: pages(q) for q in QUERIES}
     proofs: list[bool] = []
-    original = Pruning.proves
+    original = Plan.proves
 
     def proves(self, scores, limit):
         proofs.append(original(self, scores, limit))
@@ -164,7 +164,7 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
     # SQLite keeps the short documents in their own index, filled by PRUNE_SHORT.
     refill = getattr(backend, "refill_short", lambda: None)
     refill()
-    Pruning.proves = proves
+    Plan.proves = proves
     # PostgreSQL reads the candidates' own tsvectors, or hashed sets past OWN_TSVECTORS.
     tsvectors = [None, 0] if hasattr(backend, "OWN_TSVECTORS") else [None]
     try:
@@ -174,7 +174,7 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
             for q in QUERIES:
                 assert pages(q) == full[q], (q, own)
     finally:
-        Pruning.proves = original
+        Plan.proves = original
         (backend.PRUNE_AFTER, backend.PRUNE_SHORT, backend.total_bound) = saved
         backend._stats = None
         refill()

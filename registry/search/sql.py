@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -63,7 +63,6 @@ from .base import (
     Query,
     SearchBackend,
     TermGroup,
-    Visibility,
     facet_value,
 )
 from .documents import TEXT_FIELDS, text_fields
@@ -82,15 +81,42 @@ class FieldTerm:
     expression: str
 
 
-@dataclass(frozen=True)
-class Pruning:
-    """A ranking over candidates, and what proves its page: every other hit scores below
-    ``ceiling``. ``matched``/``conditions`` find every hit, for the total and facets."""
+Tfs = tuple[tuple[tuple[str, str], ...], ...]  # Shape.tfs
 
-    ceiling: float
-    matched: Any
-    conditions: list
-    unpruned: Callable[[], tuple]  # (matched, conditions, score) over every hit
+
+@dataclass(frozen=True)
+class Shape:
+    """What a search statement's SQL depends on. Everything else it runs with is a named
+    parameter (the words' expressions and weights, the mean length, filter values, the
+    cursor, the limits; see ``SqlBackend._plan``), so one statement serves every query
+    of a shape (``SqlBackend._statement``): building it, and SQLAlchemy its cache key,
+    cost 1.5-2 ms a query, a tenth of a common word's."""
+
+    # Per query group, the (field, how) of its fields' terms (FieldTerm).
+    tfs: Tfs = ()
+    # "none" (no words), "every" hit, or the candidates only (``Plan.ceiling``): scored
+    # by the fields' holders ("candidates") or by their own tsvectors ("own", PostgreSQL).
+    source: str = "none"
+    sort: str = "-updated_at"
+    after: bool = False
+    facets: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    public_only: bool = False
+    published_only: bool = False
+    own_departments: bool = False
+    bounded: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query as its statement's shape and the parameters it runs with. Ranked over
+    candidates, a page is proven when its last score clears ``ceiling``: every other hit
+    holds the word only in weak fields and is longer than the shortest documents, so it
+    scores below. Otherwise the statement runs again over every hit."""
+
+    shape: Shape
+    params: dict[str, Any]
+    ceiling: float | None = None
 
     def proves(self, scores: list[float], limit: int) -> bool:
         # A full page whose last score clears the ceiling (by more than rounding).
@@ -116,6 +142,7 @@ class SqlBackend(SearchBackend):
 
     def __init__(self, session: Callable[[], Session]) -> None:
         self._session = session
+        self._statements: dict[Shape, Any] = {}  # per shape, its search statement
 
     @property
     def session(self) -> Session:
@@ -174,7 +201,7 @@ class SqlBackend(SearchBackend):
     # -- the short documents ----------------------------------------------------------
     # Every document up to a length, the bound (``#:short`` in search_terms), is in an
     # index of its own: on SQLite an FTS5 table (search_fts_short), on PostgreSQL a partial
-    # GIN index. A common word's shortest hits (``Pruning``) come from it: checking each
+    # GIN index. A common word's shortest hits (``Plan``) come from it: checking each
     # hit against the length index cost 8-13 ms for 统一社会信用代码 on SQLite, and
     # reading the 3,000 shortest rows' tsvectors 15 ms for 联系电话 on PostgreSQL; from
     # their own index, 0.2 and 1 ms. The bound is set when the index is made (the
@@ -273,18 +300,12 @@ class SqlBackend(SearchBackend):
     def search(self, query: Query) -> Page:
         """One statement: the hits (ids, scores and facet columns) are found, joined and
         filtered once, in a CTE that the page, the total and every facet read from. A
-        common word is first ranked over its candidates only (see ``Pruning``); when
-        they cannot prove the page, the statement runs again over every hit."""
-        matched, conditions, score, pruning = (
-            self._matched(query) if query.groups else (None, [], cast(literal(None), Double), None)
-        )
-        if pruning is not None:
-            ranked, total, facets = self._run(query, matched, conditions, score, pruning)
-            if not pruning.proves([s for _, _, s in ranked], query.limit):
-                matched, conditions, score = pruning.unpruned()
-                pruning = None
-        if pruning is None:
-            ranked, total, facets = self._run(query, matched, conditions, score, None)
+        common word is first ranked over its candidates only (``Plan``); when they
+        cannot prove the page, the statement runs again over every hit."""
+        plan = self._plan(query)
+        ranked, total, facets = self._run(plan.shape, plan.params)
+        if plan.ceiling is not None and not plan.proves([s for _, _, s in ranked], query.limit):
+            ranked, total, facets = self._run(replace(plan.shape, source="every"), plan.params)
         total, relation = Page.bounded(total, query.total_bound)
         return Page(
             hits=self._hits(query, [(rid, s) for _, rid, s in sorted(ranked)]),
@@ -293,16 +314,36 @@ class SqlBackend(SearchBackend):
             total_relation=relation,
         )
 
-    def _run(self, query: Query, matched, conditions, score, pruning: Pruning | None):
-        sort = query.effective_sort
+    STATEMENTS_KEPT = 1_024  # shapes whose statement is kept (a few dozen in practice)
+
+    def _run(self, shape: Shape, params: dict[str, Any]):
+        statement = self._statements.get(shape)
+        if statement is None:
+            if len(self._statements) >= self.STATEMENTS_KEPT:
+                self._statements.clear()
+            statement = self._statements[shape] = self._statement(shape)
+        ranked, total, facets = [], 0, {f: [] for f in shape.facets}
+        for kind, rid, value, number in self.session.execute(statement, params):
+            if kind == "hit":
+                ranked.append((int(value), rid, number))
+            elif kind == "_total":
+                total = int(number)
+            else:
+                facets[kind].append((facet_value(kind, value), int(number)))
+        return ranked, total, facets
+
+    def _statement(self, shape: Shape):
+        """The statement of every query of ``shape``: its values are parameters only."""
+        sort = shape.sort
         relevance = sort == "relevance"
         descending = self.score_descends if relevance else sort.startswith("-")
-        visible = [*_visibility(query.visibility), *_filters(query.filters)]
+        visible = [*_visibility(shape), *_filters(shape.filters)]
+        matched, conditions, score = self._source(shape)
         columns = [
             D.resource_id.label("id"),
             score.label("score"),
             *([] if relevance else [_SORT_COLUMNS[sort.lstrip("-")].label("sort_value")]),
-            *(getattr(D, f).label(f) for f in query.facets),
+            *(getattr(D, f).label(f) for f in shape.facets),
         ]
         hits = _joined(select(*columns).where(*conditions, *visible), matched)
         hits = hits.cte("hits").prefix_with("MATERIALIZED")
@@ -313,11 +354,9 @@ class SqlBackend(SearchBackend):
         # The position travels with each row: UNION ALL keeps no order, and Python must not
         # re-sort (its string order is not the database's collation).
         top = select(hits.c.id, hits.c.score, sort_column.label("sort_value"))
-        if query.after is not None:
-            top = top.where(
-                _after(sort_column, descending, query.after, sort.endswith("updated_at"))
-            )
-        top = top.order_by(*order).limit(query.limit).subquery()
+        if shape.after:
+            top = top.where(_after(sort_column, descending))
+        top = top.order_by(*order).limit(bindparam("limit", type_=Integer)).subquery()
         top_order = (
             top.c.sort_value.desc() if descending else top.c.sort_value.asc(),
             top.c.id.asc(),
@@ -328,21 +367,22 @@ class SqlBackend(SearchBackend):
         null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
         # Beyond the bound, counting stops (bound + 1 says "more") and facets count the
         # same first bound + 1 hits met: lower bounds, marked so by the page's "gte".
-        # Pruned, the hits are only the candidates: every hit is counted from its own
+        # Over candidates, the hits are only those: every hit is counted from its own
         # source. The facets' arms name this CTE "sample" (built once: an arm cost 0.3 ms
         # to build per query); read in place, not copied to a CTE of their own (a copy of
         # 10,000 rows cost 6 ms on SQLite, measured).
-        bound = query.total_bound
-        if pruning is not None:
+        sample_limit = bindparam("sample_limit", type_=Integer)
+        if shape.source in ("candidates", "own"):
             every = select(
-                D.resource_id.label("id"), *(getattr(D, f).label(f) for f in query.facets)
+                D.resource_id.label("id"), *(getattr(D, f).label(f) for f in shape.facets)
             )
-            every = _joined(every.where(*pruning.conditions, *visible), pruning.matched)
-            sample = every.limit(bound + 1)
+            every_matched, every_conditions = self._match_every()
+            every = _joined(every.where(*every_conditions, *visible), every_matched)
+            sample = every.limit(sample_limit)
         else:
-            sample = select(hits) if bound is None else select(hits).limit(bound + 1)
+            sample = select(hits).limit(sample_limit) if shape.bounded else select(hits)
         sample = sample.cte(_SAMPLE.name)
-        if query.facets:
+        if shape.facets:
             sample = sample.prefix_with("MATERIALIZED")
         arms: list[Select] = [
             select(
@@ -354,18 +394,22 @@ class SqlBackend(SearchBackend):
             select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(
                 sample
             ),
-            *(_FACET_ARMS[facet] for facet in query.facets),
+            *(_FACET_ARMS[facet] for facet in shape.facets),
         ]
-        statement = union_all(*arms)
-        ranked, total, facets = [], 0, {f: [] for f in query.facets}
-        for kind, rid, value, number in self.session.execute(statement):
-            if kind == "hit":
-                ranked.append((int(value), rid, number))
-            elif kind == "_total":
-                total = int(number)
-            else:
-                facets[kind].append((facet_value(kind, value), int(number)))
-        return ranked, total, facets
+        return union_all(*arms)
+
+    def _source(self, shape: Shape):
+        """(a CTE to join or None, conditions on ``search_documents``, the score) of the
+        hits of ``shape``."""
+        if shape.source == "none":
+            return None, [], cast(literal(None), Double)
+        if shape.source == "every":
+            matched, conditions, tf_columns = self._match(shape.tfs)
+        else:
+            matched, conditions, tf_columns = self._match_candidates(
+                shape.tfs, own=shape.source == "own"
+            )
+        return matched, conditions, self._score(tf_columns)
 
     def _hits(self, query: Query, ranked: list[tuple[int, float | None]]) -> list[Hit]:
         """The page's documents, read by id: carrying every hit's body through the sort
@@ -397,15 +441,41 @@ class SqlBackend(SearchBackend):
 
     # A common word's candidates: the documents holding it in a strong field, and the
     # PRUNE_SHORT shortest documents. Any other hit is longer than the shortest ones and
-    # holds the word only in weak fields, so it scores below ``Pruning.ceiling``; when the
+    # holds the word only in weak fields, so it scores below ``Plan.ceiling``; when the
     # page's last candidate scores above it, the page is the page of every hit.
     PRUNE_AFTER = 2_000  # hits below which ranking them all costs little
     PRUNE_SHORT = 3_000
     STRONG_FIELDS = ("name", "summary")
 
-    def _matched(self, query: Query):
-        """(a CTE to join or None, conditions on ``search_documents``, the score, and a
-        ``Pruning`` when the query may be ranked over candidates first)."""
+    def _plan(self, query: Query) -> Plan:
+        """The statement's shape and its parameters; ranked over candidates (``Plan``)
+        when that may prove the page."""
+        v = query.visibility
+        shape = Shape(
+            sort=query.effective_sort,
+            after=query.after is not None,
+            facets=tuple(query.facets),
+            filters=tuple(query.filters),
+            public_only=v.public_only,
+            published_only=v.published_only,
+            own_departments=v.published_only and bool(v.own_department_ids),
+            bounded=query.total_bound is not None,
+        )
+        params: dict[str, Any] = {"limit": query.limit}
+        if query.total_bound is not None:
+            params["sample_limit"] = query.total_bound + 1
+        if shape.own_departments:
+            params["own"] = list(v.own_department_ids)
+        for name, values in query.filters.items():
+            params[f"filter_{name}"] = list(values)
+        if query.after is not None:
+            value = query.after[0]
+            if shape.sort.endswith("updated_at"):
+                value = datetime.fromisoformat(value)
+            params["after_value"], params["after_id"] = value, query.after[1]
+        if not query.groups:
+            return Plan(shape, params)
+
         n_docs, avgdl = self._statistics(query)
         counts = self._term_counts(sorted({t for g in query.groups for t in g.tokens}))
         sizes = _sizes(counts)
@@ -427,10 +497,17 @@ class SqlBackend(SearchBackend):
             self._field_terms(g, df, sizes, within, df_exact)
             for g, df, df_exact in zip(query.groups, dfs, exact, strict=True)
         ]
-
-        def unpruned():
-            matched, conditions, tf_columns = self._match(expression, tfs)
-            return matched, conditions, self._score(idfs, tf_columns, avgdl)
+        params.update(all=expression, every=expression, avgdl=avgdl)
+        for i, (idf, terms) in enumerate(zip(idfs, tfs, strict=True)):
+            params[f"w{i}"] = idf * (self.K1 + 1)
+            for j, term in enumerate(terms):
+                if term.how != "all":
+                    params[f"g{i}f{j}"] = term.expression
+        shape = replace(
+            shape,
+            tfs=tuple(tuple((t.field, t.how) for t in terms) for terms in tfs),
+            source="every",
+        )
 
         strong_size = None
         if len(query.groups) == 1:
@@ -449,13 +526,14 @@ class SqlBackend(SearchBackend):
             norm = self.K1 * (1 - self.B + self.B * short / avgdl)
             ceiling = idfs[0] * (self.K1 + 1) * (1 - norm / (weak + norm))
             strong = self._expression(query.groups, self.STRONG_FIELDS)
-            matched, conditions, tf_columns = self._match_candidates(
-                expression, strong, short, tfs, strong_size
-            )
-            every, every_conditions = self._match_every(expression)
-            pruning = Pruning(ceiling, every, every_conditions, unpruned)
-            return matched, conditions, self._score(idfs, tf_columns, avgdl), pruning
-        return *unpruned(), None
+            params.update(strong=strong, short=short)
+            source = self._candidates(strong, tfs, strong_size)
+            return Plan(replace(shape, source=source), params, ceiling)
+        return Plan(shape, params)
+
+    def _candidates(self, strong: str, tfs: list[list[FieldTerm]], strong_size: int | None):
+        """How candidates are scored: "candidates" (by the fields' holders) or "own"."""
+        return "candidates"
 
     def _pruning_pays(self, df: int, strong_size: int | None, bound: int) -> bool:
         """Pruned, the candidates are read, then up to the bound's hits for the total:
@@ -465,14 +543,14 @@ class SqlBackend(SearchBackend):
         over the 50 queries than pruning always, measured)."""
         return strong_size is None or strong_size + self.PRUNE_SHORT + min(df, bound + 1) < df
 
-    def _score(self, idfs, tf_columns, avgdl):
-        norm = self.K1 * (1 - self.B + self.B * D.length / avgdl)
-        # idf·tf·(k1+1)/(tf+norm), written with tf once: on PostgreSQL each mention of tf
-        # would build its hashed sets again.
+    def _score(self, tf_columns):
+        norm = self.K1 * (1 - self.B + self.B * D.length / bindparam("avgdl", type_=Float))
+        # idf·(k1+1)·tf/(tf+norm), the first two the group's parameter w<i>; written with
+        # tf once: on PostgreSQL each mention of tf would build its hashed sets again.
         return sum(
             (
-                idf * (self.K1 + 1) * (1 - norm / (tf + norm))
-                for idf, tf in zip(idfs, tf_columns, strict=True)
+                bindparam(f"w{i}", type_=Float) * (1 - norm / (tf + norm))
+                for i, tf in enumerate(tf_columns)
             ),
             literal(0.0),
         )
@@ -587,21 +665,22 @@ class SqlBackend(SearchBackend):
             counts[token][_LETTER_FIELD.get(letter, ANY)] = documents
         return counts
 
-    def _match(self, expression: str, tfs: list[list[FieldTerm]]):
+    # The statements' parameters (``_plan``): "all" and "every", the expression every hit
+    # matches; "g<i>f<j>", which documents hold group i in its j-th field term (unless
+    # held by every hit); "strong", the candidates holding the word in a strong field;
+    # "short", the short documents' bound; "w<i>" and "avgdl", the score's.
+    def _match(self, tfs: Tfs):
         """(CTE to join or None, conditions, one tf expression per group) for documents
-        matching ``expression``; ``tfs`` holds per group its fields' terms."""
+        matching "all"; ``tfs`` holds per group its fields' (field, how)."""
         raise NotImplementedError
 
-    def _match_candidates(
-        self, expression: str, strong: str, short: int, tfs, strong_size: int | None
-    ):
-        """As ``_match``, for the documents matching ``expression`` that match ``strong``
-        (at most ``strong_size`` of them, when known) or are at most ``short`` tokens long
-        (``Pruning``)."""
+    def _match_candidates(self, tfs: Tfs, own: bool):
+        """As ``_match``, for the documents matching "all" that match "strong" or are at
+        most "short" tokens long (``Plan``); scored from their own text when ``own``."""
         raise NotImplementedError
 
-    def _match_every(self, expression: str):
-        """(CTE to join or None, conditions) finding every document matching it."""
+    def _match_every(self):
+        """(CTE to join or None, conditions) finding every document matching "every"."""
         raise NotImplementedError
 
     def _delete_text(self, ids: list[int]) -> Counter[str]:
@@ -639,16 +718,17 @@ class SqliteBackend(SqlBackend):
 
     _MATCHING = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all"
 
-    def _match(self, expression, tfs):
-        return self._scored(self._MATCHING, {"all": expression}, tfs)
+    def _match(self, tfs):
+        return self._scored(self._MATCHING, ["all"], tfs)
 
-    def _match_candidates(self, expression, strong, short, tfs, strong_size):
-        # The shortest from their own index (every document up to ``short`` is in it).
-        source = (
-            "SELECT rowid AS id FROM search_fts_short WHERE search_fts_short MATCH :all "
-            "UNION SELECT rowid FROM search_fts WHERE search_fts MATCH :strong"
-        )
-        return self._scored(source, {"all": expression, "strong": strong}, tfs)
+    # The shortest from their own index (every document up to "short" is in it).
+    _CANDIDATES = (
+        "SELECT rowid AS id FROM search_fts_short WHERE search_fts_short MATCH :all "
+        "UNION SELECT rowid FROM search_fts WHERE search_fts MATCH :strong"
+    )
+
+    def _match_candidates(self, tfs, own):
+        return self._scored(self._CANDIDATES, ["all", "strong"], tfs)
 
     def _index_short(self, bound, old):
         # Their fields' tokens in one column, filled anew (0.2 s for the province: a
@@ -661,38 +741,38 @@ class SqliteBackend(SqlBackend):
         added = "[" + ",".join(map(str, ids)) + "]"
         self.session.execute(_SHORT_ADD, {"ids": added, "bound": bound})
 
-    def _match_every(self, expression):
+    def _match_every(self):
         # Not materialized: the sample reads FTS5's rowids in order, probes each row, and
         # stops at the bound's hit (a materialized CTE first stored all 43,000 rowids of
         # 统一社会信用代码: 20 ms where this takes 8).
         every = (
             text("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :every")
-            .bindparams(every=expression)
+            .bindparams(bindparam("every", type_=String))
             .columns(sql_column("id", Integer))
             .cte("every_id")
             .prefix_with("NOT MATERIALIZED")
         )
         return every, []
 
-    def _scored(self, source: str, params: dict[str, Any], tfs):
-        tf_sql = []
+    def _scored(self, source: str, names: list[str], tfs: Tfs):
+        tf_sql, names = [], list(names)
         for i, terms in enumerate(tfs):
             parts = ["0.0"]
-            for j, term in enumerate(terms):
-                if term.how == "all":
-                    parts.append(str(term.weight))
+            for j, (field, how) in enumerate(terms):
+                if how == "all":
+                    parts.append(str(WEIGHTS[field]))
                     continue
-                params[f"g{i}f{j}"] = term.expression
+                names.append(f"g{i}f{j}")
                 parts.append(
-                    f"CASE WHEN m.id {'NOT IN' if term.how == 'not_in' else 'IN'} "
+                    f"CASE WHEN m.id {'NOT IN' if how == 'not_in' else 'IN'} "
                     "(SELECT rowid FROM search_fts "
-                    f"WHERE search_fts MATCH :g{i}f{j}) THEN {term.weight} ELSE 0.0 END"
+                    f"WHERE search_fts MATCH :g{i}f{j}) THEN {WEIGHTS[field]} ELSE 0.0 END"
                 )
             tf_sql.append(f"({' + '.join(parts)}) AS tf{i}")
         sql = f"SELECT m.id AS id, {', '.join(tf_sql)} FROM ({source}) AS m"
         matched = (
             text(sql)
-            .bindparams(**params)
+            .bindparams(*(bindparam(name, type_=String) for name in names))
             .columns(
                 sql_column("id", Integer), *(sql_column(f"tf{i}", Float) for i in range(len(tfs)))
             )
@@ -794,29 +874,28 @@ class PostgresBackend(SqlBackend):
             select(func.count()).select_from(D).where(_TSV.bool_op("@@")(_tsquery(expression)))
         )
 
-    def _match(self, expression, tfs):
+    def _match(self, tfs):
         # No join: the GIN's bitmap finds the hits' rows, the filters and the length are on
         # them, and each (group, field) is one hashed set from the same index.
-        return None, [_TSV.bool_op("@@")(_tsquery(expression))], self._hashed_tfs(tfs)
+        return None, [_TSV.bool_op("@@")(_query("all"))], self._hashed_tfs(tfs)
 
     @staticmethod
-    def _hashed_tfs(tfs):
-        def held(term: FieldTerm):
-            if term.how == "all":
-                return literal(term.weight)
+    def _hashed_tfs(tfs: Tfs):
+        def held(i: int, j: int, field: str, how: str):
+            if how == "all":
+                return literal(WEIGHTS[field])
             holders = select(_HOLDERS.c.resource_id).where(
-                _HOLDERS.c.tsv.bool_op("@@")(_tsquery(term.expression))
+                _HOLDERS.c.tsv.bool_op("@@")(_query(f"g{i}f{j}"))
             )
-            found = (
-                D.resource_id.not_in(holders)
-                if term.how == "not_in"
-                else D.resource_id.in_(holders)
-            )
-            return case((found, term.weight), else_=0.0)
+            found = D.resource_id.not_in(holders) if how == "not_in" else D.resource_id.in_(holders)
+            return case((found, WEIGHTS[field]), else_=0.0)
 
-        return [sum((held(t) for t in terms), literal(0.0)) for terms in tfs]
+        return [
+            sum((held(i, j, *term) for j, term in enumerate(terms)), literal(0.0))
+            for i, terms in enumerate(tfs)
+        ]
 
-    def _match_candidates(self, expression, strong, short, tfs, strong_size):
+    def _candidates(self, strong, tfs, strong_size):
         # The GIN's bitmap ANDed with (the length index's OR the strong fields'): only the
         # candidates' rows are read. When no strong field holds the word, they are a few
         # hundred short documents, and each one's own tsvector says which fields hold it
@@ -827,29 +906,32 @@ class PostgresBackend(SqlBackend):
         strong_fields = any(t.field in self.STRONG_FIELDS for t in tfs[0])
         if strong_size is None and strong_fields:
             strong_size = self._count(strong)
-        if strong_fields and strong_size > self.OWN_TSVECTORS:
-            tf_columns = self._hashed_tfs(tfs)
-        else:
-            tf_columns = self._own_tfs(tfs)
+        return "candidates" if strong_fields and strong_size > self.OWN_TSVECTORS else "own"
+
+    def _match_candidates(self, tfs, own):
+        tf_columns = self._own_tfs(tfs) if own else self._hashed_tfs(tfs)
         # (all AND short) OR strong, the strong fields' holders matching the one group:
-        # so the bitmaps are combined before any row is read.
-        # The bound inline, so that the planner may take the partial index (its predicate).
-        short = bindparam("short", short, literal_execute=True)
-        matching = and_(_TSV.bool_op("@@")(_tsquery(expression)), D.length <= short)
-        return None, [or_(matching, _TSV.bool_op("@@")(_tsquery(strong)))], tf_columns
+        # so the bitmaps are combined before any row is read. The bound inline, so that
+        # the planner may take the partial index (its predicate).
+        short = bindparam("short", type_=Integer, literal_execute=True)
+        matching = and_(_TSV.bool_op("@@")(_query("all")), D.length <= short)
+        return None, [or_(matching, _TSV.bool_op("@@")(_query("strong")))], tf_columns
 
     @staticmethod
-    def _own_tfs(tfs):
-        def held(term: FieldTerm):
-            if term.how == "all":
-                return literal(term.weight)
-            found = _TSV.bool_op("@@")(_tsquery(term.expression))
-            return case((~found if term.how == "not_in" else found, term.weight), else_=0.0)
+    def _own_tfs(tfs: Tfs):
+        def held(i: int, j: int, field: str, how: str):
+            if how == "all":
+                return literal(WEIGHTS[field])
+            found = _TSV.bool_op("@@")(_query(f"g{i}f{j}"))
+            return case((~found if how == "not_in" else found, WEIGHTS[field]), else_=0.0)
 
-        return [sum((held(t) for t in terms), literal(0.0)) for terms in tfs]
+        return [
+            sum((held(i, j, *term) for j, term in enumerate(terms)), literal(0.0))
+            for i, terms in enumerate(tfs)
+        ]
 
-    def _match_every(self, expression):
-        return None, [_TSV.bool_op("@@")(_tsquery(expression))]
+    def _match_every(self):
+        return None, [_TSV.bool_op("@@")(_query("every"))]
 
     def _index_short(self, bound, old):
         # A partial GIN index, which PostgreSQL keeps with every write (so _add_short has
@@ -964,6 +1046,11 @@ _COUNT_TERMS = text(
 
 def _tsquery(expression: str):
     return cast(literal(expression, String), TSQUERY)
+
+
+def _query(name: str):
+    """The tsquery of the statement's parameter ``name``."""
+    return cast(bindparam(name, type_=String), TSQUERY)
 
 
 # -- query and document text per dialect -------------------------------------------------
@@ -1114,20 +1201,24 @@ def _joined(statement: Select, matched) -> Select:
     return statement.join(matched, matched.c.id == D.resource_id)
 
 
-def _visibility(v: Visibility) -> list:
+def _visibility(shape: Shape) -> list:
     conditions = []
-    if v.public_only:
+    if shape.public_only:
         conditions.append(D.open_to_public.is_(True))
-    if v.published_only:
+    if shape.published_only:
         published = D.status == "published"
-        own = D.provider_id.in_(v.own_department_ids) if v.own_department_ids else None
-        conditions.append(or_(published, own) if own is not None else published)
+        if shape.own_departments:
+            own = D.provider_id.in_(bindparam("own", expanding=True))
+            published = or_(published, own)
+        conditions.append(published)
     return conditions
 
 
-def _filters(filters: dict[str, tuple[Any, ...]]) -> list:
+def _filters(names: tuple[str, ...]) -> list:
+    """Each filter's values: the parameter "filter_<name>"."""
     conditions = []
-    for name, values in filters.items():
+    for name in names:
+        values = bindparam(f"filter_{name}", expanding=True)
         if name == "system_id":
             conditions.append(_system_filter(values))
         else:
@@ -1135,18 +1226,18 @@ def _filters(filters: dict[str, tuple[Any, ...]]) -> list:
     return conditions
 
 
-def _system_filter(values: tuple[Any, ...]):
+def _system_filter(values):
     return D.resource_id.in_(
         select(resource_systems.c.resource_id).where(resource_systems.c.system_id.in_(values))
     )
 
 
-def _after(column, descending: bool, key: tuple[Any, ...], is_datetime: bool):
-    """Keyset condition: rows strictly after ``key`` = (sort value, id, …) in the page order."""
-    value, last_id = key[0], key[1]
-    if is_datetime:
-        value = datetime.fromisoformat(value)
+def _after(column, descending: bool):
+    """Keyset condition: rows strictly after the last hit's ("after_value", "after_id")
+    in the page order."""
+    value = bindparam("after_value", type_=column.type)
     beyond = column < value if descending else column > value
+    last_id = bindparam("after_id", type_=Integer)
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
 
 
