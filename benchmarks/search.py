@@ -185,7 +185,7 @@ def layered(app, q: str, mode: dict) -> dict:
         filters=mode.get("filters"),
         facets=mode["facets"],
         limit=20,
-        synonyms_recheck=app.config["SEARCH_SYNONYMS_RECHECK"],
+        recheck_after=app.config["SEARCH_SYNONYMS_RECHECK"],
     )
 
 

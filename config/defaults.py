@@ -202,7 +202,8 @@ SEARCH_DRAIN_PER_REQUEST = 500
 SEARCH_DRAIN_IN_BACKGROUND = True
 SEARCH_RETRY_SECONDS = 30
 SEARCH_TIMEOUT_SECONDS = 10
-# How often a worker asks whether the data-element dictionary (the synonyms) changed.
+# How often a worker asks whether the data-element dictionary (the synonyms) or the
+# departments (the provider facet's labels) changed.
 SEARCH_SYNONYMS_RECHECK = 10.0
 # Search totals are exact up to this many hits, then "10,000+" with approximate facet
 # counts (lower bounds); the same on every backend (the engine's track_total_hits).

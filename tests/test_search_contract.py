@@ -177,6 +177,17 @@ def test_filters_and_facets_agree_with_the_hits(corpus):
             assert v["count"] == expected, (facet, v)
     providers = {v["value"]: v["label"] for v in body["facets"]["provider_id"]}
     assert providers[corpus.api.world.dept_a] == "县公安局"
+    # The labels are kept, and asked again once the departments change (SEARCH_SYNONYMS_
+    # RECHECK is 0 in tests): a renamed department's facet shows its new name.
+    api, dept = corpus.api, corpus.api.world.dept_a
+    etag = api.as_("admin").get(f"/api/v1/departments/{dept}").headers["ETag"]
+    r = api.as_("admin").patch(
+        f"/api/v1/departments/{dept}", json={"name": "县公安局（新）"}, etag=etag
+    )
+    assert r.status_code == 200, r.get_json()
+    body = corpus.search("reviewer", limit=100)
+    providers = {v["value"]: v["label"] for v in body["facets"]["provider_id"]}
+    assert providers[dept] == "县公安局（新）"
     assert {v["label"] for v in body["facets"]["category"]} == {"基础信息资源"}
     assert corpus.found(share_type="无条件共享") == {"company"}
     assert corpus.found(q="草稿", provider_id=corpus.api.world.dept_b) == {"draft_b"}

@@ -129,5 +129,5 @@ class SearchView(MethodView):
             limit=args["limit"],
             cursor=args["cursor"],
             facets=args["facets"],
-            synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"],
+            recheck_after=current_app.config["SEARCH_SYNONYMS_RECHECK"],
         )

@@ -9,6 +9,7 @@ returned with the results, so users see why a hit matched.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,30 +37,41 @@ class Synonyms:
         return cls(by_word)
 
 
-_cache: dict[str, tuple[float, Any, Synonyms]] = {}
+_kept: dict[tuple[str, str], tuple[float, Any, Any]] = {}
 
 
-def load_synonyms(session: Session, *, recheck_after: float = 0.0) -> Synonyms:
-    """The dictionary's synonyms, reloaded only when the dictionary changed; whether it
-    changed is asked at most every ``recheck_after`` seconds (config SEARCH_SYNONYMS_RECHECK)."""
+def kept_until_changed(
+    session: Session, model, load: Callable[[Session], Any], *, recheck_after: float = 0.0
+) -> Any:
+    """``load(session)``, a view of ``model``'s table, loaded again only when the table
+    changed (its row count, latest update and versions); whether it changed is asked at
+    most every ``recheck_after`` seconds (config SEARCH_SYNONYMS_RECHECK)."""
     bind = session.get_bind()
-    key = str(getattr(bind, "engine", bind).url)
-    cached = _cache.get(key)
+    key = (str(getattr(bind, "engine", bind).url), model.__tablename__)
+    cached = _kept.get(key)
     now = time.monotonic()
     if cached is not None and now - cached[0] < recheck_after:
         return cached[2]
     stamp = tuple(
         session.execute(
-            select(func.count(), func.max(DataElement.updated_at), func.sum(DataElement.version))
+            select(func.count(), func.max(model.updated_at), func.sum(model.version))
         ).one()
     )
     if cached is None or cached[1] != stamp:
-        rows = session.execute(
-            select(DataElement.identifier, DataElement.name, DataElement.synonyms)
-        )
-        cached = (now, stamp, Synonyms.from_rows(rows))
-    _cache[key] = (now, cached[1], cached[2])
+        cached = (now, stamp, load(session))
+    _kept[key] = (now, cached[1], cached[2])
     return cached[2]
+
+
+def load_synonyms(session: Session, *, recheck_after: float = 0.0) -> Synonyms:
+    """The dictionary's synonyms, reloaded only when the dictionary changed."""
+
+    def load(session: Session) -> Synonyms:
+        return Synonyms.from_rows(
+            session.execute(select(DataElement.identifier, DataElement.name, DataElement.synonyms))
+        )
+
+    return kept_until_changed(session, DataElement, load, recheck_after=recheck_after)
 
 
 def parse(text: str | None, synonyms: Synonyms | None = None) -> tuple[TermGroup, ...]:

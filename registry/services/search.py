@@ -25,7 +25,7 @@ from ..search.base import (
     decode_cursor,
     encode_cursor,
 )
-from ..search.query import describe, load_synonyms, parse
+from ..search.query import describe, kept_until_changed, load_synonyms, parse
 from ..search.tokenize import normalise
 from .review import STATE_LABELS
 
@@ -50,7 +50,7 @@ def search_resources(
     limit: int = 20,
     cursor: str | None = None,
     facets: list[str] | None = None,
-    synonyms_recheck: float = 0.0,
+    recheck_after: float = 0.0,
     visibility: Visibility | None = None,
     exact_total: bool = False,
 ) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def search_resources(
     facet counts that are lower bounds ("facets_approximate"); ``exact_total`` counts
     every hit, for the CKAN API whose clients page by the count."""
     groups = (
-        parse(q, load_synonyms(session, recheck_after=synonyms_recheck)) if q and q.strip() else ()
+        parse(q, load_synonyms(session, recheck_after=recheck_after)) if q and q.strip() else ()
     )
     query = _query(groups, filters or {}, actor, sort, limit, cursor, facets)
     query = replace(
@@ -69,7 +69,7 @@ def search_resources(
         **({"visibility": visibility} if visibility is not None else {}),
     )
     page = backend.search(query)
-    labels = _labels(session, page.facets)
+    labels = _labels(session, page.facets, recheck_after)
     pattern = highlighter(groups)
     hits = [_hit(h.document, h.score, pattern) for h in page.hits]
     more = len(page.hits) == query.limit and page.total > 0
@@ -129,18 +129,26 @@ def _query(
     return query
 
 
+_FIXED_LABELS = {("category", k): v for k, v in CATEGORY_NAMES.items()} | {
+    ("status", k): v
+    for k, v in STATE_LABELS.items()  # 已发布, not "published"
+}
+
+
 def _labels(
-    session: Session, facets: dict[str, list[tuple[Any, int]]]
+    session: Session, facets: dict[str, list[tuple[Any, int]]], recheck_after: float
 ) -> dict[tuple[str, Any], str]:
-    labels: dict[tuple[str, Any], str] = {("category", k): v for k, v in CATEGORY_NAMES.items()}
-    labels |= {("status", k): v for k, v in STATE_LABELS.items()}  # 已发布, not "published"
-    ids = [v for v, _ in facets.get("provider_id", ())]
-    if ids:
-        for did, name in session.execute(
-            select(Department.id, Department.name).where(Department.id.in_(ids))
-        ):
-            labels[("provider_id", did)] = name
+    labels = dict(_FIXED_LABELS)
+    if facets.get("provider_id"):
+        names = kept_until_changed(
+            session, Department, _department_names, recheck_after=recheck_after
+        )
+        labels |= {("provider_id", v): names[v] for v, _ in facets["provider_id"] if v in names}
     return labels
+
+
+def _department_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Department.id, Department.name)).all())
 
 
 _HIT_FIELDS = (

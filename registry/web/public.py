@@ -66,7 +66,7 @@ def search_page():
             filters=typed,
             sort=sort,
             cursor=cursor,
-            synonyms_recheck=current_app.config["SEARCH_SYNONYMS_RECHECK"],
+            recheck_after=current_app.config["SEARCH_SYNONYMS_RECHECK"],
         )
     except (RegistryError, ValueError) as exc:
         error = getattr(exc, "message", "检索条件无效")
