@@ -96,3 +96,22 @@ def test_a_statement_serves_every_query_of_its_shape(catalog, queries):
             finally:
                 backend._statements = warm
             assert kept == alone, query
+
+
+@pytest.mark.parametrize("search_kind", ["sqlite"])
+def test_the_statements_kept_are_bounded(catalog, monkeypatch):
+    app, actors = catalog
+
+    def query(sort: str) -> dict:
+        return dict(q="人口", sort=sort, limit=3, facets=[], filters={}, who="reviewer")
+
+    with app.app_context():
+        backend = search.backend(app)
+        monkeypatch.setattr(backend, "STATEMENTS_KEPT", 2)
+        pages = []
+        for sort in SORTS:  # five shapes
+            pages.append(_page(app, actors, {**query(sort), "second_page": False}))
+            assert 1 <= len(backend._statements) <= 2
+        assert all(p["hits"] for p in pages)
+        # The first shape's statement was let go; built again, it gives the same page.
+        assert _page(app, actors, {**query(SORTS[0]), "second_page": False}) == pages[0]
