@@ -989,6 +989,11 @@ class PostgresBackend(SqlBackend):
             if previous is not None:
                 yield previous.result()
 
+    def _count_rebuilt(self, terms):
+        # Into a table emptied by the rebuild (but for the short documents' bound, which
+        # no batch counts): COPY, not an upsert of 260,000 rows (2.0 s -> 0.5 s).
+        self._insert(_TERMS_COPY, terms.items())
+
     def _delete_text(self, ids):
         # The rows are locked as they are read: a drain removing the same document
         # meanwhile waits, then finds it gone and takes nothing off the counts.
@@ -1017,6 +1022,7 @@ _PG_TABLE = Table(
 _ROW_COLUMNS = [c.name for c in D.__table__.columns]
 _ROWS_COPY = f"COPY search_documents ({', '.join(_ROW_COLUMNS)}, tsv) FROM STDIN"
 _BODIES_COPY = "COPY search_bodies (resource_id, body) FROM STDIN"
+_TERMS_COPY = "COPY search_terms (lexeme, documents) FROM STDIN"
 _TSV = literal_column("search_documents.tsv", type_=TSVECTOR)
 _HOLDERS = _PG_TABLE.alias("holders")
 # Per lexeme and per token over every field, how many documents hold it; and the index's
