@@ -494,10 +494,12 @@ class SqlBackend(SearchBackend):
         expression = self._expression(query.groups)
         # With several groups, a field's holders are looked up among the hits only (the
         # index intersects the lists): 登记 is in 11,000 summaries, 企业登记 has 270 hits.
-        within = expression if len(query.groups) > 1 else None
+        # Among the documents matching the other groups: those holding the group in the
+        # field match it already (naming it twice read its lists twice: 1.9 ms, not 2.5,
+        # for a field of 不动产登记).
         tfs = [
-            self._field_terms(g, df, sizes, within, df_exact)
-            for g, df, df_exact in zip(query.groups, dfs, exact, strict=True)
+            self._field_terms(g, df, sizes, self._others(query.groups, i), df_exact)
+            for i, (g, df, df_exact) in enumerate(zip(query.groups, dfs, exact, strict=True))
         ]
         params.update(all=expression, every=expression, avgdl=avgdl)
         for i, (idf, terms) in enumerate(zip(idfs, tfs, strict=True)):
@@ -557,6 +559,11 @@ class SqlBackend(SearchBackend):
             literal(0.0),
         )
 
+    def _others(self, groups: tuple[TermGroup, ...], i: int) -> str | None:
+        """The expression of every group but the i-th (None for a single group)."""
+        others = groups[:i] + groups[i + 1 :]
+        return self._expression(others) if others else None
+
     def _field_terms(
         self, group: TermGroup, df: int, sizes, within: str | None = None, df_exact: bool = True
     ) -> list[FieldTerm]:
@@ -565,7 +572,8 @@ class SqlBackend(SearchBackend):
         the index's per-field counts, a field no document holds the group in is skipped,
         one every hit holds it in adds its weight outright, and a field most hits hold
         it in is looked up by its complement. Without counts, every field is looked up.
-        ``within``: an expression every hit matches, to which each set is restricted.
+        ``within``: an expression every hit matches (beside the group), to which each
+        set is restricted.
         A kept ``df`` may lag the index: no field is then taken as held by every hit."""
 
         def restricted(expression: str) -> str:
