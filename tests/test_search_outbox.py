@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from registry import search
 from registry.db import db
-from registry.models import SearchOutbox
+from registry.models import Resource, SearchOutbox
 from registry.search import maintenance
 from registry.search.documents import build_documents, iter_all_documents
 from registry.search.engine import EngineBackend, _Client
@@ -107,6 +107,18 @@ def test_reading_every_document_in_batches_reads_each_resource_once(api, batch):
         assert len(ids) >= 4 and ids == sorted(set(ids))
         assert all(len(b) <= batch for b in batches)
         assert [d for b in batches for d in b] == build_documents(db.session, ids)
+
+
+def test_documents_hold_what_the_session_has_not_flushed(api):
+    """Documents are read as Core rows on the session's connection: what the session
+    holds unflushed is flushed first, as the session's own execute would."""
+    app = api.client.application
+    rid = api.create_resource("editor_a", name="殡葬服务信息")[0]["id"]
+    with app.app_context():
+        db.session.get(Resource, rid).name = "殡葬服务档案"
+        [document] = build_documents(db.session, [rid])
+        assert document["name"] == "殡葬服务档案"
+        db.session.rollback()
 
 
 def test_rebuild_replaces_the_index_and_covers_the_outbox(api):
