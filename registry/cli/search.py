@@ -67,6 +67,7 @@ def rebuild_index(progress_label: str) -> int:
         with click.progressbar(length=total, label=progress_label, file=sys.stderr) as bar:
             count = maintenance.rebuild(db.session, backend, progress=bar.update)
         db.session.commit()
+    backend.settle()
     click.echo(f"已重建检索索引：{count} 个文档（{backend.name}）")
     return count
 

@@ -127,6 +127,10 @@ class SearchBackend(ABC):
         """Make what was indexed visible to searches (engines refresh periodically)."""
         return None
 
+    def settle(self) -> None:
+        """After a rebuild has committed: reclaim what it left behind (nothing here)."""
+        return None
+
     def close(self) -> None:
         """Release connections."""
         return None

@@ -1002,6 +1002,15 @@ class PostgresBackend(SqlBackend):
         # no batch counts): COPY, not an upsert of 260,000 rows (2.0 s -> 0.5 s).
         self._insert(_TERMS_COPY, terms.items())
 
+    def settle(self):
+        # Until VACUUM, the GIN index and the heap still hold every replaced row: for the
+        # minute until autovacuum came, 联系电话 took 70 ms instead of 22 (province). On a
+        # connection of its own, outside any transaction (VACUUM runs in none); a table
+        # another transaction holds a conflicting lock on is skipped, never waited for.
+        engine = self.session.get_bind().engine
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(_VACUUM)
+
     def _delete_text(self, ids):
         # The rows are locked as they are read: a drain removing the same document
         # meanwhile waits, then finds it gone and takes nothing off the counts.
@@ -1031,6 +1040,7 @@ _ROW_COLUMNS = [c.name for c in D.__table__.columns]
 _ROWS_COPY = f"COPY search_documents ({', '.join(_ROW_COLUMNS)}, tsv) FROM STDIN"
 _BODIES_COPY = "COPY search_bodies (resource_id, body) FROM STDIN"
 _TERMS_COPY = "COPY search_terms (lexeme, documents) FROM STDIN"
+_VACUUM = text("VACUUM (ANALYZE, SKIP_LOCKED) search_documents, search_bodies, search_terms")
 _TSV = literal_column("search_documents.tsv", type_=TSVECTOR)
 _HOLDERS = _PG_TABLE.alias("holders")
 # Per lexeme and per token over every field, how many documents hold it; and the index's
