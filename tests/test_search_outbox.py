@@ -164,6 +164,36 @@ def test_rebuild_vacuums_the_rows_it_replaced(api):
     assert _names(api, "殡葬") == ["殡葬服务信息"]
 
 
+@pytest.mark.parametrize("search_kind", ["sqlite"])
+def test_rebuild_leaves_freed_pages_to_the_new_index(api):
+    """SQLite's rebuild runs with secure_delete = FAST (freed pages are not zeroed: the new
+    index takes them back), and gives the connection its own setting back."""
+    from sqlalchemy import event, text
+
+    app = api.client.application
+    api.create_resource("editor_a", name="殡葬服务信息")
+    seen = []
+    with app.app_context():
+        connection = db.session.connection()
+        connection.exec_driver_sql("PRAGMA secure_delete = ON")
+
+        def dropped(conn, cursor, statement, *_):
+            if statement.startswith("DROP TABLE search_fts"):
+                seen.append(cursor.connection.execute("PRAGMA secure_delete").fetchone()[0])
+
+        engine = db.session.get_bind().engine
+        event.listen(engine, "before_cursor_execute", dropped)
+        try:
+            assert maintenance.rebuild(db.session, search.backend(app)) == 1
+        finally:
+            event.remove(engine, "before_cursor_execute", dropped)
+        assert seen == [2, 2]  # both FTS5 tables dropped under FAST
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar_one() == 1
+        assert db.session.scalar(text("SELECT count(*) FROM search_fts")) == 1
+        db.session.commit()
+    assert _names(api, "殡葬") == ["殡葬服务信息"]
+
+
 def test_healthz_reports_the_search_backend(api):
     body = api.client.get("/healthz").get_json()
     assert body["checks"]["search"] == "ok"
