@@ -125,9 +125,31 @@ def _batch(session: Session, among: Callable[[Any], Any]) -> list[dict[str, Any]
 
 
 def _grouped(connection: Connection, statement) -> dict[int, list]:
+    """Per resource id (the first column), the other column or columns of its rows.
+
+    Fetched as the driver's tuples, on the session's connection: a resource has ~20 data
+    items, and making a Row of each cost as much as fetching it (the items of 30,000
+    documents: 1.1-1.3 -> 0.6-0.7 s on PostgreSQL, 0.75-0.9 -> 0.5-0.6 s on SQLite).
+    These columns are integers and strings, which need no type processing."""
+    compiled = statement.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = compiled.params
+    if compiled.positiontup is not None:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     grouped: dict[int, list] = defaultdict(list)
-    for row in connection.execute(statement):
-        grouped[row[0]].append(row[1] if len(row) == 2 else tuple(row[1:]))
+    if rows and len(rows[0]) == 2:
+        for key, value in rows:
+            grouped[key].append(value)
+    else:
+        for key, *values in rows:
+            grouped[key].append(tuple(values))
     return grouped
 
 
