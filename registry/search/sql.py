@@ -41,7 +41,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    table,
     text,
     union_all,
 )
@@ -56,7 +55,6 @@ from ..iterables import batched
 from ..models import SearchBody, SearchDocument, resource_systems
 from .base import (
     FACET_SIZE,
-    FACETS,
     Health,
     Hit,
     Page,
@@ -370,9 +368,8 @@ class SqlBackend(SearchBackend):
         # Beyond the bound, counting stops (bound + 1 says "more") and facets count the
         # same first bound + 1 hits met: lower bounds, marked so by the page's "gte".
         # Over candidates, the hits are only those: every hit is counted from its own
-        # source. The facets' arms name this CTE "sample" (built once: an arm cost 0.3 ms
-        # to build per query); read in place, not copied to a CTE of their own (a copy of
-        # 10,000 rows cost 6 ms on SQLite, measured).
+        # source. The facets' arms read this CTE in place, not copied to a CTE of their own
+        # (a copy of 10,000 rows cost 6 ms on SQLite, measured).
         sample_limit = bindparam("sample_limit", type_=Integer)
         if shape.source in ("candidates", "own"):
             every = select(
@@ -383,7 +380,7 @@ class SqlBackend(SearchBackend):
             sample = every.limit(sample_limit)
         else:
             sample = select(hits).limit(sample_limit) if shape.bounded else select(hits)
-        sample = sample.cte(_SAMPLE.name)
+        sample = sample.cte("sample")
         if shape.facets:
             sample = sample.prefix_with("MATERIALIZED")
         arms: list[Select] = [
@@ -396,7 +393,7 @@ class SqlBackend(SearchBackend):
             select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(
                 sample
             ),
-            *(_FACET_ARMS[facet] for facet in shape.facets),
+            *_facet_arms(sample, shape.facets),
         ]
         return union_all(*arms)
 
@@ -1283,25 +1280,45 @@ def _after(column, descending: bool):
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
 
 
-def _facet_arm(facet: str) -> Select:
-    """A facet's values among the hits (the CTE "sample"), the most frequent first."""
-    column = _SAMPLE.c[facet]
+# Facets of a few values each (enumerations, and the category's first digit): a few
+# hundred combinations at most, whatever the hits.
+_FEW_VALUES = ("share_type", "category", "update_cycle", "status")
+
+
+def _facet_arms(sample, facets: tuple[str, ...]) -> list[Select]:
+    """Each facet's values among the hits (the CTE ``sample``), the most frequent first.
+    The few-valued ones are counted in one pass, by combination of their values, and
+    each is summed from those: a pass per facet over 10,000 hits cost 3 ms each on
+    PostgreSQL."""
+    few = [f for f in facets if f in _FEW_VALUES]
+    if len(few) < 2:
+        return [_facet_arm(sample.c[f], func.count(), f) for f in facets]
+    columns = [sample.c[f] for f in few]
+    combinations = (
+        select(*columns, func.count().label("n"))
+        .group_by(*columns)
+        .cte("combinations")
+        .prefix_with("MATERIALIZED")
+    )
+    return [
+        _facet_arm(combinations.c[f], func.sum(combinations.c.n), f)
+        if f in few
+        else _facet_arm(sample.c[f], func.count(), f)
+        for f in facets
+    ]
+
+
+def _facet_arm(column, count, facet: str) -> Select:
+    """The ``FACET_SIZE`` values of ``column`` with the most ``count``, ties by value."""
     return select(
         select(
-            literal(facet),
-            cast(literal(None), Integer),
-            cast(column, String),
-            cast(func.count(), Double),
+            literal(facet), cast(literal(None), Integer), cast(column, String), cast(count, Double)
         )
         .group_by(column)
-        .order_by(func.count().desc(), column)
+        .order_by(count.desc(), column)
         .limit(FACET_SIZE)
         .subquery()
     )
-
-
-_SAMPLE = table("sample", *(sql_column(f) for f in FACETS))
-_FACET_ARMS = {facet: _facet_arm(facet) for facet in FACETS}
 
 
 # Statements that depend on no query are built once (building one costs 0.1-0.3 ms).
