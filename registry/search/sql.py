@@ -1034,11 +1034,11 @@ class PostgresBackend(SqlBackend):
             found = own.c.tsv.bool_op("@@")(_query(f"g{i}f{j}"))
             return case((~found if how == "not_in" else found, WEIGHTS[field]), else_=0.0)
 
-        tfs = [
+        columns = [
             sum((held(i, j, *term) for j, term in enumerate(terms)), literal(0.0))
             for i, terms in enumerate(tfs)
         ]
-        return Lateral(own), tfs
+        return Lateral(own), columns
 
     def _match_every(self):
         return None, [_TSV.bool_op("@@")(_query("every"))]
