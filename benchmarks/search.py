@@ -6,7 +6,9 @@ One run measures, beside their baselines:
   of the engine backend (a real OpenSearch node from scripts/search-node, or --search-url);
 - query latency p50/p95 of GET /api/v1/search's service call over 50 realistic Chinese
   queries, plain, with filters, and with all facets, as a signed-in (non-reviewer) user,
-  on each backend; each repetition times every query once (after one warm-up pass), and
+  on each backend; each repetition times every query once, after --warmup untimed passes
+  (3: after one pass, a node started just before gave p95 27.8 ms where the same node,
+  warm, then gave 18.9: the JVM still compiling, a cold engine against warm databases), and
   the report gives the median repetition with the min–max over repetitions;
 - our layers' cost: the very statements our layer sent (captured) replayed on the raw
   DB-API connection, and the very `_search` body replayed over a raw keep-alive HTTP
@@ -16,6 +18,7 @@ One run measures, beside their baselines:
 - tokenizer throughput, jieba against rjieba, on the documents' own text.
 
     python benchmarks/search.py [--scale province|county] [--keep DIR] [--repeat 5]
+                                [--warmup 3]
                                 [--postgres-url URL] [--search-url URL]
                                 [--skip-postgres] [--skip-engine]
 """
@@ -127,10 +130,11 @@ def spread(runs: list[dict]) -> dict:
     return out
 
 
-def repeated(calls: dict[str, object], repeat: int) -> dict[str, list[list[float]]]:
-    """Per repetition, each named call timed once; one warm-up pass first."""
-    for call in calls.values():
-        call()
+def repeated(calls: dict[str, object], repeat: int, warmup: int) -> dict[str, list[list[float]]]:
+    """Per repetition, each named call timed once; ``warmup`` untimed passes first."""
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
     runs: dict[str, list[list[float]]] = {name: [] for name in calls}
     for _ in range(repeat):
         for name, call in calls.items():
@@ -189,7 +193,7 @@ def layered(app, q: str, mode: dict) -> dict:
     )
 
 
-def measure(app, label: str, report: dict, repeat: int, raw_for) -> None:
+def measure(app, label: str, report: dict, repeat: int, raw_for, warmup: int) -> None:
     """Ours and the raw baseline per mode; ``raw_for(q, mode)`` returns the raw call."""
     with app.app_context():
         for name, mode in MODES.items():
@@ -197,7 +201,7 @@ def measure(app, label: str, report: dict, repeat: int, raw_for) -> None:
             for q in QUERIES:
                 calls[("ours", q)] = lambda q=q, mode=mode: layered(app, q, mode)
                 calls[("raw", q)] = raw_for(q, mode)
-            runs = repeated(calls, repeat)
+            runs = repeated(calls, repeat, warmup)
             entry = {}
             for side in ("ours", "raw"):
                 per_rep = [summary([runs[(side, q)][r] for q in QUERIES]) for r in range(repeat)]
@@ -354,6 +358,7 @@ def main() -> None:
     parser.add_argument("--scale", choices=["province", "county"], default="province")
     parser.add_argument("--keep", type=Path, help="reuse (or keep) the SQLite database in DIR")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=3, help="untimed passes first")
     parser.add_argument("--postgres-url", help="a PostgreSQL database to use (else a cluster)")
     parser.add_argument("--search-url")
     parser.add_argument("--skip-postgres", action="store_true")
@@ -361,7 +366,12 @@ def main() -> None:
     args = parser.parse_args()
     instance = args.keep or Path(tempfile.mkdtemp(prefix="registry-bench-"))
     instance.mkdir(parents=True, exist_ok=True)
-    report: dict = {"scale": args.scale, "queries": len(QUERIES), "repeat": args.repeat}
+    report: dict = {
+        "scale": args.scale,
+        "queries": len(QUERIES),
+        "repeat": args.repeat,
+        "warmup": args.warmup,
+    }
     stops: list[list[str]] = []
     try:
         sqlite_url = f"sqlite:///{instance / 'registry.db'}"
@@ -370,7 +380,7 @@ def main() -> None:
         load(sqlite, args.scale, report)
         build(sqlite, "sqlite", report)
         common_words(sqlite, report)
-        measure(sqlite, "sqlite", report, args.repeat, sql_raw(sqlite))
+        measure(sqlite, "sqlite", report, args.repeat, sql_raw(sqlite), args.warmup)
         tokenizers(sqlite, report)
         if not args.skip_postgres:
             url = args.postgres_url
@@ -385,7 +395,7 @@ def main() -> None:
             load(pg, args.scale, pg_report)
             report["postgresql_demo_load_s"] = pg_report.get("demo_load_s")
             build(pg, "postgresql", report)
-            measure(pg, "postgresql", report, args.repeat, sql_raw(pg))
+            measure(pg, "postgresql", report, args.repeat, sql_raw(pg), args.warmup)
         if not args.skip_engine:
             search_url = args.search_url
             if not search_url:
@@ -402,9 +412,8 @@ def main() -> None:
             )
             build(engine_app, "engine", report)
             with engine_app.app_context():
-                measure(
-                    engine_app, "engine", report, args.repeat, engine_raw(engine_app, search_url)
-                )
+                raw = engine_raw(engine_app, search_url)
+                measure(engine_app, "engine", report, args.repeat, raw, args.warmup)
         ratios(report)
     finally:
         for stop in stops:
