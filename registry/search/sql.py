@@ -950,12 +950,11 @@ class PostgresBackend(SqlBackend):
 
     @staticmethod
     def _held_tfs(tfs: Tfs):
-        """(the holders to left-join, or None; each group's tf). A group's tf starts from
-        the weights of the fields every hit holds it in ("all") or most do ("not_in"); each
-        (group, field) looked up is one set from the same index, whose documents add the
-        field's weight ("in") or take it off ("not_in"). The sets are summed per document
-        in one grouped relation, hash-joined once: probing a hashed set per field and hit
-        cost 10 ms of 户籍's 34 (13,000 hits, four fields), the join 4 (measured)."""
+        """(the holders to left-join, or None; each group's tf): a group's tf is its base
+        plus what the sets (``_held_sets``), each found by the same index, add. The sets
+        are summed per document in one grouped relation, hash-joined once: probing a
+        hashed set per field and hit cost 10 ms of 户籍's 34 (13,000 hits, four fields),
+        the join 4 (measured)."""
         bases, sets = _held_sets(tfs)
         arms = [
             select(
