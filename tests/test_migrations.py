@@ -146,3 +146,52 @@ def test_duplicate_findings_merge_per_system_and_source(backend, request, tmp_pa
     assert [e["identifier"] for e in merged.evidence["elements"]] == ["GMSFHM", "XM"]
     assert merged.title.startswith("社保系统 原始采集了")
     assert unconsumed.status == "resolved" and "使用方" in unconsumed.history[-1]["note"]
+
+
+def test_facet_keys_of_existing_documents_are_those_writes_give(backend, request, tmp_path):
+    """0032: each existing search document gets the key of its four few-valued facets
+    that a write gives (``facet_key``); documents sharing the values share the key."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from registry.migrate import alembic_config
+    from registry.models.search import facet_key
+
+    url = fresh_database(backend, tmp_path, request)
+    config = alembic_config(url)
+    command.downgrade(config, "0031")
+    values = [
+        ("无条件共享", "1", "每日", "published"),
+        ("有条件共享", "3", "每月", "draft"),
+        ("无条件共享", "1", "每日", "published"),
+    ]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for n, (share_type, category, cycle, status) in enumerate(values, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO search_documents (resource_id, code, name, provider_id,"
+                    " status, open_to_public, share_type, update_cycle, category,"
+                    " updated_at, fingerprint, length) VALUES (:id, :code, '资源', 1,"
+                    " :status, true, :share, :cycle, :category, '2026-01-01', 'f', 3)"
+                ),
+                {
+                    "id": n,
+                    "code": f"C{n}",
+                    "status": status,
+                    "share": share_type,
+                    "cycle": cycle,
+                    "category": category,
+                },
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        keys = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT facet_key FROM search_documents ORDER BY resource_id")
+            )
+        ]
+    engine.dispose()
+    assert keys == [facet_key(*v) for v in values]
+    assert keys[0] == keys[2] != keys[1]

@@ -54,6 +54,7 @@ from sqlalchemy.schema import Column, MetaData, Table
 
 from ..iterables import batched
 from ..models import SearchBody, SearchDocument, resource_systems
+from ..models.search import FACET_KEY_COLUMNS, facet_key
 from .base import (
     FACET_SIZE,
     Health,
@@ -346,7 +347,7 @@ class SqlBackend(SearchBackend):
             D.resource_id.label("id"),
             score.label("score"),
             *([] if relevance else [_SORT_COLUMNS[sort.lstrip("-")].label("sort_value")]),
-            *(getattr(D, f).label(f) for f in shape.facets),
+            *_facet_columns(shape.facets),
         ]
         hits = _joined(select(*columns).where(*conditions, *visible), matched)
         hits = hits.cte("hits").prefix_with("MATERIALIZED")
@@ -375,9 +376,7 @@ class SqlBackend(SearchBackend):
         # (a copy of 10,000 rows cost 6 ms on SQLite, measured).
         sample_limit = bindparam("sample_limit", type_=Integer)
         if shape.source in ("candidates", "own"):
-            every = select(
-                D.resource_id.label("id"), *(getattr(D, f).label(f) for f in shape.facets)
-            )
+            every = select(D.resource_id.label("id"), *_facet_columns(shape.facets))
             every_matched, every_conditions = self._match_every()
             every = _joined(every.where(*every_conditions, *visible), every_matched)
             sample = every.limit(sample_limit)
@@ -1408,22 +1407,34 @@ def _after(column, descending: bool):
 
 
 # Facets of a few values each (enumerations, and the category's first digit): a few
-# hundred combinations at most, whatever the hits.
-_FEW_VALUES = ("share_type", "category", "update_cycle", "status")
+# hundred combinations at most, whatever the hits, each one ``facet_key``.
+_FEW_VALUES = FACET_KEY_COLUMNS
+
+
+def _keyed(facets: tuple[str, ...]) -> bool:
+    """Whether the few-valued facets are counted by their combinations' key."""
+    return sum(f in _FEW_VALUES for f in facets) >= 2
+
+
+def _facet_columns(facets: tuple[str, ...]) -> list:
+    """The hits' columns that ``facets`` are counted from."""
+    columns = [getattr(D, f).label(f) for f in facets]
+    return [*columns, D.facet_key.label("facet_key")] if _keyed(facets) else columns
 
 
 def _facet_arms(sample, facets: tuple[str, ...]) -> list[Select]:
     """Each facet's values among the hits (the CTE ``sample``), the most frequent first.
-    The few-valued ones are counted in one pass, by combination of their values, and
+    The few-valued ones are counted in one pass, by combination of their values (grouped
+    by its integer key: 4 ms for 10,000 hits on SQLite, 18 by the four text columns), and
     each is summed from those: a pass per facet over 10,000 hits cost 3 ms each on
     PostgreSQL."""
     few = [f for f in facets if f in _FEW_VALUES]
-    if len(few) < 2:
+    if not _keyed(facets):
         return [_facet_arm(sample.c[f], func.count(), f) for f in facets]
-    columns = [sample.c[f] for f in few]
+    # One key, one value per column: min() takes it.
     combinations = (
-        select(*columns, func.count().label("n"))
-        .group_by(*columns)
+        select(*(func.min(sample.c[f]).label(f) for f in few), func.count().label("n"))
+        .group_by(sample.c.facet_key)
         .cte("combinations")
         .prefix_with("MATERIALIZED")
     )
@@ -1510,6 +1521,7 @@ def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, An
         "share_type": document["share_type"],
         "update_cycle": document["update_cycle"],
         "category": document["category"],
+        "facet_key": facet_key(*(document[c] for c in FACET_KEY_COLUMNS)),
         "updated_at": datetime.fromisoformat(document["updated_at"]),
         "fingerprint": document["fingerprint"],
     }
