@@ -1406,14 +1406,13 @@ def _after(column, descending: bool):
     return or_(beyond, and_(column == value, column.table.c.id > last_id))
 
 
-# Facets of a few values each (enumerations, and the category's first digit): a few
-# hundred combinations at most, whatever the hits, each one ``facet_key``.
-_FEW_VALUES = FACET_KEY_COLUMNS
+# Facets of a few values each, FACET_KEY_COLUMNS (enumerations, and the category's first
+# digit): a few hundred combinations at most, whatever the hits, each one ``facet_key``.
 
 
 def _keyed(facets: tuple[str, ...]) -> bool:
     """Whether the few-valued facets are counted by their combinations' key."""
-    return sum(f in _FEW_VALUES for f in facets) >= 2
+    return sum(f in FACET_KEY_COLUMNS for f in facets) >= 2
 
 
 def _facet_columns(facets: tuple[str, ...]) -> list:
@@ -1428,7 +1427,7 @@ def _facet_arms(sample, facets: tuple[str, ...]) -> list[Select]:
     by its integer key: 4 ms for 10,000 hits on SQLite, 18 by the four text columns), and
     each is summed from those: a pass per facet over 10,000 hits cost 3 ms each on
     PostgreSQL."""
-    few = [f for f in facets if f in _FEW_VALUES]
+    few = [f for f in facets if f in FACET_KEY_COLUMNS]
     if not _keyed(facets):
         return [_facet_arm(sample.c[f], func.count(), f) for f in facets]
     # One key, one value per column: min() takes it.
