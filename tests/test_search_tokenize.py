@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from registry.search.base import TermGroup, decode_cursor, encode_cursor
@@ -129,35 +129,60 @@ def test_document_lexemes_and_their_tsvector_text(fields):
     assert back.keyed() == expected
 
 
-# Full-width letters, digits and punctuation are folded; σ/ς and İ change case oddly.
+# Full-width letters, digits and punctuation are folded; σ/ς and İ change case oddly; a
+# text's own line breaks and control characters must not shift where the page-wide pass
+# thinks its texts start.
 HIGHLIGHT_TEXT = st.text(
-    st.sampled_from("人口身份号码登记ＡＢａA１1 <&>\u3000，（Σσςİi"), max_size=12
+    st.sampled_from("人口身份号码登记ＡＢａA１1 <&>\u3000，（Σσςİi\n\x00\x01"), max_size=12
+)
+# Most pages hold nothing to fold or escape: the one-substitution path needs them too.
+PLAIN_TEXT = st.text(st.sampled_from("人口身份号码登记Aa1 σi"), max_size=12)
+HIGHLIGHT_DOCUMENT = st.fixed_dictionaries(
+    {
+        "name": HIGHLIGHT_TEXT | PLAIN_TEXT,
+        "summary": HIGHLIGHT_TEXT | PLAIN_TEXT,
+        "items": st.lists(PLAIN_TEXT, max_size=25) | st.lists(HIGHLIGHT_TEXT, max_size=25),
+        "systems": st.lists(PLAIN_TEXT, max_size=3),
+        "provider_name": PLAIN_TEXT,
+    }
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
-    st.lists(st.text(st.sampled_from("人口身份号码登记Aa1σi"), min_size=1, max_size=3), min_size=1),
-    HIGHLIGHT_TEXT,
-    HIGHLIGHT_TEXT,
-    st.lists(HIGHLIGHT_TEXT, max_size=25),
+    # No query word holds a separator (tokens hold no control character), but if one did:
+    st.lists(
+        st.text(st.sampled_from("人口身份号码登记Aa1σi\x00"), min_size=1, max_size=3), min_size=1
+    ),
+    st.lists(HIGHLIGHT_DOCUMENT, min_size=1, max_size=4),
 )
-def test_highlights_are_those_of_each_text_marked_alone(words, name, summary, items):
-    """The field-wide search that skips unmarked fields changes nothing it returns."""
+@example(  # a text that holds the page's separators, and nothing else to fold or escape
+    ["口"],
+    [
+        {
+            "name": "人\x01口",
+            "summary": "",
+            "items": ["口\x00人", "口"],
+            "systems": [],
+            "provider_name": "",
+        },
+        {"name": "口", "summary": "", "items": [], "systems": ["口"], "provider_name": "口"},
+    ],
+)
+def test_highlights_are_those_of_each_text_marked_alone(words, documents):
+    """The page-wide passes (the search that skips unmarked fields, the substitution that
+    marks a whole field of the page) change nothing they return."""
     from registry.services.search import _mark, highlighter, highlights
 
     pattern = highlighter(tuple(TermGroup(w, ((w,),)) for w in words))
-    document = {
-        "name": name,
-        "summary": summary,
-        "items": items,
-        "systems": [],
-        "provider_name": "",
-    }
-    expected = {}
-    for field in ("name", "summary", "items"):
-        texts = document[field] if field == "items" else [document[field]]
-        marked = [m for m in (_mark(t, pattern) for t in texts if t) if m]
-        if marked:
-            expected[field] = marked[:10]
-    assert highlights(document, pattern) == expected
+    expected = []
+    for document in documents:
+        found = {}
+        for field in ("name", "summary", "items", "systems", "provider_name"):
+            value = document[field]
+            texts = value if isinstance(value, list) else [value]
+            marked = [m for m in (_mark(t, pattern) for t in texts if t) if m]
+            if marked:
+                found[field] = marked[:10]
+        expected.append(found)
+    assert highlights(documents, pattern) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -70,8 +71,8 @@ def search_resources(
     )
     page = backend.search(query)
     labels = _labels(session, page.facets, recheck_after)
-    pattern = highlighter(groups)
-    hits = [_hit(h.document, h.score, pattern) for h in page.hits]
+    marked = highlights([h.document for h in page.hits], highlighter(groups))
+    hits = [_hit(h.document, h.score, m) for h, m in zip(page.hits, marked, strict=True)]
     more = len(page.hits) == query.limit and page.total > 0
     return {
         "total": page.total,
@@ -169,12 +170,10 @@ _HIT_FIELDS = (
 )
 
 
-def _hit(
-    document: dict[str, Any], score: float | None, pattern: re.Pattern[str] | None
-) -> dict[str, Any]:
+def _hit(document: dict[str, Any], score: float | None, marked: dict[str, list[str]]) -> dict:
     hit = {k: document[k] for k in _HIT_FIELDS}
     hit["score"] = score
-    hit["highlights"] = highlights(document, pattern) if pattern else {}
+    hit["highlights"] = marked
     return hit
 
 
@@ -184,42 +183,89 @@ def highlighter(groups: tuple[TermGroup, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
 
 
-def highlights(document: dict[str, Any], pattern: re.Pattern[str]) -> dict[str, list[str]]:
-    """Where the query's words (and their synonyms) occur: HTML-escaped, words in <mark>.
+# The fields highlighted, each with whether it holds a list of texts.
+_HIGHLIGHTED = (
+    ("name", False),
+    ("summary", False),
+    ("items", True),
+    ("systems", True),
+    ("provider_name", False),
+)
 
-    Computed here from the document, the same way for every backend.
+
+def highlights(
+    documents: list[dict[str, Any]], pattern: re.Pattern[str] | None
+) -> list[dict[str, list[str]]]:
+    """Where the query's words (and their synonyms) occur in each document: its texts
+    that hold one, field by field (at most ``_MARKED_PER_FIELD`` a field), HTML-escaped,
+    words in <mark>; each text as ``_mark`` marks it alone.
+
+    Computed here from the documents, the same way for every backend, a page's field at a
+    time: one search over a field's texts in every document of the page first (and, where
+    the page's texts hold nothing to escape or fold, one substitution marks them all).
+    Field by field per document, it cost 0.9 ms a page; most texts hold no query word.
     """
-    found: dict[str, list[str]] = {}
-    for field, texts in (
-        ("name", [document["name"]]),
-        ("summary", [document["summary"]]),
-        ("items", document["items"]),
-        ("systems", document["systems"]),
-        ("provider_name", [document["provider_name"]]),
-    ):
-        texts = [t for t in texts if t]
-        # One search over the field first: most of a hit's texts (its items above all)
-        # hold no query word, and marking them one by one cost 1 ms a page. Text with
-        # full-width characters (，and （ in most Chinese text) is matched folded too, as
-        # a whole, as _mark folds each text (folding them one by one cost 0.8 ms a page).
-        joined = "\n".join(texts)
-        if not pattern.search(joined) and not (
-            _FULL_WIDTH.search(joined) and pattern.search(normalise(joined))
-        ):
+    found: list[dict[str, list[str]]] = [{} for _ in documents]
+    if pattern is None:
+        return found
+    for field, many in _HIGHLIGHTED:
+        fields = [
+            [t for t in d[field] if t] if many else [d[field]] if d[field] else []
+            for d in documents
+        ]
+        joined = _DOCUMENT.join(_TEXT.join(texts) for texts in fields)
+        if not _may_hold(joined, pattern):
             continue
-        marked = []
-        for t in texts:
-            if (m := _mark(t, pattern)) is not None:
-                marked.append(m)
-                if len(marked) == _MARKED_PER_FIELD:
-                    break
-        if marked:
-            found[field] = marked
+        if _plain(joined, fields, pattern):
+            marked_page = pattern.sub(_marked_word, joined).split(_DOCUMENT)
+            for i, marked in enumerate(marked_page):
+                if "<mark>" in marked:
+                    texts = (t for t in marked.split(_TEXT) if "<mark>" in t)
+                    found[i][field] = list(islice(texts, _MARKED_PER_FIELD))
+            continue
+        for i, texts in enumerate(fields):
+            if len(texts) > 1 and not _may_hold(_TEXT.join(texts), pattern):
+                continue
+            marked = (m for m in (_mark(t, pattern) for t in texts) if m is not None)
+            if first := list(islice(marked, _MARKED_PER_FIELD)):
+                found[i][field] = first
     return found
+
+
+def _may_hold(text: str, pattern: re.Pattern[str]) -> bool:
+    """Whether a query word occurs in ``text``, as it is or folded (full-width to half)."""
+    return bool(
+        pattern.search(text) or (_FULL_WIDTH.search(text) and pattern.search(normalise(text)))
+    )
+
+
+# Separators of a page's texts: a document's texts, and the page's documents.
+_TEXT, _DOCUMENT = "\x00", "\x01"
+
+
+def _marked_word(match: re.Match[str]) -> str:
+    # A function, not the template r"<mark>\g<0></mark>": Python 3.11 expands a
+    # template per match in Python, at four times the cost.
+    return f"<mark>{match[0]}</mark>"
+
+
+def _plain(joined: str, fields: list[list[str]], pattern: re.Pattern[str]) -> bool:
+    """Whether one substitution over the page's joined texts marks each as ``_mark``
+    would: none to fold (full-width), none to escape, no separator inside a text or a
+    query word (so no match spans two texts)."""
+    return not (
+        _FULL_WIDTH.search(joined)
+        or _HTML_SPECIAL.search(joined)
+        or joined.count(_DOCUMENT) != len(fields) - 1
+        or joined.count(_TEXT) != sum(max(len(texts) - 1, 0) for texts in fields)
+        or _TEXT in pattern.pattern
+        or _DOCUMENT in pattern.pattern
+    )
 
 
 _MARKED_PER_FIELD = 10
 _FULL_WIDTH = re.compile("[\u3000\uff00-\uffef]")
+_HTML_SPECIAL = re.compile("[&<>\"']")  # what html.escape replaces
 
 
 def _mark(text: str, pattern: re.Pattern[str]) -> str | None:
@@ -231,10 +277,11 @@ def _mark(text: str, pattern: re.Pattern[str]) -> str | None:
     spans = [m.span() for m in pattern.finditer(normal)]
     if not spans:
         return None
+    escape = html.escape if _HTML_SPECIAL.search(text) else str
     out, last = [], 0
     for start, end in spans:
-        out.append(html.escape(text[last:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        out.append(escape(text[last:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
         last = end
-    out.append(html.escape(text[last:]))
+    out.append(escape(text[last:]))
     return "".join(out)
