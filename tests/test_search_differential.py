@@ -168,7 +168,13 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
         )
         return [[(h["id"], h["score"]) for h in p["hits"]] for p in (first, second)]
 
+    def counted(q: str) -> tuple[int, str, dict[str, dict]]:
+        found = search_resources(session, backend, reviewer, q=q, limit=10)
+        facets = {f: {v["value"]: v["count"] for v in vs} for f, vs in found["facets"].items()}
+        return found["total"], found["total_relation"], facets
+
     full = {q: pages(q) for q in QUERIES}
+    full_counts = {q: counted(q) for q in QUERIES}
     proofs: list[bool] = []
     original = Plan.proves
 
@@ -193,6 +199,18 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
                 backend.OWN_TSVECTORS = own
             for q in QUERIES:
                 assert pages(q) == full[q], (q, own)
+                # Counted from every hit, not the candidates, up to the lowered bound.
+                total, relation, facets = counted(q)
+                full_total, _, full_facets = full_counts[q]
+                assert (total, relation) == (
+                    (40, "gte") if full_total > 40 else (full_total, "eq")
+                ), (q, own)
+                if relation == "eq":
+                    assert facets == full_facets, (q, own)
+                else:  # lower bounds, from the first 41 hits met
+                    for f, values in facets.items():
+                        assert sum(values.values()) <= 41, (q, f)
+                        assert all(n <= full_facets[f].get(v, n) for v, n in values.items())
     finally:
         Plan.proves = original
         (backend.PRUNE_AFTER, backend.PRUNE_SHORT, backend.total_bound) = saved
