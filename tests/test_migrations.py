@@ -195,3 +195,49 @@ def test_facet_keys_of_existing_documents_are_those_writes_give(backend, request
     engine.dispose()
     assert keys == [facet_key(*v) for v in values]
     assert keys[0] == keys[2] != keys[1]
+
+
+def test_fingerprints_move_beside_the_bodies_and_back(backend, request, tmp_path):
+    """0033: each body takes its document's fingerprint, which leaves the narrow row;
+    downgraded, the rows have them again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from registry.migrate import alembic_config
+
+    url = fresh_database(backend, tmp_path, request)
+    config = alembic_config(url)
+    command.downgrade(config, "0032")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for n in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO search_documents (resource_id, code, name, provider_id,"
+                    " status, open_to_public, share_type, update_cycle, category,"
+                    " updated_at, fingerprint, length, facet_key) VALUES (:id, :code, '资源',"
+                    " 1, 'published', true, '无条件共享', '每日', '1', '2026-01-01', :fp, 3, 0)"
+                ),
+                {"id": n, "code": f"C{n}", "fp": f"{n}" * 40},
+            )
+            conn.execute(
+                text("INSERT INTO search_bodies (resource_id, body) VALUES (:id, '{}')"),
+                {"id": n},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        moved = conn.execute(
+            text("SELECT resource_id, fingerprint FROM search_bodies ORDER BY resource_id")
+        ).all()
+        columns = {c["name"] for c in inspect(conn).get_columns("search_documents")}
+    assert moved == [(1, "1" * 40), (2, "2" * 40)]
+    assert "fingerprint" not in columns
+    command.downgrade(config, "0032")
+    with engine.connect() as conn:
+        back = conn.execute(
+            text("SELECT resource_id, fingerprint FROM search_documents ORDER BY resource_id")
+        ).all()
+        columns = {c["name"] for c in inspect(conn).get_columns("search_bodies")}
+    engine.dispose()
+    assert back == moved
+    assert "fingerprint" not in columns

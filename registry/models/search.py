@@ -85,7 +85,6 @@ class SearchDocument(Base):
     update_cycle: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    fingerprint: Mapped[str] = mapped_column(String(40))
     # Tokens in all text fields: the document length of BM25's length normalisation.
     length: Mapped[int] = mapped_column(default=0)
     # The few-valued facets' values as one integer (``facet_key``): their counts among
@@ -106,9 +105,11 @@ def facet_key(share_type: str, category: str, update_cycle: str, status: str) ->
 
 
 class SearchBody(Base):
-    """The document of a ``SearchDocument`` (documents.py builds it), as hits return it."""
+    """The document of a ``SearchDocument`` (documents.py builds it), as hits return it,
+    and its digest, which only `registry search check` reads (migration 0033)."""
 
     __tablename__ = "search_bodies"
 
     resource_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     body: Mapped[dict] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(40))

@@ -260,7 +260,9 @@ class SqlBackend(SearchBackend):
 
     def _body_rows(self, documents: list[dict[str, Any]]) -> tuple[Any, list]:
         """The statement writing the documents' bodies, and its rows."""
-        return _BODIES_INSERT, [{"resource_id": d["id"], "body": d} for d in documents]
+        return _BODIES_INSERT, [
+            {"resource_id": d["id"], "body": d, "fingerprint": d["fingerprint"]} for d in documents
+        ]
 
     def _write(self, prepared: Prepared, terms: Counter[str]) -> int:
         for statement, rows in prepared.statements:
@@ -293,7 +295,7 @@ class SqlBackend(SearchBackend):
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
         yield from self.session.execute(
-            select(D.resource_id, D.fingerprint).order_by(D.resource_id)
+            select(SearchBody.resource_id, SearchBody.fingerprint).order_by(SearchBody.resource_id)
         )
 
     def health(self) -> Health:
@@ -1106,7 +1108,9 @@ class PostgresBackend(SqlBackend):
 
     def _body_rows(self, documents):
         # Serialized here: in the rebuild's tokenizing thread, not the writing one.
-        return _BODIES_COPY, [(d["id"], json.dumps(d, ensure_ascii=False)) for d in documents]
+        return _BODIES_COPY, [
+            (d["id"], json.dumps(d, ensure_ascii=False), d["fingerprint"]) for d in documents
+        ]
 
     def _insert(self, statement, rows):
         # COPY: psycopg runs an executemany as an INSERT per row (240,000 statements for
@@ -1173,7 +1177,7 @@ _PG_TABLE = Table(
 )
 _ROW_COLUMNS = [c.name for c in D.__table__.columns]
 _ROWS_COPY = f"COPY search_documents ({', '.join(_ROW_COLUMNS)}, tsv) FROM STDIN"
-_BODIES_COPY = "COPY search_bodies (resource_id, body) FROM STDIN"
+_BODIES_COPY = "COPY search_bodies (resource_id, body, fingerprint) FROM STDIN"
 _TERMS_COPY = "COPY search_terms (lexeme, documents) FROM STDIN"
 _VACUUM = text("VACUUM (ANALYZE, SKIP_LOCKED) search_documents, search_bodies, search_terms")
 _TSV = literal_column("search_documents.tsv", type_=TSVECTOR)
@@ -1571,5 +1575,4 @@ def _row(document: dict[str, Any], fields: dict[str, list[str]]) -> dict[str, An
         "category": document["category"],
         "facet_key": facet_key(*(document[c] for c in FACET_KEY_COLUMNS)),
         "updated_at": datetime.fromisoformat(document["updated_at"]),
-        "fingerprint": document["fingerprint"],
     }
