@@ -186,3 +186,30 @@ def test_highlights_are_those_of_each_text_marked_alone(words, documents):
                 found[field] = marked[:10]
         expected.append(found)
     assert highlights(documents, pattern) == expected
+
+
+def test_a_text_is_matched_as_the_index_folds_it_and_marked_in_its_own_characters():
+    """Full-width letters and compatibility characters match their folded query word
+    (NFKC, as the index saw them) and keep their own form inside the mark; a text that
+    folding would lengthen (İ lower-cased is two characters) is matched as it is."""
+    from registry.services.search import _mark, highlighter, highlights
+
+    pattern = highlighter((TermGroup("api", (("api",),)), TermGroup("1号", (("1号",),))))
+    assert _mark("ＡＰＩ接口，（①号）", pattern) == "<mark>ＡＰＩ</mark>接口，（<mark>①号</mark>）"
+    assert _mark("İ api", pattern) == "İ <mark>api</mark>"
+    assert _mark("接口 <Api>", pattern) == "接口 &lt;<mark>Api</mark>&gt;"
+    assert _mark("接口", pattern) is None
+    page = [
+        {
+            "name": "ＡＰＩ",
+            "summary": "",
+            "items": ["İ", "①号&"],
+            "systems": [],
+            "provider_name": "",
+        },
+        {"name": "无", "summary": "API", "items": [], "systems": [], "provider_name": "ＡＰＩ"},
+    ]
+    assert highlights(page, pattern) == [
+        {"name": ["<mark>ＡＰＩ</mark>"], "items": ["<mark>①号</mark>&amp;"]},
+        {"summary": ["<mark>API</mark>"], "provider_name": ["<mark>ＡＰＩ</mark>"]},
+    ]
