@@ -213,3 +213,18 @@ def test_a_text_is_matched_as_the_index_folds_it_and_marked_in_its_own_character
         {"name": ["<mark>ＡＰＩ</mark>"], "items": ["<mark>①号</mark>&amp;"]},
         {"summary": ["<mark>API</mark>"], "provider_name": ["<mark>ＡＰＩ</mark>"]},
     ]
+
+
+def test_the_characters_taken_as_folded_are_their_own_folds():
+    """``_STABLE``: NFKC and lower case leave each as it is (an ASCII capital is matched
+    by IGNORECASE as its fold), so a page of them alone is matched unfolded."""
+    import re
+    import unicodedata
+
+    from registry.services.search import _STABLE
+
+    stable = [c for c in map(chr, range(0x10000)) if re.fullmatch(f"[{_STABLE}]", c)]
+    assert len(stable) > 27_000  # the CJK ideographs are there
+    for c in stable:
+        fold = unicodedata.normalize("NFKC", c).lower()
+        assert fold == c or (c.isascii() and fold == c.lower()), hex(ord(c))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
@@ -177,10 +177,23 @@ def _hit(document: dict[str, Any], score: float | None, marked: dict[str, list[s
     return hit
 
 
-def highlighter(groups: tuple[TermGroup, ...]) -> re.Pattern[str] | None:
-    """One pattern for the query's words and synonyms, longest first."""
+@dataclass(frozen=True)
+class Highlighter:
+    """The query's words and synonyms, longest first (``words``), and any one of their
+    characters (``chars``), both matched as re.IGNORECASE matches."""
+
+    words: re.Pattern[str]
+    chars: re.Pattern[str]
+
+
+def highlighter(groups: tuple[TermGroup, ...]) -> Highlighter | None:
     words = sorted({t for g in groups for t in g.tokens}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+    if not words:
+        return None
+    return Highlighter(
+        re.compile("|".join(map(re.escape, words)), re.IGNORECASE),
+        re.compile(f"[{''.join(map(re.escape, sorted(set(''.join(words)))))}]", re.IGNORECASE),
+    )
 
 
 # The fields highlighted, each with whether it holds a list of texts.
@@ -194,52 +207,53 @@ _HIGHLIGHTED = (
 
 
 def highlights(
-    documents: list[dict[str, Any]], pattern: re.Pattern[str] | None
+    documents: list[dict[str, Any]], marker: Highlighter | None
 ) -> list[dict[str, list[str]]]:
     """Where the query's words (and their synonyms) occur in each document: its texts
     that hold one, field by field (at most ``_MARKED_PER_FIELD`` a field), HTML-escaped,
     words in <mark>; each text as ``_mark`` marks it alone.
 
-    Computed here from the documents, the same way for every backend, a page's field at a
-    time: the field's texts in every document of the page are joined, folded once (as the
-    index folded them, ``_folded``) and searched once, and the marks go round each match's
-    own characters: 0.4 ms a page over the benchmark's 50 queries. Field by field per
-    document, it cost 0.9 ms a page.
+    Computed here from the documents, the same way for every backend, for the whole page
+    at once: every highlighted text of the page is joined into one string, folded as the
+    index folded it (``_folded``) and searched once, and the marks go round each match's
+    own characters. 0.21 ms a page over the benchmark's 50 queries; a field at a time,
+    each text holding a full-width character folded whole, 0.39 ms (measured).
     """
     found: list[dict[str, list[str]]] = [{} for _ in documents]
-    if pattern is None:
+    if marker is None or not documents:
         return found
-    for field, many in _HIGHLIGHTED:
-        fields = [
-            [t for t in d[field] if t] if many else [d[field]] if d[field] else []
-            for d in documents
-        ]
-        joined = _DOCUMENT.join(_TEXT.join(texts) for texts in fields)
-        if not _separated(joined, fields, pattern):
-            # A text holds a separator: text by text.
-            for i, texts in enumerate(fields):
-                marked = (m for m in (_mark(t, pattern) for t in texts) if m is not None)
-                if first := list(islice(marked, _MARKED_PER_FIELD)):
-                    found[i][field] = first
-            continue
-        folded = _folded(joined)
-        if folded is joined and not _HTML_SPECIAL.search(joined):
-            # Nothing to fold or escape: one substitution, in C.
-            marked_page = pattern.sub(_marked_word, joined)
-        else:
-            marked_page = _marked(joined, [m.span() for m in pattern.finditer(folded)])
-        if "<mark>" not in marked_page:
-            continue
-        for i, marked in enumerate(marked_page.split(_DOCUMENT)):
-            if "<mark>" in marked:
-                texts = (t for t in marked.split(_TEXT) if "<mark>" in t)
-                found[i][field] = list(islice(texts, _MARKED_PER_FIELD))
+    # The page's cells: each field of each document, its texts (none empty).
+    cells = [
+        [t for t in d[field] if t] if many else [d[field]] if d[field] else []
+        for field, many in _HIGHLIGHTED
+        for d in documents
+    ]
+    joined = _CELL.join(_TEXT.join(texts) for texts in cells)
+    n = len(documents)
+    if not _separated(joined, cells, marker.words):
+        # A text holds a separator: text by text.
+        for k, texts in enumerate(cells):
+            marked = (m for m in (_mark(t, marker) for t in texts) if m is not None)
+            if first := list(islice(marked, _MARKED_PER_FIELD)):
+                found[k % n][_HIGHLIGHTED[k // n][0]] = first
+        return found
+    folded = _folded(joined, marker)
+    if folded is joined and not _HTML_SPECIAL.search(joined):
+        # Nothing to fold or escape: one substitution, in C.
+        marked = marker.words.sub(_marked_word, joined)
+    else:
+        marked = _marked(joined, [m.span() for m in marker.words.finditer(folded)])
+    if "<mark>" not in marked:
+        return found
+    for k, cell in enumerate(marked.split(_CELL)):
+        if "<mark>" in cell:
+            texts = (t for t in cell.split(_TEXT) if "<mark>" in t)
+            found[k % n][_HIGHLIGHTED[k // n][0]] = list(islice(texts, _MARKED_PER_FIELD))
     return found
 
 
-# Separators of a page's texts: a document's texts, and the page's documents.
-_TEXT, _DOCUMENT = "\x00", "\x01"
-_SEPARATOR = re.compile("[\x00\x01]")
+# Separators of a page's texts: a cell's texts, and the cells.
+_TEXT, _CELL = "\x00", "\x01"
 
 
 def _marked_word(match: re.Match[str]) -> str:
@@ -248,34 +262,41 @@ def _marked_word(match: re.Match[str]) -> str:
     return f"<mark>{match[0]}</mark>"
 
 
-def _separated(joined: str, fields: list[list[str]], pattern: re.Pattern[str]) -> bool:
-    """Whether the separators in ``joined`` are only those that join its texts, and no
-    query word holds one (so no match spans two texts)."""
+def _separated(joined: str, cells: list[list[str]], pattern: re.Pattern[str]) -> bool:
+    """Whether the separators in ``joined`` are only those that join its cells' texts,
+    and no query word holds one (so no match spans two texts)."""
+    joins = sum(map(len, cells)) - len(cells) + cells.count([])  # a cell of k texts: k - 1
     return not (
-        joined.count(_DOCUMENT) != len(fields) - 1
-        or joined.count(_TEXT) != sum(max(len(texts) - 1, 0) for texts in fields)
+        joined.count(_CELL) != len(cells) - 1
+        or joined.count(_TEXT) != joins
         or _TEXT in pattern.pattern
-        or _DOCUMENT in pattern.pattern
+        or _CELL in pattern.pattern
     )
 
 
-def _folded(text: str) -> str:
-    """``text`` as the query's words are (NFKC, lower case: full-width to half-width, as
-    the index saw it), character for character: the original offsets must hold, so each
-    text (between separators, which folding keeps) that folding would lengthen or shorten
-    (İ lower-cased is two characters) stays as it is."""
-    folded = normalise(text)
-    if folded == text:
-        return text
-    pieces, originals = _SEPARATOR.split(folded), _SEPARATOR.split(text)
-    if len(folded) == len(text) and list(map(len, pieces)) == list(map(len, originals)):
-        return folded
-    # Rare: rejoined with the original separators, piece by piece.
-    kept = [f if len(f) == len(o) else o for f, o in zip(pieces, originals, strict=True)]
-    out = [kept[0]]
-    for separator, piece in zip(_SEPARATOR.findall(text), kept[1:], strict=True):
-        out += (separator, piece)
-    return "".join(out)
+# Characters that folding (NFKC, lower case) leaves as they are, but for ASCII capitals,
+# which IGNORECASE matches as their folds (tests/test_search_tokenize.py checks every
+# one): most of a page, its CJK ideographs and punctuation.
+_STABLE = (
+    "\x00-\x7f\u2014\u2018\u2019\u201c\u201d\u3001\u3002\u3008-\u3011\u3400-\u4dbf\u4e00-\u9fff"
+)
+_UNSTABLE = re.compile(f"[^{_STABLE}]")
+
+
+def _folded(text: str, marker: Highlighter) -> str:
+    """``text`` as the index saw it, character for character: each character whose fold
+    (NFKC, lower case) is one character that a query word holds is replaced by it (ＡＰＩ,
+    ① and the like); any other stays, since folding it changes no match (a full-width
+    comma, the page's one such character, mostly). ``text`` itself when nothing changes.
+    One character at a time keeps every offset, so the marks go round the original
+    characters; a character that NFKC would compose with the one before it (a combining
+    accent) is left alone, as is one that folds to two (İ lower-cased)."""
+    folds = {}
+    for char in set(_UNSTABLE.findall(text)):
+        fold = normalise(char)
+        if len(fold) == 1 and marker.chars.fullmatch(fold):
+            folds[ord(char)] = fold
+    return text.translate(folds) if folds else text
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -293,8 +314,8 @@ _MARKED_PER_FIELD = 10
 _HTML_SPECIAL = re.compile("[&<>\"']")  # what html.escape replaces
 
 
-def _mark(text: str, pattern: re.Pattern[str]) -> str | None:
+def _mark(text: str, marker: Highlighter) -> str | None:
     """``text`` with the query's words in <mark> (matched as ``_folded`` folds it),
     HTML-escaped; None when it holds none."""
-    spans = [m.span() for m in pattern.finditer(_folded(text))]
+    spans = [m.span() for m in marker.words.finditer(_folded(text, marker))]
     return _marked(text, spans) if spans else None
