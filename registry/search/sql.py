@@ -294,8 +294,11 @@ class SqlBackend(SearchBackend):
         raise NotImplementedError
 
     def fingerprints(self) -> Iterator[tuple[int, str]]:
+        # A document is indexed when a search finds it: its row (with its body beside).
         yield from self.session.execute(
-            select(SearchBody.resource_id, SearchBody.fingerprint).order_by(SearchBody.resource_id)
+            select(D.resource_id, SearchBody.fingerprint)
+            .join(SearchBody, SearchBody.resource_id == D.resource_id)
+            .order_by(D.resource_id)
         )
 
     def health(self) -> Health:
