@@ -24,30 +24,26 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("search_bodies", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("fingerprint", sa.String(length=40), nullable=True))
-    op.execute(
-        "UPDATE search_bodies SET fingerprint = (SELECT d.fingerprint FROM search_documents d "
-        "WHERE d.resource_id = search_bodies.resource_id)"
-    )
-    # A body without its row (none is written so) is fingerprinted as stale: `registry
-    # search check` then finds it out of date and the sync rewrites it.
-    op.execute("UPDATE search_bodies SET fingerprint = '' WHERE fingerprint IS NULL")
-    with op.batch_alter_table("search_bodies", schema=None) as batch_op:
-        batch_op.alter_column("fingerprint", existing_type=sa.String(length=40), nullable=False)
-    with op.batch_alter_table("search_documents", schema=None) as batch_op:
-        batch_op.drop_column("fingerprint")
+    _move(source="search_documents", target="search_bodies")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("search_documents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("fingerprint", sa.String(length=40), nullable=True))
+    _move(source="search_bodies", target="search_documents")
+
+
+def _move(*, source: str, target: str) -> None:
+    """Move ``fingerprint`` from ``source`` to ``target``, row by ``resource_id``."""
+    column = sa.String(length=40)
+    with op.batch_alter_table(target, schema=None) as batch_op:
+        batch_op.add_column(sa.Column("fingerprint", column, nullable=True))
     op.execute(
-        "UPDATE search_documents SET fingerprint = (SELECT b.fingerprint FROM search_bodies b "
-        "WHERE b.resource_id = search_documents.resource_id)"
+        f"UPDATE {target} SET fingerprint = (SELECT s.fingerprint FROM {source} s "
+        f"WHERE s.resource_id = {target}.resource_id)"
     )
-    op.execute("UPDATE search_documents SET fingerprint = '' WHERE fingerprint IS NULL")
-    with op.batch_alter_table("search_documents", schema=None) as batch_op:
-        batch_op.alter_column("fingerprint", existing_type=sa.String(length=40), nullable=False)
-    with op.batch_alter_table("search_bodies", schema=None) as batch_op:
+    # A row without its partner (none is written so) is fingerprinted as stale: `registry
+    # search check` then finds it out of date and the sync rewrites it.
+    op.execute(f"UPDATE {target} SET fingerprint = '' WHERE fingerprint IS NULL")
+    with op.batch_alter_table(target, schema=None) as batch_op:
+        batch_op.alter_column("fingerprint", existing_type=column, nullable=False)
+    with op.batch_alter_table(source, schema=None) as batch_op:
         batch_op.drop_column("fingerprint")
