@@ -241,3 +241,59 @@ def test_fingerprints_move_beside_the_bodies_and_back(backend, request, tmp_path
     engine.dispose()
     assert back == moved
     assert "fingerprint" not in columns
+
+
+def test_the_short_documents_index_keeps_the_fields_apart_and_back(tmp_path, request):
+    """0034 (SQLite: PostgreSQL's partial index keeps the row's weighted tsvector): the
+    short documents' index has search_fts's four fields, each short document's own, and
+    none of the longer ones; downgraded, their tokens in one column again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from registry.migrate import alembic_config
+
+    url = fresh_database("sqlite", tmp_path, request)
+    config = alembic_config(url)
+    command.downgrade(config, "0033")
+    fields = {
+        1: ("户籍", "人口 户籍", "姓名", "A01"),
+        2: ("婚姻", "婚姻 登记 信息", "姓名 日期", "B02"),
+    }
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for rid, (name, summary, items, other) in fields.items():
+            conn.execute(
+                text(
+                    "INSERT INTO search_documents (resource_id, code, name, provider_id,"
+                    " status, open_to_public, share_type, update_cycle, category,"
+                    " updated_at, length, facet_key) VALUES (:id, :code, '资源', 1,"
+                    " 'published', true, '无条件共享', '每日', '1', '2026-01-01', :n, 0)"
+                ),
+                {"id": rid, "code": f"C{rid}", "n": 5 * rid},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO search_fts (rowid, name, summary, items, other)"
+                    " VALUES (:id, :name, :summary, :items, :other)"
+                ),
+                {"id": rid, "name": name, "summary": summary, "items": items, "other": other},
+            )
+        conn.execute(text("INSERT INTO search_terms VALUES ('#\\:short', 5)"))
+        conn.execute(
+            text("INSERT INTO search_fts_short (rowid, text, length) VALUES (1, '户籍', 5)")
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        short = conn.execute(
+            text("SELECT rowid, name, summary, items, other, length FROM search_fts_short")
+        ).all()
+        in_items = conn.execute(
+            text("SELECT rowid FROM search_fts_short WHERE search_fts_short MATCH '{items}: 姓名'")
+        ).all()
+    assert short == [(1, *fields[1], 5)]
+    assert in_items == [(1,)]
+    command.downgrade(config, "0033")
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT rowid, text, length FROM search_fts_short")).all()
+    engine.dispose()
+    assert back == [(1, "户籍 人口 户籍 姓名 A01", 5)]

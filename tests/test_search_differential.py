@@ -218,9 +218,12 @@ def _pruned_pages_equal_the_full_ranking(session, backend) -> None:
         refill()
         backend.__dict__.pop("OWN_TSVECTORS", None)
     assert proofs.count(True) >= 3 and proofs.count(False) >= 1, proofs
-    # Some words no strong field holds: their candidates are the shortest documents alone.
+    # Some words' candidates are the shortest documents alone (no field's holders: none
+    # holds the word there, or none is looked up), others' take in the holders; some pages
+    # are ranked on their own first (``Plan.page_first``), then counted.
     pruned = [s for s in backend._statements if s.source in ("candidates", "own")]
-    assert {s.strong for s in pruned} == {True, False}, pruned
+    assert {s.holders for s in pruned} == {True, False}, pruned
+    assert {s.parts for s in pruned} == {"all", "page", "counts"}, pruned
 
 
 def _reference_scores(documents: list[dict], groups) -> dict[int, float]:

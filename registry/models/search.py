@@ -14,11 +14,12 @@ from ..db import Base, UTCDateTime, utcnow
 # and invisible to the models (the models-vs-migrations check skips them):
 # SQLite: the FTS5 table ``search_fts`` (rowid = resource id), its shadow tables and its
 # vocabularies ``search_fts_vocab`` and ``search_fts_terms`` (migrations 0027, 0029), and
-# the short documents' ``search_fts_short`` (0031); PostgreSQL: ``search_documents.tsv``
-# (tsvector: a lexeme per field and token, see sql.document_terms; migration 0026), its
-# GIN index and the short documents' partial one (0031). On both, ``search_terms``: per
-# lexeme and per token, the documents holding it, kept with the rows (migrations 0028,
-# 0030), its keys made by sql.py alone. Index names match by prefix.
+# the short documents' ``search_fts_short`` (0031; its four fields apart since 0034);
+# PostgreSQL: ``search_documents.tsv`` (tsvector: a lexeme per field and token, see
+# sql.document_terms; migration 0026), its GIN index and the short documents' partial
+# one (0031). On both, ``search_terms``: per lexeme and per token, the documents holding
+# it, kept with the rows (migrations 0028, 0030), its keys made by sql.py alone. Index
+# names match by prefix.
 DIALECT_ONLY_TABLES = ("search_fts", "search_terms")
 DIALECT_ONLY_COLUMNS = {("search_documents", "tsv")}
 DIALECT_ONLY_INDEXES = ("ix_search_documents_tsv",)

@@ -11,6 +11,7 @@ outbox rows they consume, so the index cannot drift from the catalog. Facets are
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -109,21 +110,29 @@ class Shape:
     published_only: bool = False
     own_departments: bool = False
     bounded: bool = True
-    # Whether the candidates take in the strong fields' holders ("strong"), or the
-    # shortest documents alone: the term counts say no strong field holds the word.
-    strong: bool = True
+    # Whether the candidates take in some fields' holders ("holders", ``Plan``), or are
+    # the shortest documents alone.
+    holders: bool = True
+    # The statement's parts: "all"; the "page" alone (ranked over candidates, to be
+    # proven), or the total and the facets alone ("counts").
+    parts: str = "all"
 
 
 @dataclass(frozen=True)
 class Plan:
     """A query as its statement's shape and the parameters it runs with. Ranked over
     candidates, a page is proven when its last score clears ``ceiling``: every other hit
-    holds the word only in weak fields and is longer than the shortest documents, so it
-    scores below. Otherwise the statement runs again over every hit."""
+    holds the word only in the fields not looked up and is longer than the shortest
+    documents, so it scores below. The page is then counted on its own; otherwise the
+    statement runs again over every hit."""
 
     shape: Shape
     params: dict[str, Any]
     ceiling: float | None = None
+    fallback: str = "every"  # the source of every hit, when the page is not proven
+    # Whether the page is ranked on its own first: candidates that may well not prove
+    # it (the shortest documents alone, ``SqlBackend._candidate_fields``).
+    page_first: bool = False
 
     def proves(self, scores: list[float], limit: int) -> bool:
         # A full page whose last score clears the ceiling (by more than rounding).
@@ -312,12 +321,26 @@ class SqlBackend(SearchBackend):
     def search(self, query: Query) -> Page:
         """One statement: the hits (ids, scores and facet columns) are found, joined and
         filtered once, in a CTE that the page, the total and every facet read from. A
-        common word is first ranked over its candidates only (``Plan``); when they
-        cannot prove the page, the statement runs again over every hit."""
+        common word is first ranked over its candidates only (``Plan``): when they prove
+        the page, a second statement counts every hit; when they cannot, the statement
+        runs over every hit."""
         plan = self._plan(query)
-        ranked, total, facets = self._run(plan.shape, plan.params)
-        if plan.ceiling is not None and not plan.proves([s for _, _, s in ranked], query.limit):
-            ranked, total, facets = self._run(replace(plan.shape, source="every"), plan.params)
+        if plan.ceiling is None or not plan.page_first:
+            ranked, total, facets = self._run(plan.shape, plan.params)
+            proven = plan.ceiling is None or plan.proves([s for _, _, s in ranked], query.limit)
+        else:
+            # The page alone first: unproven, it cost the candidates only (the total and
+            # the facets read every hit, up to the bound, either way); proven, a second
+            # statement counts (two statements cost a proven page 1-1.5 ms more on
+            # PostgreSQL, planned and sent twice).
+            ranked, _, _ = self._run(replace(plan.shape, parts="page"), plan.params)
+            proven = plan.proves([s for _, _, s in ranked], query.limit)
+            if proven:
+                _, total, facets = self._run(replace(plan.shape, parts="counts"), plan.params)
+        if not proven:
+            ranked, total, facets = self._run(
+                replace(plan.shape, source=plan.fallback), plan.params
+            )
         total, relation = Page.bounded(total, query.total_bound)
         return Page(
             hits=self._hits(query, [(rid, s) for _, rid, s in sorted(ranked)]),
@@ -352,6 +375,8 @@ class SqlBackend(SearchBackend):
         relevance = sort == "relevance"
         descending = self.score_descends if relevance else sort.startswith("-")
         visible = [*_visibility(shape), *_filters(shape.filters)]
+        if shape.parts == "counts":
+            return union_all(*self._counts(shape, self._every_hits, visible))
         matched, conditions, score = self._source(shape)
         columns = [
             D.resource_id.label("id"),
@@ -378,36 +403,39 @@ class SqlBackend(SearchBackend):
         page = select(
             top.c.id, top.c.score, func.row_number().over(order_by=top_order).label("position")
         ).subquery()
-        null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
-        # Beyond the bound, counting stops (bound + 1 says "more") and facets count the
-        # same first bound + 1 hits met: lower bounds, marked so by the page's "gte".
+        page_arm = select(
+            literal("hit").label("kind"),
+            page.c.id,
+            cast(page.c.position, String).label("value"),
+            page.c.score.label("number"),
+        )
+        if shape.parts == "page":
+            return page_arm
+
         # Over candidates, the hits are only those: every hit is counted from its own
-        # source. The facets' arms read this CTE in place, not copied to a CTE of their own
-        # (a copy of 10,000 rows cost 6 ms on SQLite, measured).
-        sample_limit = bindparam("sample_limit", type_=Integer)
-        if shape.source in ("candidates", "own"):
-            every = self._every_hits(
-                [D.resource_id.label("id"), *_facet_columns(shape.facets)], visible
-            )
-            sample = every.limit(sample_limit)
-        else:
-            sample = select(hits).limit(sample_limit) if shape.bounded else select(hits)
+        # source; otherwise from the hits.
+        def hits_sample(_columns, _conditions):
+            return select(hits)
+
+        source = self._every_hits if shape.source in ("candidates", "own") else hits_sample
+        return union_all(page_arm, *self._counts(shape, source, visible))
+
+    def _counts(self, shape: Shape, hits, visible: list) -> list[Select]:
+        """The total's arm and the facets': over ``hits(columns, conditions)``, the hits
+        as a select of ``columns`` (their id and the facets') under ``conditions``.
+        Beyond the bound, counting stops (bound + 1 says "more") and facets count the same
+        first bound + 1 hits met: lower bounds, marked so by the page's "gte". The facets'
+        arms read the sample in place, not copied to a CTE of their own (a copy of 10,000
+        rows cost 6 ms on SQLite, measured)."""
+        sample = hits([D.resource_id.label("id"), *_facet_columns(shape.facets)], visible)
+        if shape.bounded:
+            sample = sample.limit(bindparam("sample_limit", type_=Integer))
         sample = sample.cte("sample")
         if shape.facets:
             sample = sample.prefix_with("MATERIALIZED")
-        arms: list[Select] = [
-            select(
-                literal("hit").label("kind"),
-                page.c.id,
-                cast(page.c.position, String).label("value"),
-                page.c.score.label("number"),
-            ),
-            select(literal("_total"), null_int, null_text, cast(func.count(), Double)).select_from(
-                sample
-            ),
-            *_facet_arms(sample, shape.facets),
-        ]
-        return union_all(*arms)
+        null_text, null_int = cast(literal(None), String), cast(literal(None), Integer)
+        total = select(literal("_total"), null_int, null_text, cast(func.count(), Double))
+        return [total.select_from(sample), *_facet_arms(sample, shape.facets)]
 
     def _source(self, shape: Shape):
         """(a CTE to join or None, conditions on ``search_documents``, the score) of the
@@ -420,7 +448,7 @@ class SqlBackend(SearchBackend):
             matched, conditions, tf_columns = self._match_own(shape.tfs)
         else:
             matched, conditions, tf_columns = self._match_candidates(
-                shape.tfs, own=shape.source == "own", strong=shape.strong
+                shape.tfs, own=shape.source == "own", holders=shape.holders
             )
         return matched, conditions, self._score(tf_columns)
 
@@ -452,10 +480,11 @@ class SqlBackend(SearchBackend):
     COUNTS_KEPT = 4_096  # group counts kept with the statistics (see _group_count)
     score_descends = True
 
-    # A common word's candidates: the documents holding it in a strong field, and the
-    # PRUNE_SHORT shortest documents. Any other hit is longer than the shortest ones and
-    # holds the word only in weak fields, so it scores below ``Plan.ceiling``; when the
-    # page's last candidate scores above it, the page is the page of every hit.
+    # A common word's candidates: the PRUNE_SHORT shortest documents, and those holding
+    # it in some fields (``_candidate_fields``). Any other hit is longer than the shortest
+    # ones and holds the word only in the other fields, so it scores below
+    # ``Plan.ceiling``; when the page's last candidate scores above it, the page is the
+    # page of every hit.
     PRUNE_AFTER = 2_000  # hits below which ranking them all costs little
     # The shortest documents' count trades the candidates' cost (on PostgreSQL each short
     # one reads its own tsvector) against the ceiling's margin (the shorter the longest of
@@ -537,32 +566,76 @@ class SqlBackend(SearchBackend):
             source="own_every" if self._own_pays(expression, tfs) else "every",
         )
 
-        strong_size = None
-        if len(query.groups) == 1:
-            strong_sizes = [sizes(query.groups[0], f, dfs[0]) for f in self.STRONG_FIELDS]
-            if None not in strong_sizes:
-                strong_size = min(sum(upper for upper, _ in strong_sizes), dfs[0])
         if (
-            len(query.groups) == 1
-            and query.total_bound is not None
-            and query.effective_sort == "relevance"
-            and dfs[0] > self.PRUNE_AFTER
-            and self._pruning_pays(dfs[0], strong_size, query.total_bound)
-            and (short := self.session.scalar(_SHORT_BOUND)) is not None
+            query.total_bound is None
+            or query.effective_sort != "relevance"
+            or min(dfs) <= self.PRUNE_AFTER
+            # Several words' hits counted once, then kept as a group's count is (企业登记:
+            # 284 hits, whose candidates cannot prove a page: 8 ms lost on SQLite).
+            or (len(dfs) > 1 and self._kept_count(expression)[0] <= self.PRUNE_AFTER)
+            or (short := self.session.scalar(_SHORT_BOUND)) is None
         ):
-            weak = sum(t.weight for t in tfs[0] if t.field not in self.STRONG_FIELDS)
-            norm = self.K1 * (1 - self.B + self.B * short / avgdl)
-            ceiling = idfs[0] * (self.K1 + 1) * (1 - norm / (weak + norm))
-            strong = self._expression(query.groups, self.STRONG_FIELDS)
-            params.update(strong=strong, short=short)
-            source = self._candidates(strong, tfs, strong_size)
-            # No strong field holds it (联系电话): the strong fields' lookup, a set of
-            # nothing, read the word's lists (7.9 ms on SQLite).
-            held = _strong_held(query.groups[0], counts, self.STRONG_FIELDS)
-            return Plan(replace(shape, source=source, strong=held), params, ceiling)
-        return Plan(shape, params)
+            return Plan(shape, params)
+        fields, size = self._candidate_fields(query.groups, tfs, sizes, dfs, query.total_bound)
+        # Any other hit is longer than the shortest documents, at least a token longer
+        # (lengths count tokens), and holds each group in the fields not looked up at
+        # most: its tf there, its score at most the ceiling's. (At the bound itself, a
+        # candidate of that length holding the word wherever it can ties with the ceiling
+        # and proves nothing: 就业's 20th score, 学生学籍's.)
+        norm = self.K1 * (1 - self.B + self.B * (short + 1) / avgdl)
+        ceiling = sum(
+            params[f"w{i}"] * (1 - norm / (weak + norm))
+            for i, (terms, looked_up) in enumerate(zip(tfs, fields, strict=True))
+            if (weak := sum(t.weight for t in terms if t.field not in looked_up))
+        )
+        params.update(short=short)
+        # Fields that hold no group (联系电话 in a strong one) are not looked up: a set of
+        # nothing, it read the word's lists (7.9 ms on SQLite).
+        held = [
+            self._expression((group,), looked_up)
+            for group, looked_up in zip(query.groups, fields, strict=True)
+            if looked_up and _held_within(group, counts, looked_up)
+        ]
+        if held:
+            holders = functools.reduce(self._either, held)
+            # Several words: holding one of them there, matching them all.
+            multiple = len(query.groups) > 1
+            params["holders"] = self._both(expression, holders) if multiple else holders
+        source = self._candidates(params.get("holders"), tfs, size)
+        pruned = replace(shape, source=source, holders=bool(held))
+        # Several words, or the shortest documents alone, may well not prove the page.
+        page_first = len(query.groups) > 1 or not any(fields)
+        return Plan(pruned, params, ceiling, shape.source, page_first)
 
-    def _candidates(self, strong: str, tfs: list[list[FieldTerm]], strong_size: int | None):
+    def _candidate_fields(
+        self, groups, tfs, sizes, dfs: list[int], bound: int
+    ) -> tuple[tuple[tuple[str, ...], ...], int | None]:
+        """The fields whose holders are candidates beside the shortest documents, and how
+        many hold the word there at most. One word: its strong fields' holders, when
+        reading those and then the bound's hits for the total is reading fewer than all
+        hits; or else the fields few documents hold it in, when its heaviest field is
+        among them (法人 is in 100 names, the rest of its 10,709 hits hold it in data
+        items: 24 -> 18 ms on SQLite). Otherwise, and for several words, the shortest
+        documents alone: a few hundred, whose own index on SQLite, own tsvectors on
+        PostgreSQL, say which fields hold the words (1.5 ms), so that a page they do not
+        prove costs little (统计 is in 7,900 of its 9,730 hits' names, those of the
+        shortest documents among them: 34 -> 18 ms on PostgreSQL)."""
+        rare = []
+        for group, terms, df in zip(groups, tfs, dfs, strict=True):
+            uppers = {t.field: sizes(group, t.field, df) for t in terms}
+            rare.append({f: u[0] for f, u in uppers.items() if u and u[0] <= self.PRUNE_SHORT})
+        if len(groups) > 1:
+            return tuple(tuple(r) for r in rare), sum(sum(r.values()) for r in rare)
+        strong = [sizes(groups[0], f, dfs[0]) for f in self.STRONG_FIELDS]
+        size = None if None in strong else min(sum(upper for upper, _ in strong), dfs[0])
+        if self._pruning_pays(dfs[0], size, bound):
+            return (self.STRONG_FIELDS,), size
+        heaviest = max((t.field for t in tfs[0]), key=WEIGHTS.get)
+        if heaviest in rare[0]:
+            return (tuple(rare[0]),), sum(rare[0].values())
+        return ((),), 0
+
+    def _candidates(self, holders: str | None, tfs: list[list[FieldTerm]], size) -> str:
         """How candidates are scored: "candidates" (by the fields' holders) or "own"."""
         return "candidates"
 
@@ -705,6 +778,10 @@ class SqlBackend(SearchBackend):
         """The documents matching both expressions."""
         raise NotImplementedError
 
+    def _either(self, left: str, right: str) -> str:
+        """The documents matching either expression."""
+        raise NotImplementedError
+
     def _term_counts(self, tokens: list[str]) -> dict[str, dict[str, int]]:
         """Per token, per field and over every field (``ANY``), how many documents hold
         it: from search_terms, kept with the rows (a full-text index counts a term by
@@ -721,16 +798,16 @@ class SqlBackend(SearchBackend):
 
     # The statements' parameters (``_plan``): "all" and "every", the expression every hit
     # matches; "g<i>f<j>", which documents hold group i in its j-th field term (unless
-    # held by every hit); "strong", the candidates holding the word in a strong field;
+    # held by every hit); "holders", the candidates holding the word in some fields;
     # "short", the short documents' bound; "w<i>" and "avgdl", the score's.
     def _match(self, tfs: Tfs):
         """(CTE to join or None, conditions, one tf expression per group) for documents
         matching "all"; ``tfs`` holds per group its fields' (field, how)."""
         raise NotImplementedError
 
-    def _match_candidates(self, tfs: Tfs, own: bool, strong: bool):
+    def _match_candidates(self, tfs: Tfs, own: bool, holders: bool):
         """As ``_match``, for the documents matching "all" that are at most "short" tokens
-        long or, when ``strong``, match "strong" (``Plan``); scored from their own text
+        long or, when ``holders``, match "holders" (``Plan``); scored from their own text
         when ``own``."""
         raise NotImplementedError
 
@@ -768,9 +845,19 @@ class SqliteBackend(SqlBackend):
     def _both(self, left, right):
         return f"({left}) AND ({right})"
 
+    def _either(self, left, right):
+        return f"({left}) OR ({right})"
+
     def _complement(self, group, field):
         expression = fts5_expression((group,))
-        return f"{expression} NOT ({{{field}}} : {expression})"
+        held = f"{{{field}}} : {expression}"
+        if all(len(alternative) == 1 for alternative in group.alternatives):
+            # As on PostgreSQL, a one-token alternative held outside the field is held in
+            # another field: those fields' entries, not every entry of the token, then
+            # those held in the field taken off (信用 outside items: 6.9 ms -> 3.6).
+            others = " ".join(f for f in TEXT_FIELDS if f != field)
+            return f"({{{others}}} : {expression}) NOT ({held})"
+        return f"{expression} NOT ({held})"
 
     _MATCHING = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH :all"
 
@@ -780,16 +867,18 @@ class SqliteBackend(SqlBackend):
     # The shortest from their own index (every document up to "short" is in it).
     _SHORT_CANDIDATES = "SELECT rowid AS id FROM search_fts_short WHERE search_fts_short MATCH :all"
     _CANDIDATES = (
-        f"{_SHORT_CANDIDATES} UNION SELECT rowid FROM search_fts WHERE search_fts MATCH :strong"
+        f"{_SHORT_CANDIDATES} UNION SELECT rowid FROM search_fts WHERE search_fts MATCH :holders"
     )
 
-    def _match_candidates(self, tfs, own, strong):
-        if not strong:
-            return self._scored(self._SHORT_CANDIDATES, ["all"], tfs)
-        return self._scored(self._CANDIDATES, ["all", "strong"], tfs)
+    def _match_candidates(self, tfs, own, holders):
+        if not holders:
+            # The shortest documents alone: their own index (its fields those of
+            # search_fts) says which fields hold the words, read in a few hundred rows.
+            return self._scored(self._SHORT_CANDIDATES, ["all"], tfs, "search_fts_short")
+        return self._scored(self._CANDIDATES, ["all", "holders"], tfs)
 
     def _index_short(self, bound, old):
-        # Their fields' tokens in one column, filled anew (0.2 s for the province: a
+        # Their fields as search_fts has them, filled anew (0.2 s for the province: a
         # rebuild has emptied it); _delete_text drops documents from it too.
         self.session.execute(text("DELETE FROM search_fts_short"))
         if bound is not None:
@@ -812,7 +901,7 @@ class SqliteBackend(SqlBackend):
         )
         return _joined(select(*columns).where(*conditions), every)
 
-    def _scored(self, source: str, names: list[str], tfs: Tfs):
+    def _scored(self, source: str, names: list[str], tfs: Tfs, fts: str = "search_fts"):
         # The fields' holders summed per document, as on PostgreSQL (``_held_sets``), and
         # left-joined: probing each field's set per hit cost 17 ms of 户籍's 45 (13,000
         # hits, four sets), the one automatic index on the sums 6 (measured).
@@ -824,7 +913,7 @@ class SqliteBackend(SqlBackend):
             arms = " UNION ALL ".join(
                 "SELECT rowid AS id, "
                 + ", ".join(f"{adds if k == i else 0.0} AS tf{k}" for k in range(len(tfs)))
-                + f" FROM search_fts WHERE search_fts MATCH :{name}"
+                + f" FROM {fts} WHERE {fts} MATCH :{name}"
                 for i, name, adds in sets
             )
             sums = ", ".join(f"sum(tf{k}) AS tf{k}" for k in range(len(tfs)))
@@ -929,7 +1018,7 @@ class PostgresBackend(SqlBackend):
     token (``document_terms``), so the index alone says in which fields a token is."""
 
     name = "postgresql-tsvector"
-    OWN_TSVECTORS = 2_000  # strong holders up to which candidates read their own tsvector
+    OWN_TSVECTORS = 2_000  # fields' holders up to which candidates read their own tsvector
     # Restricted to the hits, a set's GIN scan reads every other group's lists too (2.4 ms
     # for a set of 不动产登记, whatever its size); a small set's rows cost less to read
     # (不动产 outside names: 688 documents).
@@ -973,6 +1062,9 @@ class PostgresBackend(SqlBackend):
 
     def _both(self, left, right):
         return f"({left}) & ({right})"
+
+    def _either(self, left, right):
+        return f"({left}) | ({right})"
 
     def _count(self, expression):
         return self.session.scalar(
@@ -1020,20 +1112,21 @@ class PostgresBackend(SqlBackend):
         ]
         return Outer(held), columns
 
-    def _candidates(self, strong, tfs, strong_size):
-        # The GIN's bitmap ANDed with (the length index's OR the strong fields'): only the
-        # candidates' rows are read. When no strong field holds the word, they are a few
-        # hundred short documents, and each one's own tsvector says which fields hold it
-        # (the hashed sets would read every hit's id); so too when the strong holders are
-        # few, but they may be thousands (行政处罚 is in 6,000 names), too many tsvectors
-        # to read (~10 µs each): hashed sets then. How many: at most ``strong_size``, the
-        # term counts' bound, or counted when there is none.
-        if all(t.how == "all" for t in tfs[0]):
+    def _candidates(self, holders, tfs, size):
+        # The GIN's bitmap ANDed with (the length index's OR the fields'): only the
+        # candidates' rows are read. When no field's holders are candidates, they are a
+        # few hundred short documents, and each one's own tsvector says which fields hold
+        # the words (the hashed sets would read every hit's id); so too when the fields'
+        # holders are few, but they may be thousands (行政处罚 is in 6,000 names), too
+        # many tsvectors to read (~10 µs each): hashed sets then. How many: at most
+        # ``size``, the term counts' bound, or counted when there is none.
+        if all(t.how == "all" for terms in tfs for t in terms):
             return "candidates"  # nothing to look up: no set, no tsvector read
-        strong_fields = any(t.field in self.STRONG_FIELDS for t in tfs[0])
-        if strong_size is None and strong_fields:
-            strong_size = self._count(strong)
-        return "candidates" if strong_fields and strong_size > self.OWN_TSVECTORS else "own"
+        if holders is None:
+            return "own"
+        if size is None:
+            size = self._count(holders)
+        return "candidates" if size > self.OWN_TSVECTORS else "own"
 
     # Hits up to which a query of several groups, some of whose sets would be restricted
     # to the hits, scores each hit from its own tsvector (~15 µs a hit): each restricted
@@ -1050,15 +1143,15 @@ class PostgresBackend(SqlBackend):
         own, tf_columns = self._own_tfs(tfs)
         return own, [_TSV.bool_op("@@")(_query("all"))], tf_columns
 
-    def _match_candidates(self, tfs, own, strong):
+    def _match_candidates(self, tfs, own, holders):
         held, tf_columns = self._own_tfs(tfs) if own else self._held_tfs(tfs)
-        # (all AND short) OR strong, the strong fields' holders matching the one group:
+        # (all AND short) OR holders, the fields' holders matching the one group:
         # so the bitmaps are combined before any row is read. The bound inline, so that
         # the planner may take the partial index (its predicate).
         short = bindparam("short", type_=Integer, literal_execute=True)
         matching = and_(_TSV.bool_op("@@")(_query("all")), D.length <= short)
-        if strong:
-            matching = or_(matching, _TSV.bool_op("@@")(_query("strong")))
+        if holders:
+            matching = or_(matching, _TSV.bool_op("@@")(_query("holders")))
         return held, [matching], tf_columns
 
     @staticmethod
@@ -1400,11 +1493,11 @@ def _held_in(tokens: Iterable[str], fields: Iterable[str], counts) -> bool:
     return any(counts[t].get(f, 0) for t in tokens for f in fields)
 
 
-def _strong_held(group: TermGroup, counts, strong_fields: tuple[str, ...]) -> bool:
-    """Whether a document may match ``group`` within the strong fields: unless each
-    alternative has a token none of them holds."""
+def _held_within(group: TermGroup, counts, fields: tuple[str, ...]) -> bool:
+    """Whether a document may match ``group`` within ``fields``: unless each alternative
+    has a token none of them holds."""
     return not all(
-        any(not _held_in([t], strong_fields, counts) for t in alt) for alt in group.alternatives
+        any(not _held_in([t], fields, counts) for t in alt) for alt in group.alternatives
     )
 
 
@@ -1583,8 +1676,8 @@ _SHORT = "#:short"
 _SHORT_BOUND = select(_TERMS.c.documents).where(_TERMS.c.lexeme == _SHORT)
 _SHORT_INDEX = "ix_search_documents_tsv_short"  # PostgreSQL's
 _SHORT_ROWS = (
-    "INSERT INTO search_fts_short (rowid, text, length) "
-    "SELECT f.rowid, f.name || ' ' || f.summary || ' ' || f.items || ' ' || f.other, d.length "
+    "INSERT INTO search_fts_short (rowid, name, summary, items, other, length) "
+    "SELECT f.rowid, f.name, f.summary, f.items, f.other, d.length "
     "FROM search_documents AS d JOIN search_fts AS f ON f.rowid = d.resource_id "
 )
 _SHORT_FILL = text(_SHORT_ROWS + "WHERE d.length <= :bound")
