@@ -615,11 +615,13 @@ class SqlBackend(SearchBackend):
         reading those and then the bound's hits for the total is reading fewer than all
         hits; or else the fields few documents hold it in, when its heaviest field is
         among them (法人 is in 100 names, the rest of its 10,709 hits hold it in data
-        items: 24 -> 18 ms on SQLite). Otherwise, and for several words, the shortest
-        documents alone: a few hundred, whose own index on SQLite, own tsvectors on
-        PostgreSQL, say which fields hold the words (1.5 ms), so that a page they do not
-        prove costs little (统计 is in 7,900 of its 9,730 hits' names, those of the
-        shortest documents among them: 34 -> 18 ms on PostgreSQL)."""
+        items: 24 -> 18 ms on SQLite). Otherwise the shortest documents alone: a few
+        hundred, whose own index on SQLite, own tsvectors on PostgreSQL, say which fields
+        hold the word (1.5 ms), so that a page they do not prove costs little (统计 is in
+        7,900 of its 9,730 hits' names, those of the shortest documents among them:
+        34 -> 18 ms on PostgreSQL). Several words: beside the shortest documents, those
+        holding a word in one of its rare fields (不动产登记: none among its hits holds 登记
+        in a data item, which the ceiling would otherwise have to allow for)."""
         rare = []
         for group, terms, df in zip(groups, tfs, dfs, strict=True):
             uppers = {t.field: sizes(group, t.field, df) for t in terms}
@@ -630,7 +632,8 @@ class SqlBackend(SearchBackend):
         size = None if None in strong else min(sum(upper for upper, _ in strong), dfs[0])
         if self._pruning_pays(dfs[0], size, bound):
             return (self.STRONG_FIELDS,), size
-        heaviest = max((t.field for t in tfs[0]), key=WEIGHTS.get)
+        # (No field at all when its tokens are only ever held apart, in different fields.)
+        heaviest = max((t.field for t in tfs[0]), key=WEIGHTS.get, default=None)
         if heaviest in rare[0]:
             return (tuple(rare[0]),), sum(rare[0].values())
         return ((),), 0
