@@ -321,9 +321,10 @@ class SqlBackend(SearchBackend):
     def search(self, query: Query) -> Page:
         """One statement: the hits (ids, scores and facet columns) are found, joined and
         filtered once, in a CTE that the page, the total and every facet read from. A
-        common word is first ranked over its candidates only (``Plan``): when they prove
-        the page, a second statement counts every hit; when they cannot, the statement
-        runs over every hit."""
+        common word is first ranked over its candidates only (``Plan``), the total and
+        the facets in the same statement; or, when the candidates may well not prove the
+        page, the page alone first and, proven, its counts next. When the candidates
+        cannot prove the page, the statement runs over every hit."""
         plan = self._plan(query)
         if plan.ceiling is None or not plan.page_first:
             ranked, total, facets = self._run(plan.shape, plan.params)
