@@ -377,7 +377,7 @@ class SqlBackend(SearchBackend):
         descending = self.score_descends if relevance else sort.startswith("-")
         visible = [*_visibility(shape), *_filters(shape.filters)]
         if shape.parts == "counts":
-            return union_all(*self._counts(shape, self._every_hits, visible))
+            return union_all(*self._counts(shape, self._every_sample(shape, visible)))
         matched, conditions, score = self._source(shape)
         columns = [
             D.resource_id.label("id"),
@@ -415,20 +415,22 @@ class SqlBackend(SearchBackend):
 
         # Over candidates, the hits are only those: every hit is counted from its own
         # source; otherwise from the hits.
-        def hits_sample(_columns, _conditions):
-            return select(hits)
+        if shape.source in ("candidates", "own"):
+            sample = self._every_sample(shape, visible)
+        else:
+            sample = select(hits)
+        return union_all(page_arm, *self._counts(shape, sample))
 
-        source = self._every_hits if shape.source in ("candidates", "own") else hits_sample
-        return union_all(page_arm, *self._counts(shape, source, visible))
+    def _every_sample(self, shape: Shape, visible: list) -> Select:
+        """Every visible hit's id and facet columns, found by the index alone."""
+        return self._every_hits([D.resource_id.label("id"), *_facet_columns(shape.facets)], visible)
 
-    def _counts(self, shape: Shape, hits, visible: list) -> list[Select]:
-        """The total's arm and the facets': over ``hits(columns, conditions)``, the hits
-        as a select of ``columns`` (their id and the facets') under ``conditions``.
-        Beyond the bound, counting stops (bound + 1 says "more") and facets count the same
-        first bound + 1 hits met: lower bounds, marked so by the page's "gte". The facets'
-        arms read the sample in place, not copied to a CTE of their own (a copy of 10,000
-        rows cost 6 ms on SQLite, measured)."""
-        sample = hits([D.resource_id.label("id"), *_facet_columns(shape.facets)], visible)
+    def _counts(self, shape: Shape, sample: Select) -> list[Select]:
+        """The total's arm and the facets', over ``sample``: the hits' ids and facet
+        columns. Beyond the bound, counting stops (bound + 1 says "more") and facets count
+        the same first bound + 1 hits met: lower bounds, marked so by the page's "gte".
+        The facets' arms read the sample in place, not copied to a CTE of their own (a
+        copy of 10,000 rows cost 6 ms on SQLite, measured)."""
         if shape.bounded:
             sample = sample.limit(bindparam("sample_limit", type_=Integer))
         sample = sample.cte("sample")
