@@ -2,7 +2,7 @@
 from the catalog database, the search engine's answers; and the engine's request bodies.
 
 orjson (Rust) reads our documents three times as fast as the standard library: 22.5 →
-6.5 µs a body, and a page has 20 (measured on the province's bodies). Not for JSON from
+7.0 µs a body, and a page has 20 (measured on the province's bodies). Not for JSON from
 outside: orjson reads an integer past 64 bits as a float (the standard library keeps it
 whole), and our documents' integers are database integers, of 64 bits at most. What
 orjson refuses and the standard library reads (NaN, a lone surrogate) is read by the
